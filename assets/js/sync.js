@@ -1,0 +1,180 @@
+// Pure synchronisation logic: no DOM, no timers, no sockets. Every function takes the times it needs, so
+// node's test runner can drive it with made-up clocks (tests/js/sync.test.mjs).
+//
+// Units: clock readings in milliseconds, video positions in seconds.
+
+/**
+ * Estimates the server clock from ping/pong round trips.
+ *
+ * A sample's offset is `server_time - midpoint(sent, received)`; its error is at most half its round trip,
+ * so the samples with the lowest round trips are the most trustworthy. We keep a short window of recent
+ * samples (recent, so a drifting clock is followed) and answer with the median offset of the best few
+ * (median, so one lucky-but-wrong sample cannot swing the estimate).
+ */
+export class ClockOffset {
+  constructor({ window = 20, best = 5 } = {}) {
+    this.window = window;
+    this.best = best;
+    this.samples = [];
+    this.seeded = null;
+  }
+
+  /** Records one round trip: `sentAt`/`receivedAt` on the local clock, `serverTime` from the pong. */
+  add(sentAt, receivedAt, serverTime) {
+    const rtt = receivedAt - sentAt;
+    if (!Number.isFinite(rtt) || rtt < 0 || !Number.isFinite(serverTime)) return;
+    this.samples.push({ rtt, offset: serverTime - (sentAt + receivedAt) / 2 });
+    if (this.samples.length > this.window) this.samples.shift();
+  }
+
+  /**
+   * A rough first guess from a one-way message (a snapshot's `server_time` read on arrival). It is used
+   * only until the first pong, because its error includes the whole one-way delay.
+   */
+  seed(serverTime, localNow) {
+    this.seeded = serverTime - localNow;
+  }
+
+  get ready() {
+    return this.samples.length > 0 || this.seeded !== null;
+  }
+
+  /** Milliseconds to add to a local reading to get the server's; null before any sample. */
+  get offset() {
+    if (this.samples.length === 0) return this.seeded;
+    const best = [...this.samples].sort((a, b) => a.rtt - b.rtt).slice(0, this.best);
+    return median(best.map((s) => s.offset));
+  }
+
+  /** The lowest round trip in the window, in ms (null before any pong). */
+  get rtt() {
+    if (this.samples.length === 0) return null;
+    return Math.min(...this.samples.map((s) => s.rtt));
+  }
+
+  toServer(localNow) {
+    return localNow + (this.offset ?? 0);
+  }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Where the room is at server time `serverTime`, given a playback state
+ * `{playing, position, rate, updated_at}` (the protocol's shape). Never before 0, nor past `duration`
+ * when one is known.
+ */
+export function expectedPosition(state, serverTime, duration = Infinity) {
+  let position = state.position;
+  if (state.playing) position += ((serverTime - state.updated_at) / 1000) * (state.rate ?? 1);
+  return Math.min(Math.max(position, 0), Number.isFinite(duration) ? duration : Infinity);
+}
+
+/**
+ * Drift thresholds, in seconds.
+ *
+ * - seekAbove 0.5: a seek makes the player stop to fetch and decode (100-300 ms on a LAN, more on a
+ *   phone), and a pause that long is jarring; at the largest nudge (10 %) half a second takes 5 s to
+ *   win back, about as long as anyone tolerates two rooms visibly apart. Beyond it, seek.
+ * - nudgeAbove 0.04: people notice lip-sync and "echo between laptops" errors from about 40-45 ms, so
+ *   below that we leave playback alone rather than wobble the rate on measurement noise.
+ * - settleWithin 0.015: once nudging, keep going until well inside the band (hysteresis), otherwise the
+ *   rate would flap on and off at the edge of nudgeAbove.
+ * - Rate: 1 -/+ drift * gain, clamped to [minNudge, maxNudge]. gain 0.5 means "win back the error in about
+ *   two seconds"; the floor (2 %) stops the correction from crawling as the error shrinks; the ceiling
+ *   (10 %) keeps the pitch and speed change hard to hear (browsers preserve pitch by default).
+ */
+export const DRIFT = Object.freeze({
+  seekAbove: 0.5,
+  nudgeAbove: 0.04,
+  settleWithin: 0.015,
+  gain: 0.5,
+  minNudge: 0.02,
+  maxNudge: 0.1,
+  /** When the room is paused every player should show the same frame; one seek fixes a larger gap. */
+  pausedTolerance: 0.1,
+});
+
+/**
+ * What to do about `drift` = local position - expected position (positive: we are ahead).
+ * `nudging` says whether the player currently runs at a corrected rate.
+ * Returns `{action: 'seek'}`, `{action: 'rate', rate}` (rate 1 ends a nudge) or `{action: 'none'}`.
+ */
+export function decideDrift(drift, nudging, limits = DRIFT) {
+  const size = Math.abs(drift);
+  if (!Number.isFinite(drift) || size > limits.seekAbove) return { action: 'seek' };
+  const keepNudging = nudging && size > limits.settleWithin;
+  if (size > limits.nudgeAbove || keepNudging) {
+    const change = Math.min(limits.maxNudge, Math.max(limits.minNudge, size * limits.gain));
+    return { action: 'rate', rate: drift > 0 ? 1 - change : 1 + change };
+  }
+  return nudging ? { action: 'rate', rate: 1 } : { action: 'none' };
+}
+
+/**
+ * Remembers how long our seeks take, so a seek during playback aims where the room will be when the
+ * player starts again rather than where it was when we asked. An exponentially weighted mean of the
+ * measured durations, in seconds, within [0, max].
+ */
+export class SeekLead {
+  constructor({ initial = 0.1, weight = 0.3, max = 1 } = {}) {
+    this.value = initial;
+    this.weight = weight;
+    this.max = max;
+  }
+
+  observe(seconds) {
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    const next = this.value + (Math.min(seconds, this.max) - this.value) * this.weight;
+    this.value = Math.min(Math.max(next, 0), this.max);
+  }
+}
+
+/**
+ * The echo guard. When we apply a remote play/pause/seek, the player fires the matching local event a
+ * moment later; that event must not be sent back to the room (or every page would bounce it forever).
+ * `expect()` before applying, `swallow()` on each local event: true means "this is our own echo, drop it".
+ *
+ * An expectation matches one event of the same kind near the same position, once. It expires after
+ * `ttl` ms: the player fires its event within a task or two, so anything later is a real user action
+ * and must reach the room.
+ */
+export class EchoGuard {
+  constructor({ ttl = 800, tolerance = 0.3 } = {}) {
+    this.ttl = ttl;
+    this.tolerance = tolerance;
+    this.pending = [];
+  }
+
+  expect(kind, position, now) {
+    this.pending.push({ kind, position, until: now + this.ttl });
+  }
+
+  swallow(kind, position, now) {
+    this.pending = this.pending.filter((e) => e.until >= now);
+    const i = this.pending.findIndex(
+      (e) => e.kind === kind && Math.abs(e.position - position) <= this.tolerance,
+    );
+    if (i < 0) return false;
+    this.pending.splice(i, 1);
+    return true;
+  }
+
+  clear() {
+    this.pending = [];
+  }
+}
+
+/**
+ * Heartbeats refine the room's position between commands but never override one: a heartbeat the host
+ * sent just before it heard a command can arrive after it. So a heartbeat counts only when it agrees on
+ * playing/paused and comes at least `graceMs` after the last command.
+ */
+export function acceptHeartbeat(reference, lastCommandAt, heartbeat, graceMs = 1000) {
+  if (!reference || heartbeat.playing !== reference.playing) return false;
+  return heartbeat.server_time - lastCommandAt >= graceMs;
+}
