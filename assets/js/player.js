@@ -1,0 +1,181 @@
+// The player adapter: everything room.js needs from VideoJS, and nothing else of it leaks out.
+//
+// Two jobs besides passing calls through:
+// - Report what the *user* did as one event per action. VideoJS turns a click on the progress bar into
+//   pause + seek + play; we collapse such a gesture into the one thing that changed.
+// - Survive a browser that refuses to start playback without a click (NotAllowedError): show one
+//   "Click to join playback" button instead of failing silently.
+
+export class Player {
+  /**
+   * `element`: the <video>; `onEvent(kind, position)`: a local play/pause/seek ('play'|'pause'|'seek');
+   * `onUnblock()`: the user clicked the join button (runs inside the click, so it may call play()).
+   */
+  constructor(element, { onEvent, onUnblock }) {
+    this.media = element;
+    this.onEvent = onEvent;
+    this.onUnblock = onUnblock;
+    this.silent = 0; // > 0 while loading a source: its events are not the user's
+    this.gesture = null; // {paused, position} from before a progress-bar drag or click
+    this.blocked = false;
+
+    this.vjs = window.videojs(element, {
+      controls: true,
+      preload: 'auto',
+      fluid: true,
+      aspectRatio: '16:9',
+      // Per-viewer speed would break the lock-step, so no rate menu.
+      playbackRates: [],
+      // Space/k, f, m when the player has focus.
+      userActions: { hotkeys: true },
+      controlBar: { playbackRateMenuButton: false },
+    });
+    this.media = this.vjs.tech({ IWillNotUseThisInPlugins: true }).el();
+
+    for (const [type, kind] of [['play', 'play'], ['pause', 'pause'], ['seeking', 'seek']]) {
+      this.vjs.on(type, () => this.report(kind));
+    }
+    this.watchProgressGestures();
+    this.overlay = this.makeOverlay();
+  }
+
+  report(kind) {
+    if (this.silent > 0 || this.gesture) return;
+    // A pause right after a refused play() is the browser undoing it, not the user.
+    if (kind === 'pause' && this.blocked) return;
+    this.onEvent(kind, this.time);
+  }
+
+  watchProgressGestures() {
+    const bar = this.vjs.controlBar?.progressControl?.el();
+    if (!bar) return;
+    const start = () => {
+      if (!this.gesture) this.gesture = { paused: this.paused, position: this.time };
+    };
+    const end = () => {
+      if (!this.gesture) return;
+      // VideoJS resumes playback in its own mouseup handler; let that land first.
+      setTimeout(() => {
+        const before = this.gesture;
+        this.gesture = null;
+        if (!before) return;
+        if (this.paused !== before.paused) this.onEvent(this.paused ? 'pause' : 'play', this.time);
+        else if (Math.abs(this.time - before.position) > 0.05) this.onEvent('seek', this.time);
+      }, 80);
+    };
+    // Capture phase: we must see the press before VideoJS pauses the video in its own handler.
+    bar.addEventListener('mousedown', start, true);
+    bar.addEventListener('touchstart', start, { capture: true, passive: true });
+    for (const type of ['mouseup', 'touchend', 'touchcancel']) document.addEventListener(type, end, true);
+  }
+
+  makeOverlay() {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'join-overlay';
+    button.textContent = 'Click to join playback';
+    button.hidden = true;
+    button.addEventListener('click', () => {
+      button.hidden = true;
+      this.blocked = false;
+      this.onUnblock();
+    });
+    this.vjs.el().appendChild(button);
+    return button;
+  }
+
+  /** Loads a source; resolves once its duration is known (then seeks are exact). */
+  load(url, type) {
+    this.silent += 1;
+    this.rate = 1;
+    return new Promise((resolve, reject) => {
+      const done = (error) => {
+        this.vjs.off('loadedmetadata', ok);
+        this.vjs.off('error', fail);
+        // The element may fire a late pause/seeking for the old source: stay deaf a moment longer.
+        setTimeout(() => {
+          this.silent -= 1;
+        }, 50);
+        if (error) reject(error);
+        else resolve();
+      };
+      const ok = () => done();
+      const fail = () => done(new Error(this.vjs.error()?.message || 'The video could not be loaded'));
+      this.vjs.one('loadedmetadata', ok);
+      this.vjs.one('error', fail);
+      this.vjs.src({ src: url, type });
+    });
+  }
+
+  unload() {
+    this.silent += 1;
+    this.vjs.pause();
+    this.vjs.reset();
+    setTimeout(() => {
+      this.silent -= 1;
+    }, 50);
+  }
+
+  get src() {
+    return this.media.currentSrc || '';
+  }
+
+  get time() {
+    return this.media.currentTime || 0;
+  }
+
+  get duration() {
+    const d = this.media.duration;
+    return Number.isFinite(d) ? d : Infinity;
+  }
+
+  get paused() {
+    return this.media.paused;
+  }
+
+  get seeking() {
+    return this.media.seeking;
+  }
+
+  get ready() {
+    return this.media.readyState >= 1 && !!this.src;
+  }
+
+  get rate() {
+    return this.media.playbackRate;
+  }
+
+  set rate(value) {
+    if (this.media.playbackRate !== value) this.media.playbackRate = value;
+  }
+
+  seek(position) {
+    this.vjs.currentTime(position);
+  }
+
+  pause() {
+    this.vjs.pause();
+  }
+
+  /** Starts playback: 'playing', 'blocked' (the join button is showing) or 'failed'. */
+  async play() {
+    try {
+      await this.media.play();
+      this.blocked = false;
+      this.overlay.hidden = true;
+      return 'playing';
+    } catch (error) {
+      if (error?.name === 'NotAllowedError') {
+        this.blocked = true;
+        this.overlay.hidden = false;
+        return 'blocked';
+      }
+      // AbortError: a pause() or a new source overtook this play(); nothing to report.
+      return 'failed';
+    }
+  }
+
+  on(type, handler) {
+    this.vjs.on(type, handler);
+  }
+}

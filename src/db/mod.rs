@@ -1,0 +1,40 @@
+//! The embedded SQLite database: one pool, migrations at start, plain async functions per table.
+//! Video files live in the media folder; everything else that must survive a restart lives here.
+
+pub mod clients;
+pub mod rooms;
+pub mod spots;
+pub mod videos;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub type Db = sqlx::SqlitePool;
+
+const DB_FILE: &str = "goblet.db";
+
+/// Opens (creating when missing) the database in `data_dir` and brings its schema up to date.
+pub async fn open(data_dir: &Path) -> anyhow::Result<Db> {
+    let path = data_dir.join(DB_FILE);
+    let options = SqliteConnectOptions::from_str("sqlite://")
+        .context("while preparing database options")?
+        .filename(&path)
+        .create_if_missing(true)
+        .foreign_keys(true)
+        // WAL lets readers run beside the one writer; NORMAL is durable across a crash of the app.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5));
+    let db = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("while opening the database {}", path.display()))?;
+    sqlx::migrate!("./migrations")
+        .run(&db)
+        .await
+        .context("while migrating the database")?;
+    Ok(db)
+}

@@ -1,0 +1,89 @@
+//! One error type for the REST API. Each variant carries its status, so the spec lists them;
+//! internal causes are logged and the client gets a plain message.
+
+use poem_openapi::{ApiResponse, Object, payload::Json};
+
+use crate::media::UploadError;
+
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct ErrorBody {
+    /// Stable, machine-readable code, e.g. `room_not_found`.
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+#[derive(ApiResponse, Debug)]
+pub enum ApiError {
+    /// The request is malformed.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// The request came from another site.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// No such room, video or spot.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The request does not fit the room's current state.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The upload is larger than the configured limit.
+    #[oai(status = 413)]
+    TooLarge(Json<ErrorBody>),
+    /// The upload is not a video container browsers play.
+    #[oai(status = 415)]
+    UnsupportedMedia(Json<ErrorBody>),
+    /// Something failed on the server; details are in its log.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        code: code.into(),
+        message: message.into(),
+    })
+}
+
+impl ApiError {
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::BadRequest(body(code, message))
+    }
+
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+        Self::NotFound(body(code, message))
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::Conflict(body(code, message))
+    }
+
+    pub fn room_not_found() -> Self {
+        Self::not_found("room_not_found", "there is no room with this code")
+    }
+
+    pub fn internal(context: &str, error: impl std::fmt::Display) -> Self {
+        tracing::error!(%error, "{context}");
+        Self::Internal(body("internal", "something went wrong on the server"))
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal("database error", error)
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(error: UploadError) -> Self {
+        let message = error.to_string();
+        match error {
+            UploadError::TooLarge { .. } => Self::TooLarge(body("too_large", message)),
+            UploadError::NotAVideo => Self::UnsupportedMedia(body("not_a_video", message)),
+            UploadError::Interrupted(_) => Self::bad_request("upload_interrupted", message),
+            UploadError::Storage(error) => Self::internal("could not store an upload", error),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

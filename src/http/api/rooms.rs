@@ -1,0 +1,97 @@
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+
+use super::{ApiTags, find_room};
+use crate::{
+    clock::now_ms,
+    error::{ApiError, ApiResult},
+    identity::ClientId,
+    state::AppState,
+    view::{RoomView, ViewerView},
+};
+
+/// Whole-room answers list at most this many viewers; `/viewers` lists everyone.
+const ROOM_VIEWERS_LIMIT: usize = 100;
+
+pub struct RoomsApi {
+    pub state: AppState,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The new room.
+    #[oai(status = 201)]
+    Room(Json<RoomView>),
+}
+
+#[derive(Object)]
+struct Viewers {
+    count: u64,
+    viewers: Vec<ViewerView>,
+}
+
+#[derive(Object)]
+struct Host {
+    host: Option<ClientId>,
+}
+
+#[derive(ApiResponse)]
+enum Refreshed {
+    /// Every viewer was told to reload the video.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[OpenApi(tag = "ApiTags::Rooms")]
+impl RoomsApi {
+    /// Create a room with a fresh 8-letter code.
+    #[oai(path = "/rooms", method = "post")]
+    async fn create(&self) -> ApiResult<Created> {
+        let room = self.state.hub.create().await?;
+        tracing::info!(room = %room.code, "room created");
+        let view = room.with(|state| RoomView::of(state, now_ms(), ROOM_VIEWERS_LIMIT));
+        Ok(Created::Room(Json(view)))
+    }
+
+    /// A room's video, playback state (as of now), host and viewers.
+    #[oai(path = "/rooms/:code", method = "get")]
+    async fn get(&self, code: Path<String>) -> ApiResult<Json<RoomView>> {
+        let room = find_room(&self.state, &code).await?;
+        let view = room.with(|state| RoomView::of(state, now_ms(), ROOM_VIEWERS_LIMIT));
+        Ok(Json(view))
+    }
+
+    /// Everyone watching, longest-connected first. Several tabs of one client count once.
+    #[oai(path = "/rooms/:code/viewers", method = "get")]
+    async fn viewers(&self, code: Path<String>) -> ApiResult<Json<Viewers>> {
+        let room = find_room(&self.state, &code).await?;
+        let viewers = room.with(|state| state.viewers(usize::MAX));
+        Ok(Json(Viewers {
+            count: viewers.len() as u64,
+            viewers: viewers.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    /// Become the room's host. You need a socket open in the room.
+    #[oai(path = "/rooms/:code/host", method = "post")]
+    async fn claim_host(&self, code: Path<String>, client: ClientId) -> ApiResult<Json<Host>> {
+        let room = find_room(&self.state, &code).await?;
+        if !room.claim_host(client) {
+            return Err(ApiError::conflict(
+                "not_watching",
+                "only a viewer with the room open can become host",
+            ));
+        }
+        Ok(Json(Host { host: Some(client) }))
+    }
+
+    /// Tell every viewer to reload the current video file, bypassing caches (after it was replaced
+    /// by hand in the media folder).
+    #[oai(path = "/rooms/:code/refresh", method = "post")]
+    async fn refresh(&self, code: Path<String>) -> ApiResult<Refreshed> {
+        let room = find_room(&self.state, &code).await?;
+        if !room.refresh() {
+            return Err(ApiError::conflict("no_video", "the room has no video yet"));
+        }
+        Ok(Refreshed::Done)
+    }
+}

@@ -1,0 +1,65 @@
+//! HTTP: routes, middleware, and the handlers that are not part of the REST API.
+
+pub mod api;
+mod guard;
+mod log;
+pub mod media;
+pub mod pages;
+
+use poem::{
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, get,
+    http::{StatusCode, header},
+    middleware::{CookieJarManager, SetHeader},
+    web::cookie::CookieKey,
+    endpoint::StaticFilesEndpoint,
+};
+
+use crate::{identity, state::AppState, ws};
+
+/// Builds the whole application: API, socket, media, pages and static files.
+pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = Response> {
+    let api = api::service(&state);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let statics = StaticFilesEndpoint::new(state.assets.dir()).with(
+        SetHeader::new().overriding(header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+    );
+    Route::new()
+        .at("/", get(pages::landing))
+        .at("/r/:code", get(pages::room))
+        .at("/media/:file", get(media::serve))
+        .at("/api/rooms/:code/ws", get(ws::upgrade))
+        .at("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest("/api", api.into_endpoint().catch_all_error(json_error))
+        .nest(state.assets.prefix(), statics)
+        .around(guard::same_origin_only)
+        .around(identity::identify)
+        .with(CookieJarManager::with_key(cookie_key))
+        .around(log::log_requests)
+        .data(state)
+}
+
+/// Errors raised outside our handlers (a malformed body, a bad parameter) get the same JSON shape
+/// as ours.
+async fn json_error(error: poem::Error) -> Response {
+    let status = error.status();
+    let response = error.into_response();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let message = response.into_body().into_string().await.unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let body = serde_json::json!({ "code": code, "message": message });
+    (status, poem::web::Json(body)).into_response()
+}

@@ -1,0 +1,313 @@
+//! Live rooms: each loaded room's state behind a short-held lock, and a broadcast channel that fans
+//! its messages out to every socket in it. Rooms load from the database on first use and stay in
+//! memory while the server runs.
+
+pub mod tasks;
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use rand::Rng;
+use tokio::sync::broadcast;
+
+use crate::{
+    clock::now_ms,
+    db::{self, Db},
+    identity::ClientId,
+    room::{Playback, PlaybackAction, Room, Video},
+    view::{RoomView, VideoView},
+    ws::protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
+};
+
+/// Messages a socket may fall behind by before it is sent a fresh snapshot instead.
+const BROADCAST_CAPACITY: usize = 256;
+/// Joins and leaves within this window are announced in one `viewers` message, so a crowd
+/// arriving at once costs a few broadcasts instead of one per arrival.
+const VIEWERS_BATCH: Duration = Duration::from_millis(100);
+
+const CODE_LEN: usize = 8;
+
+#[derive(Clone)]
+pub struct Hub {
+    db: Db,
+    rooms: Arc<Mutex<HashMap<String, Arc<LiveRoom>>>>,
+}
+
+pub struct LiveRoom {
+    pub code: String,
+    state: Mutex<Room>,
+    tx: broadcast::Sender<Arc<str>>,
+    viewers_announce_pending: AtomicBool,
+    /// Playback changed since it was last written to the database.
+    playback_dirty: AtomicBool,
+}
+
+impl Hub {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            rooms: Arc::default(),
+        }
+    }
+
+    /// Creates a room with a fresh random code.
+    pub async fn create(&self) -> sqlx::Result<Arc<LiveRoom>> {
+        loop {
+            let code = random_code();
+            let now = now_ms();
+            if db::rooms::insert(&self.db, &code, now).await? {
+                let room = Arc::new(LiveRoom::new(Room::new(code.clone(), now)));
+                self.rooms.lock().unwrap().insert(code, room.clone());
+                return Ok(room);
+            }
+        }
+    }
+
+    /// The room with this code, loaded from the database when needed; None when there is none.
+    pub async fn get(&self, code: &str) -> sqlx::Result<Option<Arc<LiveRoom>>> {
+        if !is_valid_code(code) {
+            return Ok(None);
+        }
+        if let Some(room) = self.rooms.lock().unwrap().get(code) {
+            return Ok(Some(room.clone()));
+        }
+        let Some(stored) = db::rooms::load(&self.db, code).await? else {
+            return Ok(None);
+        };
+        let mut room = Room::new(code.to_string(), now_ms());
+        room.name = stored.name;
+        room.video = stored.video;
+        // Nobody is watching after a restart: keep the position, paused.
+        room.playback = stored.playback.at(now_ms());
+        room.playback.playing = false;
+        let mut rooms = self.rooms.lock().unwrap();
+        let live = rooms
+            .entry(code.to_string())
+            .or_insert_with(|| Arc::new(LiveRoom::new(room)));
+        Ok(Some(live.clone()))
+    }
+
+    pub fn loaded(&self) -> Vec<Arc<LiveRoom>> {
+        self.rooms.lock().unwrap().values().cloned().collect()
+    }
+}
+
+impl LiveRoom {
+    fn new(room: Room) -> Self {
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Self {
+            code: room.code.clone(),
+            state: Mutex::new(room),
+            tx,
+            viewers_announce_pending: AtomicBool::new(false),
+            playback_dirty: AtomicBool::new(false),
+        }
+    }
+
+    /// Runs `f` on the room's state. Keep `f` short and free of `.await`: every socket of the room
+    /// shares this lock.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Room) -> R) -> R {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+        self.tx.subscribe()
+    }
+
+    /// Sends `msg` to every socket in the room. Serialised once, whatever the number of viewers.
+    pub fn broadcast(&self, msg: &ServerMsg) {
+        // No receivers is fine: nobody is watching.
+        let _ = self.tx.send(msg.to_json().into());
+    }
+
+    pub fn mark_playback_dirty(&self) {
+        self.playback_dirty.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn take_playback_dirty(&self) -> bool {
+        self.playback_dirty.swap(false, Ordering::AcqRel)
+    }
+
+    /// Announces the viewer list soon, once for every change made in the next [`VIEWERS_BATCH`].
+    pub fn viewers_changed(self: &Arc<Self>) {
+        if self.viewers_announce_pending.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let room = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(VIEWERS_BATCH).await;
+            room.viewers_announce_pending.store(false, Ordering::Release);
+            let msg = room.with(|state| ServerMsg::viewers_of(state));
+            room.broadcast(&msg);
+        });
+    }
+}
+
+/// The room's operations. Each changes the state and broadcasts under the same lock, so every socket
+/// hears changes in the order they were applied.
+impl LiveRoom {
+    /// A socket joins: returns its receiver (subscribed before the snapshot is taken, so nothing
+    /// is missed in between) and its snapshot.
+    pub fn join(
+        self: &Arc<Self>,
+        client: ClientId,
+        name: Option<String>,
+    ) -> (broadcast::Receiver<Arc<str>>, ServerMsg) {
+        let now = now_ms();
+        let (rx, snapshot, joined) = self.with(|room| {
+            let rx = self.subscribe();
+            let joined = room.join(client, name, now);
+            if joined.became_host {
+                self.broadcast(&ServerMsg::Host { host: room.host });
+            }
+            (rx, Self::snapshot_of(room, client, now), joined)
+        });
+        if joined.new_viewer {
+            tracing::info!(room = %self.code, %client, "viewer joined");
+            self.viewers_changed();
+        }
+        (rx, snapshot)
+    }
+
+    pub fn leave(self: &Arc<Self>, client: ClientId) {
+        if self.with(|room| room.leave(client)) {
+            tracing::info!(room = %self.code, %client, "viewer left");
+            self.viewers_changed();
+        }
+    }
+
+    pub fn snapshot_for(&self, client: ClientId) -> ServerMsg {
+        self.with(|room| Self::snapshot_of(room, client, now_ms()))
+    }
+
+    fn snapshot_of(room: &Room, client: ClientId, now: u64) -> ServerMsg {
+        ServerMsg::Snapshot {
+            you: client,
+            server_time: now,
+            room: RoomView::of(room, now, PUSHED_VIEWERS_LIMIT),
+        }
+    }
+
+    /// Applies a play, pause or seek and tells everyone. Returns the new state.
+    pub fn apply_playback(&self, by: ClientId, action: PlaybackAction, position: f64) -> Playback {
+        let playback = self.with(|room| {
+            room.playback.apply(action, position, now_ms());
+            self.broadcast(&ServerMsg::playback(action, &room.playback, by));
+            room.playback
+        });
+        self.mark_playback_dirty();
+        tracing::debug!(room = %self.code, %by, ?action, position, "playback");
+        playback
+    }
+
+    /// The host's periodic report of where it is. Ignored (false) from anyone else, and when it
+    /// disagrees about playing or paused: then it predates a command the host has not applied yet,
+    /// and commands, not heartbeats, decide whether the room plays.
+    pub fn heartbeat(&self, by: ClientId, position: f64, playing: bool) -> bool {
+        let accepted = self.with(|room| {
+            if !room.is_host(by) || room.playback.playing != playing {
+                return false;
+            }
+            let now = now_ms();
+            room.playback.position = position;
+            room.playback.updated_at = now;
+            self.broadcast(&ServerMsg::Heartbeat {
+                position,
+                playing,
+                by,
+                server_time: now,
+            });
+            true
+        });
+        if accepted {
+            self.mark_playback_dirty();
+        }
+        accepted
+    }
+
+    /// A watching client takes the host role; false when it has no socket in the room.
+    pub fn claim_host(&self, client: ClientId) -> bool {
+        let claimed = self.with(|room| {
+            let changed = !room.is_host(client);
+            let claimed = room.claim_host(client);
+            if claimed && changed {
+                self.broadcast(&ServerMsg::Host { host: room.host });
+            }
+            claimed
+        });
+        if claimed {
+            tracing::info!(room = %self.code, %client, "host claimed");
+        }
+        claimed
+    }
+
+    /// Hands the host role on when the host has left. Returns whether it changed.
+    pub fn reassign_host_if_gone(&self) -> bool {
+        let new_host = self.with(|room| {
+            let new_host = room.reassign_host_if_gone();
+            if new_host.is_some() {
+                self.broadcast(&ServerMsg::Host { host: new_host });
+            }
+            new_host
+        });
+        if let Some(host) = new_host {
+            tracing::info!(room = %self.code, %host, "host reassigned");
+        }
+        new_host.is_some()
+    }
+
+    /// Makes `video` current, paused at 0, and tells everyone.
+    pub fn set_video(&self, video: Video) {
+        self.with(|room| {
+            room.set_video(Some(video), now_ms());
+            self.broadcast(&ServerMsg::Video {
+                video: room.video.as_ref().map(VideoView::from),
+                playback: room.playback.into(),
+            });
+        });
+        tracing::info!(room = %self.code, "video changed");
+    }
+
+    /// Asks every viewer to reload the current file, past any cached copy.
+    pub fn refresh(&self) -> bool {
+        let url = self.with(|room| room.video.as_ref().map(Video::url));
+        let Some(url) = url else {
+            return false;
+        };
+        let url = format!("{url}?v={}", now_ms());
+        self.broadcast(&ServerMsg::Refresh { url });
+        true
+    }
+}
+
+fn random_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| char::from(rng.random_range(b'A'..=b'Z')))
+        .collect()
+}
+
+pub fn is_valid_code(code: &str) -> bool {
+    code.len() == CODE_LEN && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_eight_upper_case_letters() {
+        for _ in 0..100 {
+            assert!(is_valid_code(&random_code()));
+        }
+        assert!(!is_valid_code("abcdefgh"));
+        assert!(!is_valid_code("ABCDEFG"));
+        assert!(!is_valid_code("../ETC/P"));
+    }
+}

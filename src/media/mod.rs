@@ -1,0 +1,257 @@
+//! Video storage in the media folder. Uploads stream into a hidden temporary file beside the videos
+//! and are renamed to `<number>.<ext>` only once complete and recognised, so a failed or abandoned
+//! upload never touches the video being watched. Only registered file names are ever served.
+
+pub mod range;
+pub mod sniff;
+
+use std::{
+    collections::HashSet,
+    io,
+    path::{Path, PathBuf},
+    sync::{Arc, RwLock},
+};
+
+use anyhow::Context;
+use tempfile::NamedTempFile;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+pub use sniff::Container;
+
+const TEMP_PREFIX: &str = ".upload-";
+const TEMP_SUFFIX: &str = ".part";
+const COPY_BUFFER: usize = 256 * 1024;
+const MAX_ORIGINAL_NAME: usize = 200;
+
+#[derive(Clone)]
+pub struct MediaStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    /// File names of registered videos: the only names the media route answers for.
+    registered: RwLock<HashSet<String>>,
+}
+
+/// A complete, recognised upload still in its temporary file (deleted if dropped).
+pub struct ReceivedUpload {
+    temp: NamedTempFile,
+    pub container: Container,
+    pub size: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("the upload is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("not a video browsers can play (expected MP4, MOV, WebM, Matroska or Ogg)")]
+    NotAVideo,
+    #[error("the upload was interrupted: {0}")]
+    Interrupted(io::Error),
+    #[error("could not store the upload: {0}")]
+    Storage(io::Error),
+}
+
+impl MediaStore {
+    /// Opens the media folder, removes temporary files left by a crash, and registers `known` names.
+    pub fn open(dir: &Path, known: Vec<String>) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("while creating the media folder {}", dir.display()))?;
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
+                tracing::warn!(file = %name, "removing an unfinished upload");
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                registered: RwLock::new(known.into_iter().collect()),
+            }),
+        })
+    }
+
+    /// The path of a registered video that is a regular file (not a link), or None.
+    pub fn registered_path(&self, file_name: &str) -> Option<PathBuf> {
+        if !self.inner.registered.read().unwrap().contains(file_name) {
+            return None;
+        }
+        let path = self.inner.dir.join(file_name);
+        let metadata = std::fs::symlink_metadata(&path).ok()?;
+        metadata.file_type().is_file().then_some(path)
+    }
+
+    /// Streams `body` into a temporary file, refusing it once it passes `limit` bytes or when its
+    /// first bytes are not a browser-playable container.
+    pub async fn receive(
+        &self,
+        body: impl AsyncRead,
+        limit: u64,
+    ) -> Result<ReceivedUpload, UploadError> {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(&self.inner.dir)
+            .map_err(UploadError::Storage)?;
+        let file = temp.reopen().map_err(UploadError::Storage)?;
+        let mut file = tokio::fs::File::from_std(file);
+        let mut body = std::pin::pin!(body);
+        let mut buffer = vec![0u8; COPY_BUFFER];
+        let mut size = 0u64;
+        let mut head = Vec::with_capacity(sniff::SNIFF_LEN);
+        let mut container = None;
+        loop {
+            let read = body
+                .read(&mut buffer)
+                .await
+                .map_err(UploadError::Interrupted)?;
+            if read == 0 {
+                break;
+            }
+            size += read as u64;
+            if size > limit {
+                return Err(UploadError::TooLarge { limit });
+            }
+            let chunk = &buffer[..read];
+            if container.is_none() {
+                let wanted = sniff::SNIFF_LEN - head.len();
+                head.extend_from_slice(&chunk[..wanted.min(read)]);
+                if head.len() == sniff::SNIFF_LEN {
+                    container = Some(sniff::sniff(&head).ok_or(UploadError::NotAVideo)?);
+                }
+            }
+            file.write_all(chunk).await.map_err(UploadError::Storage)?;
+        }
+        let container = match container {
+            Some(container) => container,
+            None => sniff::sniff(&head).ok_or(UploadError::NotAVideo)?,
+        };
+        file.flush().await.map_err(UploadError::Storage)?;
+        file.sync_all().await.map_err(UploadError::Storage)?;
+        Ok(ReceivedUpload {
+            temp,
+            container,
+            size,
+        })
+    }
+
+    /// Renames a received upload to `<number>.<ext>` without replacing any existing file.
+    /// Returns the file name, or the upload back when that name is taken (a file put there by hand).
+    pub fn store(
+        &self,
+        upload: ReceivedUpload,
+        number: i64,
+    ) -> Result<String, (ReceivedUpload, io::Error)> {
+        let file_name = format!("{number}.{}", upload.container.extension());
+        let ReceivedUpload {
+            temp,
+            container,
+            size,
+        } = upload;
+        match temp.persist_noclobber(self.inner.dir.join(&file_name)) {
+            Ok(_) => Ok(file_name),
+            Err(error) => Err((
+                ReceivedUpload {
+                    temp: error.file,
+                    container,
+                    size,
+                },
+                error.error,
+            )),
+        }
+    }
+
+    pub fn register(&self, file_name: &str) {
+        self.inner
+            .registered
+            .write()
+            .unwrap()
+            .insert(file_name.to_string());
+    }
+
+    /// Forgets a video and deletes its file.
+    pub fn remove(&self, file_name: &str) {
+        self.inner.registered.write().unwrap().remove(file_name);
+        let path = self.inner.dir.join(file_name);
+        if let Err(error) = std::fs::remove_file(&path)
+            && error.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(file = %path.display(), %error, "could not delete an old video");
+        }
+    }
+}
+
+/// The name a client gave its file, fit for display only: last path component, no control
+/// characters, bounded length.
+pub fn display_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_ORIGINAL_NAME)
+        .collect();
+    let clean = clean.trim();
+    if clean.is_empty() || clean == "." || clean == ".." {
+        "video".to_string()
+    } else {
+        clean.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_lose_paths_and_control_characters() {
+        assert_eq!(display_name("../../etc/passwd"), "passwd");
+        assert_eq!(display_name("C:\\Users\\me\\clip.mp4"), "clip.mp4");
+        assert_eq!(display_name("a\u{0}b\nc.webm"), "abc.webm");
+        assert_eq!(display_name(".."), "video");
+        assert_eq!(display_name("   "), "video");
+        assert_eq!(display_name(&"x".repeat(500)).len(), MAX_ORIGINAL_NAME);
+    }
+
+    #[tokio::test]
+    async fn receive_refuses_oversized_and_unknown_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::open(dir.path(), vec![]).unwrap();
+        let webm = [&b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm"[..], &[0u8; 100]].concat();
+
+        let too_large = store.receive(&webm[..], 50).await;
+        assert!(matches!(too_large, Err(UploadError::TooLarge { limit: 50 })));
+        let text = store.receive(&b"just some text"[..], 1000).await;
+        assert!(matches!(text, Err(UploadError::NotAVideo)));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        let upload = store.receive(&webm[..], 1000).await.unwrap();
+        assert_eq!(upload.container, Container::WebM);
+        assert_eq!(upload.size, webm.len() as u64);
+        let name = store.store(upload, 7).ok().unwrap();
+        assert_eq!(name, "7.webm");
+        assert_eq!(std::fs::read(dir.path().join("7.webm")).unwrap(), webm);
+        assert!(store.registered_path("7.webm").is_none(), "not registered yet");
+        store.register("7.webm");
+        assert!(store.registered_path("7.webm").is_some());
+
+        let again = store.receive(&webm[..], 1000).await.unwrap();
+        let (upload, _) = store.store(again, 7).err().expect("7.webm is taken");
+        assert_eq!(store.store(upload, 8).ok().unwrap(), "8.webm");
+        store.remove("7.webm");
+        assert!(!dir.path().join("7.webm").exists());
+    }
+
+    #[test]
+    fn open_removes_unfinished_uploads_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".upload-abc.part"), b"x").unwrap();
+        std::fs::write(dir.path().join("1.mp4"), b"x").unwrap();
+        MediaStore::open(dir.path(), vec!["1.mp4".into()]).unwrap();
+        assert!(!dir.path().join(".upload-abc.part").exists());
+        assert!(dir.path().join("1.mp4").exists());
+    }
+}

@@ -1,0 +1,292 @@
+//! Pure room logic: who is watching, who is host, what is playing. No I/O and no clock of its own:
+//! callers pass the server time (ms since the Unix epoch), so tests can use any time they like.
+
+pub mod playback;
+
+use std::collections::HashMap;
+
+pub use playback::{Playback, PlaybackAction, valid_position};
+
+use crate::identity::ClientId;
+
+/// A video registered as a room's current one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Video {
+    pub id: i64,
+    pub file_name: String,
+    pub original_name: String,
+    pub size: u64,
+    pub mime: String,
+}
+
+impl Video {
+    pub fn url(&self) -> String {
+        format!("/media/{}", self.file_name)
+    }
+}
+
+/// One client watching, however many tabs (sockets) it has open.
+#[derive(Clone, Debug)]
+struct Presence {
+    name: Option<String>,
+    sockets: u32,
+    connected_since: u64,
+    /// Breaks ties between clients that joined in the same millisecond.
+    join_order: u64,
+}
+
+/// A viewer as shown in lists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewerEntry {
+    pub client_id: ClientId,
+    pub name: Option<String>,
+    pub is_host: bool,
+    pub connected_since: u64,
+}
+
+/// What a new socket changed.
+#[derive(Debug, Default, PartialEq)]
+pub struct Joined {
+    /// The client had no other socket open: the viewer list changed.
+    pub new_viewer: bool,
+    /// The client became host on joining.
+    pub became_host: bool,
+}
+
+#[derive(Debug)]
+pub struct Room {
+    pub code: String,
+    pub name: Option<String>,
+    pub video: Option<Video>,
+    pub playback: Playback,
+    pub host: Option<ClientId>,
+    viewers: HashMap<ClientId, Presence>,
+    joins: u64,
+}
+
+impl Room {
+    pub fn new(code: String, now: u64) -> Self {
+        Self {
+            code,
+            name: None,
+            video: None,
+            playback: Playback::paused_at_start(now),
+            host: None,
+            viewers: HashMap::new(),
+            joins: 0,
+        }
+    }
+
+    /// A socket of `client` opened. The first viewer of an empty room becomes host; otherwise an
+    /// absent host keeps the role until the host check hands it on, so a host who reloads the page
+    /// does not lose it.
+    pub fn join(&mut self, client: ClientId, name: Option<String>, now: u64) -> Joined {
+        self.joins += 1;
+        let joins = self.joins;
+        let nobody_else = self.viewers.keys().all(|id| *id == client);
+        let presence = self.viewers.entry(client).or_insert_with(|| Presence {
+            name: None,
+            sockets: 0,
+            connected_since: now,
+            join_order: joins,
+        });
+        presence.sockets += 1;
+        presence.name = name;
+        let new_viewer = presence.sockets == 1;
+        let became_host = self.host != Some(client) && (self.host.is_none() || nobody_else);
+        if became_host {
+            self.host = Some(client);
+        }
+        Joined {
+            new_viewer,
+            became_host,
+        }
+    }
+
+    /// A socket of `client` closed. Returns true when that was its last one (it left).
+    pub fn leave(&mut self, client: ClientId) -> bool {
+        let Some(presence) = self.viewers.get_mut(&client) else {
+            return false;
+        };
+        presence.sockets = presence.sockets.saturating_sub(1);
+        if presence.sockets == 0 {
+            self.viewers.remove(&client);
+            return true;
+        }
+        false
+    }
+
+    pub fn is_watching(&self, client: ClientId) -> bool {
+        self.viewers.contains_key(&client)
+    }
+
+    pub fn is_host(&self, client: ClientId) -> bool {
+        self.host == Some(client)
+    }
+
+    pub fn viewer_count(&self) -> usize {
+        self.viewers.len()
+    }
+
+    /// When the host has no open socket, hands the role to the longest-connected viewer.
+    /// Returns the new host when it changed.
+    pub fn reassign_host_if_gone(&mut self) -> Option<ClientId> {
+        if self.host.is_some_and(|host| self.viewers.contains_key(&host)) {
+            return None;
+        }
+        let next = self
+            .viewers
+            .iter()
+            .min_by_key(|(_, p)| (p.connected_since, p.join_order))
+            .map(|(id, _)| *id)?;
+        self.host = Some(next);
+        Some(next)
+    }
+
+    /// A watching client takes the host role. Returns false when the client is not watching.
+    pub fn claim_host(&mut self, client: ClientId) -> bool {
+        if !self.is_watching(client) {
+            return false;
+        }
+        self.host = Some(client);
+        true
+    }
+
+    pub fn rename_viewer(&mut self, client: ClientId, name: Option<String>) -> bool {
+        match self.viewers.get_mut(&client) {
+            Some(presence) => {
+                presence.name = name;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Viewers in the order they arrived, at most `limit` of them.
+    pub fn viewers(&self, limit: usize) -> Vec<ViewerEntry> {
+        let mut list: Vec<_> = self.viewers.iter().collect();
+        list.sort_by_key(|(_, p)| (p.connected_since, p.join_order));
+        list.into_iter()
+            .take(limit)
+            .map(|(id, p)| ViewerEntry {
+                client_id: *id,
+                name: p.name.clone(),
+                is_host: self.is_host(*id),
+                connected_since: p.connected_since,
+            })
+            .collect()
+    }
+
+    /// Makes `video` the current one, paused at its start.
+    pub fn set_video(&mut self, video: Option<Video>, now: u64) {
+        self.video = video;
+        self.playback = Playback::paused_at_start(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn client(n: u128) -> ClientId {
+        ClientId(Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn first_viewer_is_host_and_tabs_count_once() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        let joined = room.join(client(1), None, 10);
+        assert_eq!(
+            joined,
+            Joined {
+                new_viewer: true,
+                became_host: true
+            }
+        );
+        let second_tab = room.join(client(1), None, 20);
+        assert_eq!(second_tab, Joined::default());
+        assert!(!room.join(client(2), None, 30).became_host);
+        assert_eq!(room.viewer_count(), 2);
+        assert!(!room.leave(client(1)), "one tab is still open");
+        assert!(room.leave(client(1)));
+        assert_eq!(room.viewer_count(), 1);
+        assert!(!room.leave(client(9)), "unknown client");
+    }
+
+    #[test]
+    fn absent_host_is_replaced_by_longest_connected_viewer() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        room.join(client(1), None, 10);
+        room.join(client(3), None, 30);
+        room.join(client(2), None, 20);
+        assert_eq!(room.reassign_host_if_gone(), None, "host still here");
+        room.leave(client(1));
+        assert_eq!(room.host, Some(client(1)), "kept until the check runs");
+        assert_eq!(room.reassign_host_if_gone(), Some(client(2)));
+        assert_eq!(room.reassign_host_if_gone(), None);
+    }
+
+    #[test]
+    fn ties_in_join_time_go_to_who_joined_first() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        room.join(client(1), None, 10);
+        room.join(client(5), None, 20);
+        room.join(client(4), None, 20);
+        room.leave(client(1));
+        assert_eq!(room.reassign_host_if_gone(), Some(client(5)));
+    }
+
+    #[test]
+    fn empty_room_keeps_no_host_to_hand_on_and_next_joiner_takes_it() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        room.join(client(1), None, 10);
+        room.leave(client(1));
+        assert_eq!(room.reassign_host_if_gone(), None);
+        assert!(room.join(client(2), None, 50).became_host);
+    }
+
+    #[test]
+    fn host_who_reloads_keeps_the_role_while_others_watch() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        room.join(client(1), None, 10);
+        room.join(client(2), None, 20);
+        room.leave(client(1));
+        assert!(!room.join(client(1), None, 30).became_host);
+        assert_eq!(room.host, Some(client(1)));
+        assert_eq!(room.reassign_host_if_gone(), None);
+    }
+
+    #[test]
+    fn only_watching_clients_can_claim_host() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        room.join(client(1), None, 10);
+        assert!(!room.claim_host(client(2)));
+        room.join(client(2), Some("Bo".into()), 20);
+        assert!(room.claim_host(client(2)));
+        let list = room.viewers(10);
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].client_id, client(1));
+        assert!(!list[0].is_host);
+        assert!(list[1].is_host);
+        assert_eq!(list[1].name.as_deref(), Some("Bo"));
+        assert_eq!(room.viewers(1).len(), 1);
+    }
+
+    #[test]
+    fn new_video_starts_paused_at_zero() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        room.playback.apply(PlaybackAction::Play, 40.0, 5);
+        let video = Video {
+            id: 3,
+            file_name: "3.webm".into(),
+            original_name: "clip.webm".into(),
+            size: 10,
+            mime: "video/webm".into(),
+        };
+        room.set_video(Some(video), 100);
+        assert!(!room.playback.playing);
+        assert_eq!(room.playback.position_at(10_000), 0.0);
+        assert_eq!(room.video.as_ref().unwrap().url(), "/media/3.webm");
+    }
+}

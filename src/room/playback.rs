@@ -1,0 +1,106 @@
+//! The authoritative playback state of a room and how commands change it.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest position we accept, in seconds (a little over 115 days): anything larger is a bad client.
+pub const MAX_POSITION: f64 = 1.0e7;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, poem_openapi::Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum PlaybackAction {
+    Play,
+    Pause,
+    Seek,
+}
+
+/// "At server time `updated_at` (ms since the Unix epoch) the video was at `position` seconds,
+/// `playing` or not, at `rate`."
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Playback {
+    pub playing: bool,
+    pub position: f64,
+    pub rate: f64,
+    pub updated_at: u64,
+}
+
+impl Playback {
+    pub fn paused_at_start(now: u64) -> Self {
+        Self {
+            playing: false,
+            position: 0.0,
+            rate: 1.0,
+            updated_at: now,
+        }
+    }
+
+    /// Where the video is at server time `now`.
+    pub fn position_at(&self, now: u64) -> f64 {
+        if !self.playing {
+            return self.position;
+        }
+        let elapsed = now.saturating_sub(self.updated_at) as f64 / 1000.0;
+        (self.position + elapsed * self.rate).min(MAX_POSITION)
+    }
+
+    /// The same state, restated as of `now`.
+    pub fn at(&self, now: u64) -> Self {
+        Self {
+            position: self.position_at(now),
+            updated_at: now.max(self.updated_at),
+            ..*self
+        }
+    }
+
+    pub fn apply(&mut self, action: PlaybackAction, position: f64, now: u64) {
+        self.playing = match action {
+            PlaybackAction::Play => true,
+            PlaybackAction::Pause => false,
+            PlaybackAction::Seek => self.playing,
+        };
+        self.position = position;
+        self.updated_at = now;
+    }
+}
+
+/// A position a client sent is usable when it is a finite, non-negative number of sane size.
+pub fn valid_position(position: f64) -> bool {
+    position.is_finite() && (0.0..=MAX_POSITION).contains(&position)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn playing_state_advances_with_server_time() {
+        let mut playback = Playback::paused_at_start(1_000);
+        assert_eq!(playback.position_at(60_000), 0.0);
+        playback.apply(PlaybackAction::Play, 10.0, 2_000);
+        assert_eq!(playback.position_at(2_000), 10.0);
+        assert!((playback.position_at(4_500) - 12.5).abs() < 1e-9);
+        playback.apply(PlaybackAction::Pause, 12.5, 4_500);
+        assert_eq!(playback.position_at(100_000), 12.5);
+    }
+
+    #[test]
+    fn seek_keeps_playing_or_paused() {
+        let mut playback = Playback::paused_at_start(0);
+        playback.apply(PlaybackAction::Seek, 30.0, 10);
+        assert!(!playback.playing);
+        playback.apply(PlaybackAction::Play, 30.0, 20);
+        playback.apply(PlaybackAction::Seek, 7.0, 30);
+        assert!(playback.playing);
+        assert_eq!(playback.at(1_030).position, 8.0);
+    }
+
+    #[test]
+    fn positions_are_checked() {
+        assert!(valid_position(0.0));
+        assert!(valid_position(3600.5));
+        assert!(!valid_position(-1.0));
+        assert!(!valid_position(f64::NAN));
+        assert!(!valid_position(f64::INFINITY));
+        assert!(!valid_position(MAX_POSITION * 2.0));
+    }
+}

@@ -1,0 +1,60 @@
+//! The room socket: `GET /api/rooms/{code}/ws`. The upgrade is checked here; `session` runs the
+//! socket's loop.
+
+pub mod protocol;
+mod session;
+
+use poem::{
+    IntoResponse, Response, handler,
+    web::{
+        Data, Path,
+        websocket::{WebSocket, WebSocketConfig},
+    },
+};
+
+use crate::{db, error::ApiError, identity::ClientId, state::AppState};
+
+/// tungstenite's own ceiling; messages between our limit and this one get a policy close from us,
+/// larger ones are cut off by tungstenite itself.
+const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
+/// Small read buffers keep an idle socket cheap; client messages are a few hundred bytes.
+const READ_BUFFER: usize = 4 * 1024;
+
+#[handler]
+pub async fn upgrade(
+    Path(code): Path<String>,
+    ws: WebSocket,
+    client: ClientId,
+    Data(state): Data<&AppState>,
+) -> Response {
+    let room = match state.hub.get(&code).await {
+        Ok(Some(room)) => room,
+        Ok(None) => return ApiError::room_not_found().into_response(),
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let name = match db::clients::name(&state.db, client).await {
+        Ok(name) => name,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let limit = state.config.max_ws_message_bytes;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(Some(HARD_MESSAGE_LIMIT.max(limit * 2)))
+        .max_frame_size(Some(HARD_MESSAGE_LIMIT.max(limit * 2)));
+    let shutdown = state.shutdown.clone();
+    ws.config(config)
+        .on_upgrade(move |socket| {
+            session::run(
+                socket,
+                session::Session {
+                    room,
+                    client,
+                    name,
+                    max_message_bytes: limit,
+                    shutdown,
+                },
+            )
+        })
+        .into_response()
+}

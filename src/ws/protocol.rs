@@ -1,0 +1,194 @@
+//! The socket protocol: JSON objects tagged by `type`. Frames are parsed into [`ClientMsg`] before
+//! anything acts on them; what does not parse becomes an `error` message, never a panic.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    identity::ClientId,
+    room::{Playback, PlaybackAction, Room, valid_position},
+    view::{PlaybackView, RoomView, VideoView, ViewerView},
+};
+
+/// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list.
+pub const PUSHED_VIEWERS_LIMIT: usize = 100;
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMsg {
+    Play { position: f64 },
+    Pause { position: f64 },
+    Seek { position: f64 },
+    /// Sent by the host about once a second while playing.
+    Heartbeat { position: f64, playing: bool },
+    Ping { client_time: f64 },
+}
+
+impl ClientMsg {
+    pub fn parse(text: &str) -> Result<Self, ProtocolError> {
+        let msg: Self = serde_json::from_str(text)
+            .map_err(|error| ProtocolError::new("bad_message", error.to_string()))?;
+        match msg {
+            Self::Play { position }
+            | Self::Pause { position }
+            | Self::Seek { position }
+            | Self::Heartbeat { position, .. }
+                if !valid_position(position) =>
+            {
+                Err(ProtocolError::new(
+                    "bad_position",
+                    "position must be a number of seconds from 0 to 10000000",
+                ))
+            }
+            msg => Ok(msg),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ProtocolError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// Sent to a socket when it joins, and again when it fell behind the room's broadcasts.
+    Snapshot {
+        you: ClientId,
+        server_time: u64,
+        room: RoomView,
+    },
+    /// A play, pause or seek, already applied to the room's state.
+    Play(PlaybackEvent),
+    Pause(PlaybackEvent),
+    Seek(PlaybackEvent),
+    Heartbeat {
+        position: f64,
+        playing: bool,
+        by: ClientId,
+        server_time: u64,
+    },
+    Video {
+        video: Option<VideoView>,
+        playback: PlaybackView,
+    },
+    /// Reload the current file from `url` (it carries a cache-busting query).
+    Refresh { url: String },
+    Host { host: Option<ClientId> },
+    Viewers {
+        count: usize,
+        viewers: Vec<ViewerView>,
+    },
+    Pong { client_time: f64, server_time: u64 },
+    Error { code: &'static str, message: String },
+}
+
+/// What everyone in the room hears about a play, pause or seek.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaybackEvent {
+    pub position: f64,
+    /// Whether the room is playing after the command (a seek keeps it as it was).
+    pub playing: bool,
+    /// The client that sent it.
+    pub by: ClientId,
+    pub server_time: u64,
+}
+
+impl ServerMsg {
+    pub fn playback(action: PlaybackAction, playback: &Playback, by: ClientId) -> Self {
+        let event = PlaybackEvent {
+            position: playback.position,
+            playing: playback.playing,
+            by,
+            server_time: playback.updated_at,
+        };
+        match action {
+            PlaybackAction::Play => Self::Play(event),
+            PlaybackAction::Pause => Self::Pause(event),
+            PlaybackAction::Seek => Self::Seek(event),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+
+    pub fn viewers_of(room: &Room) -> Self {
+        Self::Viewers {
+            count: room.viewer_count(),
+            viewers: room
+                .viewers(PUSHED_VIEWERS_LIMIT)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        }
+    }
+}
+
+impl From<ProtocolError> for ServerMsg {
+    fn from(error: ProtocolError) -> Self {
+        Self::Error {
+            code: error.code,
+            message: error.message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(
+            ClientMsg::parse(r#"{"type":"seek","position":7.5}"#),
+            Ok(ClientMsg::Seek { position: 7.5 })
+        );
+        assert_eq!(
+            ClientMsg::parse(r#"{"type":"heartbeat","position":1,"playing":true}"#),
+            Ok(ClientMsg::Heartbeat {
+                position: 1.0,
+                playing: true
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_input_with_a_code() {
+        for (text, code) in [
+            ("not json", "bad_message"),
+            (r#"{"type":"dance"}"#, "bad_message"),
+            (r#"{"type":"seek"}"#, "bad_message"),
+            (r#"{"type":"seek","position":"7"}"#, "bad_message"),
+            (r#"{"type":"seek","position":-3}"#, "bad_position"),
+            (r#"{"type":"play","position":1e300}"#, "bad_position"),
+            (r#"{"type":"seek","position":1,"extra":true}"#, "bad_message"),
+        ] {
+            assert_eq!(ClientMsg::parse(text).unwrap_err().code, code, "{text}");
+        }
+    }
+
+    #[test]
+    fn server_messages_are_tagged() {
+        let json = ServerMsg::Host { host: None }.to_json();
+        assert_eq!(json, r#"{"type":"host","host":null}"#);
+        let by = ClientId(uuid::Uuid::nil());
+        let mut playback = Playback::paused_at_start(0);
+        playback.apply(PlaybackAction::Seek, 7.0, 42);
+        let json = ServerMsg::playback(PlaybackAction::Seek, &playback, by).to_json();
+        assert_eq!(
+            json,
+            format!(r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42}}"#)
+        );
+    }
+}

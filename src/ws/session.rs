@@ -1,0 +1,143 @@
+//! One socket's life: a snapshot on joining, then a loop over the client's frames, the room's
+//! broadcasts, a keep-alive timer and server shutdown. Every way out of the loop leaves the room,
+//! so the viewer count never outlives the socket.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use futures_util::{SinkExt, StreamExt};
+use poem::web::websocket::{CloseCode, Message, WebSocketStream};
+use tokio::{sync::broadcast::error::RecvError, time::timeout};
+use tokio_util::sync::CancellationToken;
+
+use super::protocol::{ClientMsg, ProtocolError, ServerMsg};
+use crate::{clock::now_ms, hub::LiveRoom, identity::ClientId, room::PlaybackAction};
+
+/// How often the server pings an idle client.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// A client silent this long (no frame, not even a pong) is gone without saying so.
+const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+/// A client that cannot take a message within this time is too slow to stay.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Session {
+    pub room: Arc<LiveRoom>,
+    pub client: ClientId,
+    pub name: Option<String>,
+    pub max_message_bytes: usize,
+    pub shutdown: CancellationToken,
+}
+
+enum Next {
+    Continue,
+    Close(Option<(CloseCode, &'static str)>),
+}
+
+pub async fn run(socket: WebSocketStream, session: Session) {
+    let Session {
+        room,
+        client,
+        name,
+        max_message_bytes,
+        shutdown,
+    } = session;
+    let (mut sink, mut stream) = socket.split();
+    let (mut rx, snapshot) = room.join(client, name);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
+
+    let mut outcome = send(&mut sink, snapshot.to_json()).await;
+    while let Next::Continue = outcome {
+        outcome = tokio::select! {
+            frame = stream.next() => {
+                last_heard = Instant::now();
+                match frame {
+                    Some(Ok(Message::Text(text))) if text.len() > max_message_bytes => {
+                        Next::Close(Some((CloseCode::Policy, "message too large")))
+                    }
+                    Some(Ok(Message::Text(text))) => match handle(&room, client, &text) {
+                        Some(reply) => send(&mut sink, reply.to_json()).await,
+                        None => Next::Continue,
+                    },
+                    Some(Ok(Message::Binary(_))) => {
+                        let error = ProtocolError::new("bad_message", "send JSON text frames");
+                        send(&mut sink, ServerMsg::from(error).to_json()).await
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Next::Continue,
+                    Some(Ok(Message::Close(_))) | None => Next::Close(None),
+                    Some(Err(error)) => {
+                        tracing::debug!(room = %room.code, %client, %error, "socket read failed");
+                        Next::Close(Some((CloseCode::Policy, "unreadable frame")))
+                    }
+                }
+            }
+            broadcast = rx.recv() => match broadcast {
+                Ok(text) => send(&mut sink, text.to_string()).await,
+                // Fell behind: the missed messages are gone, so send the whole state instead.
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(room = %room.code, %client, missed, "socket lagged; resyncing");
+                    send(&mut sink, room.snapshot_for(client).to_json()).await
+                }
+                Err(RecvError::Closed) => Next::Close(Some((CloseCode::Away, "room closed"))),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    Next::Close(None)
+                } else {
+                    send_message(&mut sink, Message::Ping(Vec::new())).await
+                }
+            }
+            _ = shutdown.cancelled() => Next::Close(Some((CloseCode::Away, "server shutting down"))),
+        };
+    }
+    if let Next::Close(Some((code, reason))) = outcome {
+        let _ = timeout(SEND_TIMEOUT, sink.send(Message::close_with(code, reason))).await;
+    }
+    let _ = timeout(SEND_TIMEOUT, sink.close()).await;
+    room.leave(client);
+}
+
+/// Applies one client message; returns what to answer this socket alone, if anything.
+fn handle(room: &LiveRoom, client: ClientId, text: &str) -> Option<ServerMsg> {
+    let msg = match ClientMsg::parse(text) {
+        Ok(msg) => msg,
+        Err(error) => return Some(error.into()),
+    };
+    match msg {
+        ClientMsg::Play { position } => {
+            room.apply_playback(client, PlaybackAction::Play, position);
+        }
+        ClientMsg::Pause { position } => {
+            room.apply_playback(client, PlaybackAction::Pause, position);
+        }
+        ClientMsg::Seek { position } => {
+            room.apply_playback(client, PlaybackAction::Seek, position);
+        }
+        ClientMsg::Heartbeat { position, playing } => {
+            room.heartbeat(client, position, playing);
+        }
+        ClientMsg::Ping { client_time } => {
+            return Some(ServerMsg::Pong {
+                client_time,
+                server_time: now_ms(),
+            });
+        }
+    }
+    None
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocketStream, Message>;
+
+async fn send(sink: &mut Sink, text: String) -> Next {
+    send_message(sink, Message::Text(text)).await
+}
+
+async fn send_message(sink: &mut Sink, message: Message) -> Next {
+    match timeout(SEND_TIMEOUT, sink.send(message)).await {
+        Ok(Ok(())) => Next::Continue,
+        // The peer is gone or too slow: there is nobody to send a close frame to.
+        Ok(Err(_)) | Err(_) => Next::Close(None),
+    }
+}
