@@ -57,7 +57,14 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("host_check_secs", &self.host_check_secs)
-            .field("cookie_key", &if self.cookie_key.is_empty() { "" } else { "<hidden>" })
+            .field(
+                "cookie_key",
+                &if self.cookie_key.is_empty() {
+                    ""
+                } else {
+                    "<hidden>"
+                },
+            )
             .field("log", &self.log)
             .field("allowed_origins", &self.allowed_origins)
             .field("max_ws_message_bytes", &self.max_ws_message_bytes)

@@ -38,10 +38,12 @@ impl fmt::Debug for ClientId {
 
 impl<'a> FromRequest<'a> for ClientId {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> Result<Self> {
-        req.extensions()
-            .get::<ClientId>()
-            .copied()
-            .ok_or_else(|| poem::Error::from_string("no client id", poem::http::StatusCode::INTERNAL_SERVER_ERROR))
+        req.extensions().get::<ClientId>().copied().ok_or_else(|| {
+            poem::Error::from_string(
+                "no client id",
+                poem::http::StatusCode::INTERNAL_SERVER_ERROR,
+            )
+        })
     }
 }
 
@@ -57,7 +59,10 @@ pub fn load_or_create_key(configured: &str, data_dir: &Path) -> anyhow::Result<C
     let path = data_dir.join(KEY_FILE);
     let secret = match std::fs::read(&path) {
         Ok(secret) if secret.len() >= 32 => secret,
-        Ok(_) => anyhow::bail!("{} is too short; delete it to make a new key", path.display()),
+        Ok(_) => anyhow::bail!(
+            "{} is too short; delete it to make a new key",
+            path.display()
+        ),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let mut secret = vec![0u8; 64];
             rand::rng().fill_bytes(&mut secret);

@@ -28,7 +28,10 @@ pub mod ws;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use poem::{Server, listener::{Acceptor, TcpAcceptor}};
+use poem::{
+    Server,
+    listener::{Acceptor, TcpAcceptor},
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::{config::Config, http::pages::Assets, hub::Hub, media::MediaStore, state::AppState};
@@ -43,8 +46,12 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("while creating the data folder {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "while creating the data folder {}",
+            config.data_dir.display()
+        )
+    })?;
     let cookie_key = identity::load_or_create_key(&config.cookie_key, &config.data_dir)
         .context("while loading the cookie key")?;
     let db = db::open(&config.data_dir).await?;
@@ -53,7 +60,10 @@ pub async fn run(
         .context("while listing videos")?;
     let media = MediaStore::open(&config.media_dir, known_videos)?;
     let assets = Assets::load(&config.assets_dir).with_context(|| {
-        format!("while reading the assets folder {}", config.assets_dir.display())
+        format!(
+            "while reading the assets folder {}",
+            config.assets_dir.display()
+        )
     })?;
     let token = CancellationToken::new();
     let state = AppState {
@@ -70,10 +80,17 @@ pub async fn run(
         state.config.host_check_period(),
         token.clone(),
     ));
-    let persist = tokio::spawn(hub::tasks::persist_playback(state.hub.clone(), token.clone()));
+    let persist = tokio::spawn(hub::tasks::persist_playback(
+        state.hub.clone(),
+        token.clone(),
+    ));
 
     let acceptor = TcpAcceptor::from_tokio(listener).context("while preparing the listener")?;
-    let address = acceptor.local_addr().first().map(ToString::to_string).unwrap_or_default();
+    let address = acceptor
+        .local_addr()
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     tracing::info!(address = %address, "goblet is listening");
 
     let signal_token = token.clone();

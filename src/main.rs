@@ -21,7 +21,9 @@ fn config_path_from_args() -> anyhow::Result<PathBuf> {
         (None, _) => Ok(PathBuf::from("config.toml")),
         (Some("--config"), Some(path)) => Ok(PathBuf::from(path)),
         (Some("--help" | "-h"), _) => {
-            println!("usage: goblet [--config PATH]   (default: ./config.toml; GOBLET_* variables override it)");
+            println!(
+                "usage: goblet [--config PATH]   (default: ./config.toml; GOBLET_* variables override it)"
+            );
             std::process::exit(0);
         }
         _ => anyhow::bail!("usage: goblet [--config PATH]"),

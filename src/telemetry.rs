@@ -8,6 +8,10 @@ pub fn init(filter: &str) -> anyhow::Result<()> {
         _ => EnvFilter::try_new(filter),
     }
     .map_err(|error| anyhow::anyhow!("invalid log filter: {error}"))?;
-    fmt().with_env_filter(filter).with_target(false).try_init().ok();
+    fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init()
+        .ok();
     Ok(())
 }

@@ -91,7 +91,11 @@ impl RoomView {
             playback: room.playback.at(now).into(),
             host: room.host,
             viewer_count: room.viewer_count(),
-            viewers: room.viewers(viewer_limit).into_iter().map(Into::into).collect(),
+            viewers: room
+                .viewers(viewer_limit)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
 }

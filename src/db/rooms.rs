@@ -50,7 +50,13 @@ pub async fn load(db: &Db, code: &str) -> sqlx::Result<Option<StoredRoom>> {
     .fetch_optional(db)
     .await?;
     Ok(row.map(|row| {
-        let video = match (row.video_id, row.file_name, row.original_name, row.size, row.mime) {
+        let video = match (
+            row.video_id,
+            row.file_name,
+            row.original_name,
+            row.size,
+            row.mime,
+        ) {
             (Some(id), Some(file_name), Some(original_name), Some(size), Some(mime)) => {
                 Some(Video {
                     id,

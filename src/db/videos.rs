@@ -6,9 +6,11 @@ use crate::room::Video;
 /// Takes the next upload number. Numbers are never reused, so a browser never confuses a new
 /// video with a cached old one.
 pub async fn next_number(db: &Db) -> sqlx::Result<i64> {
-    sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'upload' RETURNING value")
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'upload' RETURNING value",
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// Makes `video` the room's current video, paused at the start, and forgets the previous one.
@@ -60,5 +62,7 @@ pub async fn replace_room_video(
 
 /// File names of every registered video: the only files the media route serves.
 pub async fn file_names(db: &Db) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT file_name FROM videos").fetch_all(db).await
+    sqlx::query_scalar("SELECT file_name FROM videos")
+        .fetch_all(db)
+        .await
 }

@@ -66,7 +66,9 @@ async fn respond(path: &std::path::Path, req: &Request) -> std::io::Result<Respo
             .unwrap_or(0),
         len
     );
-    let etag: ETag = etag_text.parse().expect("a quoted hex string is a valid ETag");
+    let etag: ETag = etag_text
+        .parse()
+        .expect("a quoted hex string is a valid ETag");
     let headers = req.headers();
 
     if let Some(status) = failed_precondition(req, &etag, modified) {
@@ -81,9 +83,9 @@ async fn respond(path: &std::path::Path, req: &Request) -> std::io::Result<Respo
     }
 
     // A range applies only while the client's copy is still current (If-Range).
-    let range_still_valid = headers
-        .typed_get::<IfRange>()
-        .is_none_or(|if_range| !if_range.is_modified(Some(&etag), Some(&LastModified::from(modified))));
+    let range_still_valid = headers.typed_get::<IfRange>().is_none_or(|if_range| {
+        !if_range.is_modified(Some(&etag), Some(&LastModified::from(modified)))
+    });
     let outcome = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         Some(value) if range_still_valid => range::resolve(value, len),
         _ => RangeOutcome::Full,

@@ -7,11 +7,12 @@ pub mod media;
 pub mod pages;
 
 use poem::{
-    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, get,
+    Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route,
+    endpoint::StaticFilesEndpoint,
+    get,
     http::{StatusCode, header},
     middleware::{CookieJarManager, SetHeader},
     web::cookie::CookieKey,
-    endpoint::StaticFilesEndpoint,
 };
 
 use crate::{identity, state::AppState, ws};

@@ -57,7 +57,11 @@ impl Assets {
                 .body(html.replace(STATIC_MARKER, &self.prefix())),
             Err(error) => {
                 tracing::error!(page, %error, "could not read a page from the assets folder");
-                (StatusCode::INTERNAL_SERVER_ERROR, "the assets folder is incomplete").into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the assets folder is incomplete",
+                )
+                    .into_response()
             }
         }
     }

@@ -142,7 +142,8 @@ impl LiveRoom {
         let room = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(VIEWERS_BATCH).await;
-            room.viewers_announce_pending.store(false, Ordering::Release);
+            room.viewers_announce_pending
+                .store(false, Ordering::Release);
             let msg = room.with(|state| ServerMsg::viewers_of(state));
             room.broadcast(&msg);
         });

@@ -47,7 +47,8 @@ pub async fn flush_playback(hub: &Hub) {
             continue;
         }
         let playback = room.with(|state| state.playback);
-        if let Err(error) = db::rooms::save_playback(&hub.db, &room.code, &playback, now_ms()).await {
+        if let Err(error) = db::rooms::save_playback(&hub.db, &room.code, &playback, now_ms()).await
+        {
             tracing::error!(room = %room.code, %error, "could not save playback state");
             room.mark_playback_dirty();
         }

@@ -220,10 +220,17 @@ mod tests {
     async fn receive_refuses_oversized_and_unknown_and_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = MediaStore::open(dir.path(), vec![]).unwrap();
-        let webm = [&b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm"[..], &[0u8; 100]].concat();
+        let webm = [
+            &b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm"[..],
+            &[0u8; 100],
+        ]
+        .concat();
 
         let too_large = store.receive(&webm[..], 50).await;
-        assert!(matches!(too_large, Err(UploadError::TooLarge { limit: 50 })));
+        assert!(matches!(
+            too_large,
+            Err(UploadError::TooLarge { limit: 50 })
+        ));
         let text = store.receive(&b"just some text"[..], 1000).await;
         assert!(matches!(text, Err(UploadError::NotAVideo)));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -234,12 +241,15 @@ mod tests {
         let name = store.store(upload, 7).ok().unwrap();
         assert_eq!(name, "7.webm");
         assert_eq!(std::fs::read(dir.path().join("7.webm")).unwrap(), webm);
-        assert!(store.registered_path("7.webm").is_none(), "not registered yet");
+        assert!(
+            store.registered_path("7.webm").is_none(),
+            "not registered yet"
+        );
         store.register("7.webm");
         assert!(store.registered_path("7.webm").is_some());
 
         let again = store.receive(&webm[..], 1000).await.unwrap();
-        let (upload, _) = store.store(again, 7).err().expect("7.webm is taken");
+        let (upload, _) = store.store(again, 7).expect_err("7.webm is taken");
         assert_eq!(store.store(upload, 8).ok().unwrap(), "8.webm");
         store.remove("7.webm");
         assert!(!dir.path().join("7.webm").exists());

@@ -106,7 +106,11 @@ mod tests {
         assert_eq!(resolve("bytes=1000-", 1000), Unsatisfiable);
         assert_eq!(resolve("bytes=-0", 1000), Unsatisfiable);
         assert_eq!(resolve("bytes=0-", 0), Unsatisfiable);
-        assert_eq!(resolve("bytes=5-2", 1000), Full, "invalid syntax is ignored");
+        assert_eq!(
+            resolve("bytes=5-2", 1000),
+            Full,
+            "invalid syntax is ignored"
+        );
         assert_eq!(resolve("items=0-5", 1000), Full);
         assert_eq!(resolve("bytes=abc", 1000), Full);
         assert_eq!(resolve("bytes=1-2-3", 1000), Full);

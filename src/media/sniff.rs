@@ -74,7 +74,10 @@ mod tests {
     fn recognises_browser_containers() {
         let mp4 = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41";
         assert_eq!(sniff(mp4), Some(Container::Mp4));
-        assert_eq!(sniff(b"\0\0\0\x14ftypqt  \0\0\0\0"), Some(Container::QuickTime));
+        assert_eq!(
+            sniff(b"\0\0\0\x14ftypqt  \0\0\0\0"),
+            Some(Container::QuickTime)
+        );
         let webm = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm";
         assert_eq!(sniff(webm), Some(Container::WebM));
         let mkv = b"\x1a\x45\xdf\xa3\xa3\x42\x86\x81\x01\x42\x82\x88matroska";

@@ -131,7 +131,10 @@ impl Room {
     /// When the host has no open socket, hands the role to the longest-connected viewer.
     /// Returns the new host when it changed.
     pub fn reassign_host_if_gone(&mut self) -> Option<ClientId> {
-        if self.host.is_some_and(|host| self.viewers.contains_key(&host)) {
+        if self
+            .host
+            .is_some_and(|host| self.viewers.contains_key(&host))
+        {
             return None;
         }
         let next = self

@@ -15,12 +15,23 @@ pub const PUSHED_VIEWERS_LIMIT: usize = 100;
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMsg {
-    Play { position: f64 },
-    Pause { position: f64 },
-    Seek { position: f64 },
+    Play {
+        position: f64,
+    },
+    Pause {
+        position: f64,
+    },
+    Seek {
+        position: f64,
+    },
     /// Sent by the host about once a second while playing.
-    Heartbeat { position: f64, playing: bool },
-    Ping { client_time: f64 },
+    Heartbeat {
+        position: f64,
+        playing: bool,
+    },
+    Ping {
+        client_time: f64,
+    },
 }
 
 impl ClientMsg {
@@ -83,14 +94,24 @@ pub enum ServerMsg {
         playback: PlaybackView,
     },
     /// Reload the current file from `url` (it carries a cache-busting query).
-    Refresh { url: String },
-    Host { host: Option<ClientId> },
+    Refresh {
+        url: String,
+    },
+    Host {
+        host: Option<ClientId>,
+    },
     Viewers {
         count: usize,
         viewers: Vec<ViewerView>,
     },
-    Pong { client_time: f64, server_time: u64 },
-    Error { code: &'static str, message: String },
+    Pong {
+        client_time: f64,
+        server_time: u64,
+    },
+    Error {
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// What everyone in the room hears about a play, pause or seek.
@@ -172,7 +193,10 @@ mod tests {
             (r#"{"type":"seek","position":"7"}"#, "bad_message"),
             (r#"{"type":"seek","position":-3}"#, "bad_position"),
             (r#"{"type":"play","position":1e300}"#, "bad_position"),
-            (r#"{"type":"seek","position":1,"extra":true}"#, "bad_message"),
+            (
+                r#"{"type":"seek","position":1,"extra":true}"#,
+                "bad_message",
+            ),
         ] {
             assert_eq!(ClientMsg::parse(text).unwrap_err().code, code, "{text}");
         }
@@ -188,7 +212,9 @@ mod tests {
         let json = ServerMsg::playback(PlaybackAction::Seek, &playback, by).to_json();
         assert_eq!(
             json,
-            format!(r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42}}"#)
+            format!(
+                r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42}}"#
+            )
         );
     }
 }

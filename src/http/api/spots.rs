@@ -47,7 +47,15 @@ impl SpotsApi {
         let room = find_room(&self.state, &code).await?;
         let video_id = current_video(&room)?;
         let now = now_ms();
-        db::spots::save(&self.state.db, &room.code, client, video_id, spot.position, now).await?;
+        db::spots::save(
+            &self.state.db,
+            &room.code,
+            client,
+            video_id,
+            spot.position,
+            now,
+        )
+        .await?;
         Ok(Json(Spot {
             position: spot.position,
             video_id,
@@ -62,7 +70,9 @@ impl SpotsApi {
         let video_id = current_video(&room)?;
         let (position, saved_at) = db::spots::get(&self.state.db, &room.code, client, video_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("no_spot", "you have no saved spot in this video"))?;
+            .ok_or_else(|| {
+                ApiError::not_found("no_spot", "you have no saved spot in this video")
+            })?;
         Ok(Json(Spot {
             position,
             video_id,

@@ -70,7 +70,14 @@ impl VideosApi {
             size,
             mime,
         };
-        let previous = match db::videos::replace_room_video(&self.state.db, &room.code, &video, now_ms()).await {
+        let previous = match db::videos::replace_room_video(
+            &self.state.db,
+            &room.code,
+            &video,
+            now_ms(),
+        )
+        .await
+        {
             Ok(previous) => previous,
             Err(error) => {
                 self.state.media.remove(&video.file_name);
@@ -100,7 +107,9 @@ impl VideosApi {
                 Err((back, error)) if error.kind() == std::io::ErrorKind::AlreadyExists => {
                     upload = back;
                 }
-                Err((_, error)) => return Err(ApiError::internal("could not store an upload", error)),
+                Err((_, error)) => {
+                    return Err(ApiError::internal("could not store an upload", error));
+                }
             }
         }
         Err(ApiError::internal(

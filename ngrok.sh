@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Shares a running Goblet over the internet with ngrok and prints the public link.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v ngrok >/dev/null 2>&1; then
+  cat >&2 <<'MSG'
+ngrok is not installed, so Goblet cannot be shared this way yet.
+  1. Download ngrok for your system from https://ngrok.com/download (or your package manager).
+  2. Sign up (free) and run: ngrok config add-authtoken <your token>
+  3. Run ./ngrok.sh again.
+Or forward a port on your router to this machine and set bind = "0.0.0.0:5000" in config.toml.
+MSG
+  exit 1
+fi
+
+bind="${GOBLET_BIND:-$(sed -n 's/^[[:space:]]*bind[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' config.toml 2>/dev/null | head -n 1)}"
+port="${bind##*:}"
+port="${port:-5000}"
+
+if ! curl -fsS -o /dev/null "http://127.0.0.1:$port/api/me" 2>/dev/null; then
+  echo "Nothing answers on port $port: start Goblet with ./run.sh first." >&2
+  exit 1
+fi
+
+ngrok http "$port" --log=stdout --log-level=warn >/dev/null &
+ngrok_pid=$!
+trap 'kill $ngrok_pid 2>/dev/null' EXIT INT TERM
+
+# ngrok's local API lists the tunnel once it is up.
+for _ in $(seq 1 50); do
+  url=$(curl -fsS http://127.0.0.1:4040/api/tunnels 2>/dev/null |
+    sed -n 's/.*"public_url":"\(https:[^"]*\)".*/\1/p' | head -n 1) || true
+  if [ -n "${url:-}" ]; then
+    echo "Goblet is shared at: $url"
+    echo "Send that link to your friends. Ctrl-C stops sharing (Goblet keeps running)."
+    wait "$ngrok_pid"
+    exit $?
+  fi
+  if ! kill -0 "$ngrok_pid" 2>/dev/null; then
+    echo "ngrok stopped before the tunnel was up. Has its authtoken been set? (ngrok config add-authtoken ...)" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "ngrok did not report a public URL within 10 s." >&2
+exit 1

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every check CI runs. Installs what it needs on a fresh Debian machine with Rust and Node.js:
+# chromium and ffmpeg (apt), VideoJS and playwright-core (npm).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+install_system_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  [ ${#missing[@]} -eq 0 ] && return
+  step "Installing ${missing[*]} with apt-get"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+step "Formatting"
+cargo fmt --check
+
+step "Lints"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "Rust unit and integration tests"
+cargo test --locked
+
+step "Browser-client unit tests"
+node --test tests/js/
+
+step "Browser tests in headless Chromium"
+install_system_packages
+./install.sh --assets
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+cargo build --locked
+GOBLET_BIN="$PWD/target/debug/goblet" npm test --prefix tests/browser
+
+step "All checks passed"

@@ -1,0 +1,277 @@
+//! Starts the real server on a random loopback port with temporary folders, and talks to it over
+//! real HTTP and WebSocket as one or more people (each with their own cookie jar).
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use goblet::config::Config;
+use reqwest::{Url, cookie::CookieStore};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{self, Message, client::IntoClientRequest},
+};
+
+pub const HOST_CHECK_SECS: u64 = 1;
+pub const MAX_UPLOAD: u64 = 256 * 1024;
+
+pub struct TestApp {
+    pub base: String,
+    pub media_dir: PathBuf,
+    pub data_dir: PathBuf,
+    _dirs: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dirs = tempfile::tempdir().unwrap();
+    start(dirs).await
+}
+
+async fn start(dirs: TempDir) -> TestApp {
+    let media_dir = dirs.path().join("video");
+    let data_dir = dirs.path().join("data");
+    let assets_dir = dirs.path().join("assets");
+    std::fs::create_dir_all(assets_dir.join("videojs")).unwrap();
+    std::fs::write(assets_dir.join("videojs/video.min.js"), "// stand-in").unwrap();
+    std::fs::write(
+        assets_dir.join("room.html"),
+        "<script src=\"{{static}}/room.js\"></script>",
+    )
+    .unwrap();
+    std::fs::write(assets_dir.join("index.html"), "landing").unwrap();
+    std::fs::write(assets_dir.join("not-found.html"), "no such room").unwrap();
+    let config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        media_dir: media_dir.clone(),
+        data_dir: data_dir.clone(),
+        max_upload_bytes: MAX_UPLOAD,
+        host_check_secs: HOST_CHECK_SECS,
+        max_ws_message_bytes: 1024,
+        assets_dir,
+        ..Config::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(goblet::run(config, listener, async {
+        let _ = stopped.await;
+    }));
+    let app = TestApp {
+        base: format!("http://{address}"),
+        media_dir,
+        data_dir,
+        _dirs: dirs,
+        stop: Some(stop),
+        server: Some(server),
+    };
+    // The listener is bound already; wait until the app behind it answers.
+    let person = app.person();
+    for _ in 0..100 {
+        if person.get("/api/me").await.status() == 200 {
+            return app;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the server did not start");
+}
+
+impl TestApp {
+    /// A new person: a client with their own cookie jar.
+    pub fn person(&self) -> Person {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        Person {
+            base: self.base.clone(),
+            http,
+            jar,
+        }
+    }
+
+    /// Stops the server gracefully and waits until it has closed the database.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+
+    /// Stops the server and starts a new one on the same folders (a new port).
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let dirs = std::mem::replace(&mut self._dirs, tempfile::tempdir().unwrap());
+        start(dirs).await
+    }
+
+    /// Files in the media folder, sorted.
+    pub fn media_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.media_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Person {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+impl Person {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.http.post(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn client_id(&self) -> String {
+        let me: Value = self.get("/api/me").await.json().await.unwrap();
+        me["client_id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn create_room(&self) -> String {
+        let response = self.post("/api/rooms").await;
+        assert_eq!(response.status(), 201);
+        let room: Value = response.json().await.unwrap();
+        room["code"].as_str().unwrap().to_string()
+    }
+
+    pub async fn room(&self, code: &str) -> Value {
+        let response = self.get(&format!("/api/rooms/{code}")).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn upload(&self, code: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/rooms/{code}/video?name={name}")))
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Opens the room's socket with this person's cookie and reads the snapshot it starts with.
+    pub async fn join(&self, code: &str) -> (Socket, Value) {
+        let mut socket = self.connect(code, None).await.unwrap();
+        let snapshot = next_json(&mut socket).await;
+        assert_eq!(snapshot["type"], "snapshot", "{snapshot}");
+        (socket, snapshot)
+    }
+
+    pub async fn connect(
+        &self,
+        code: &str,
+        origin: Option<&str>,
+    ) -> Result<Socket, tungstenite::Error> {
+        // Make sure a cookie exists first, as a page load would.
+        self.get("/api/me").await;
+        let url = format!(
+            "{}/api/rooms/{code}/ws",
+            self.base.replace("http://", "ws://")
+        );
+        let mut request = url.into_client_request().unwrap();
+        let cookie = self
+            .jar
+            .cookies(&Url::parse(&self.base).unwrap())
+            .expect("a cookie was issued");
+        request.headers_mut().insert("cookie", cookie);
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", origin.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(request)
+            .await
+            .map(|(socket, _)| socket)
+    }
+}
+
+/// The next JSON text message, skipping pings; panics after 5 s.
+pub async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the socket is open")
+            .expect("a readable frame");
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+}
+
+/// The next message of type `kind`, skipping others; panics after 5 s.
+pub async fn next_of(socket: &mut Socket, kind: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, next_json(socket))
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} message within 5 s"));
+        if msg["type"] == kind {
+            return msg;
+        }
+    }
+}
+
+pub async fn send_json(socket: &mut Socket, value: Value) {
+    socket
+        .send(Message::Text(value.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The first bytes of a WebM file followed by `size` filler bytes: enough for the server, which
+/// only looks at the container header.
+pub fn webm_bytes(size: usize) -> Vec<u8> {
+    let mut bytes =
+        b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm".to_vec();
+    bytes.extend((0..size).map(|i| (i % 251) as u8));
+    bytes
+}
+
+pub fn mp4_bytes(size: usize) -> Vec<u8> {
+    let mut bytes = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41".to_vec();
+    bytes.extend((0..size).map(|i| (i % 241) as u8));
+    bytes
+}
