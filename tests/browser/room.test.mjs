@@ -1,0 +1,315 @@
+// The browser suite: real headless Chromium pages against a real goblet server, asserting on the real
+// player's state. Run with `node --test` in tests/browser (the server binary must be built).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  HOST_CHECK_SECS,
+  clickControl,
+  showControls,
+  createRoom,
+  launchBrowser,
+  mediaState,
+  openViewer,
+  positionGap,
+  sleep,
+  startServer,
+  testVideo,
+  uploadVideo,
+  waitForVideo,
+  waitUntil,
+} from './harness.mjs';
+
+const artifacts = join(import.meta.dirname, 'artifacts');
+let server;
+let browser;
+const contexts = [];
+
+before(async () => {
+  testVideo('webm');
+  testVideo('mp4');
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Opens a viewer and remembers its context for cleanup; asserts no script errors at the end. */
+async function viewer(code, options) {
+  const v = await openViewer(browser, server.base, code, options);
+  contexts.push(v.context);
+  return v;
+}
+
+async function closeAll(...viewers) {
+  for (const v of viewers) {
+    assert.deepEqual(v.errors, [], 'no script errors on the page');
+    await v.context.close().catch(() => {});
+  }
+}
+
+/** A room with the WebM test video and `n` viewers (the first one opened is the host), all loaded. */
+async function party(n, { ext = 'webm' } = {}) {
+  const code = await createRoom(server.base);
+  await uploadVideo(server.base, code, testVideo(ext));
+  const viewers = [];
+  for (let i = 0; i < n; i += 1) {
+    const v = await viewer(code);
+    await waitForVideo(v.page);
+    viewers.push(v);
+  }
+  await viewers[0].page.waitForSelector('body[data-host="me"]');
+  return { code, viewers };
+}
+
+const isPlaying = async (page) => !(await mediaState(page)).paused;
+const isPaused = async (page) => (await mediaState(page)).paused;
+const text = (page, selector) => page.textContent(selector).then((s) => s.trim());
+
+test('1. an upload through the page reaches every page', { timeout: 60_000 }, async () => {
+  const code = await createRoom(server.base);
+  const a = await viewer(code);
+  const b = await viewer(code);
+  assert.equal(await text(a.page, '#video-title'), 'No video yet');
+  await a.page.setInputFiles('#file-input', testVideo('webm'));
+  for (const v of [a, b]) {
+    await waitForVideo(v.page);
+    await v.page.waitForFunction(() => document.getElementById('video-title').textContent === 'clock-20s.webm');
+    const state = await mediaState(v.page);
+    assert.match(state.src, /\/media\/\d+\.webm/);
+    assert.equal(state.paused, true);
+    assert.ok(await v.page.isHidden('#player-empty'));
+  }
+  await closeAll(a, b);
+});
+
+test('2. play on one page plays everywhere, together', { timeout: 60_000 }, async () => {
+  const { viewers } = await party(2, { ext: 'mp4' });
+  const [a, b] = viewers;
+  const clicked = Date.now();
+  await clickControl(a.page, '.vjs-big-play-button');
+  await waitUntil('B to play', () => isPlaying(b.page), { timeout: 500, interval: 20 });
+  const reaction = Date.now() - clicked;
+  await sleep(1000);
+  const { gap } = await positionGap(a.page, b.page);
+  assert.ok(Math.abs(gap) < 0.3, `positions differ by ${gap.toFixed(3)} s (B played ${reaction} ms after the click)`);
+  await closeAll(a, b);
+});
+
+test('3. pause and seek from any page reach the others', { timeout: 60_000 }, async () => {
+  const { viewers } = await party(2);
+  const [a, b] = viewers;
+  await clickControl(a.page, '.vjs-big-play-button');
+  await waitUntil('B to play', () => isPlaying(b.page), { timeout: 2000 });
+  await sleep(1500);
+
+  await clickControl(b.page, '.vjs-play-control');
+  await waitUntil('A to pause', () => isPaused(a.page), { timeout: 1000, interval: 20 });
+  await sleep(300);
+  const paused = await positionGap(a.page, b.page);
+  assert.ok(paused.a.paused && paused.b.paused);
+  assert.ok(Math.abs(paused.gap) < 0.15, `paused ${paused.gap.toFixed(3)} s apart`);
+
+  // The VideoJS API is what its own seek bar calls.
+  await a.page.evaluate(() => window.videojs.getPlayers().video.currentTime(7));
+  await waitUntil('B at 7 s', async () => Math.abs((await mediaState(b.page)).t - 7) <= 0.3, { timeout: 1500 });
+  await sleep(500);
+  const seeked = await mediaState(b.page);
+  assert.ok(Math.abs(seeked.t - 7) <= 0.3, `B at ${seeked.t}`);
+  assert.equal(seeked.paused, true, 'a seek keeps the room paused');
+  await closeAll(a, b);
+});
+
+test('4. a late joiner lands where the host is', { timeout: 60_000 }, async () => {
+  const { code, viewers } = await party(2);
+  const [a, b] = viewers;
+  await clickControl(a.page, '.vjs-big-play-button');
+  await waitUntil('B to play', () => isPlaying(b.page), { timeout: 2000 });
+  await sleep(2500);
+  const c = await viewer(code);
+  await waitUntil('C to play', () => isPlaying(c.page), { timeout: 5000 });
+  await sleep(500);
+  const { gap } = await positionGap(a.page, c.page);
+  assert.ok(Math.abs(gap) < 0.5, `late joiner ${gap.toFixed(3)} s from the host`);
+  assert.equal(await text(c.page, '#viewer-count'), '3');
+
+  mkdirSync(artifacts, { recursive: true });
+  await sleep(1000);
+  await a.page.screenshot({ path: join(artifacts, 'room.png') });
+  const phone = await c.context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${server.base}/r/${code}`);
+  await waitForVideo(phone);
+  await sleep(500);
+  await phone.screenshot({ path: join(artifacts, 'room-phone.png'), fullPage: true });
+  await closeAll(a, b, c);
+});
+
+test('5. when the host leaves another page takes over; "Claim host" moves it back', { timeout: 60_000 }, async () => {
+  const { code, viewers } = await party(3);
+  const [a, b, c] = viewers;
+  await b.page.waitForSelector('body[data-host="other"]');
+  const closed = Date.now();
+  await a.page.close();
+  const limit = (HOST_CHECK_SECS + 1) * 1000;
+  const newHost = await waitUntil(
+    'another page to show itself as host',
+    async () => {
+      for (const v of [b, c]) if ((await v.page.getAttribute('body', 'data-host')) === 'me') return v;
+      return null;
+    },
+    { timeout: limit, interval: 50 },
+  );
+  assert.ok(Date.now() - closed <= limit);
+  assert.equal(await text(newHost.page, '#host-status'), 'You are the host');
+
+  // The old host comes back (same browser, same cookie) and claims the role back.
+  a.page = await a.context.newPage();
+  await a.page.goto(`${server.base}/r/${code}`);
+  await a.page.waitForSelector('#connection[data-state="open"]');
+  assert.equal(await a.page.getAttribute('body', 'data-host'), 'other');
+  await a.page.click('#claim-host');
+  await a.page.waitForSelector('body[data-host="me"]', { timeout: 2000 });
+  for (const v of [b, c]) await v.page.waitForSelector('body[data-host="other"]', { timeout: 2000 });
+  assert.ok(await a.page.isHidden('#claim-host'));
+  await closeAll(a, b, c);
+});
+
+test('6. viewer counts follow joins and leaves on every page', { timeout: 60_000 }, async () => {
+  const code = await createRoom(server.base);
+  const people = [];
+  const counts = () => Promise.all(people.map((v) => text(v.page, '#viewer-count')));
+  const expectCounts = (n) =>
+    waitUntil(`every page to show ${n} viewers`, async () => (await counts()).every((c) => c === String(n)), {
+      timeout: 3000,
+    });
+  for (let n = 1; n <= 4; n += 1) {
+    people.push(await viewer(code));
+    await expectCounts(n);
+    assert.equal(await people[0].page.locator('#viewers li').count(), n);
+  }
+  // A second tab of the same person is not a second viewer.
+  const extraTab = await people[1].context.newPage();
+  await extraTab.goto(`${server.base}/r/${code}`);
+  await extraTab.waitForSelector('#connection[data-state="open"]');
+  await sleep(300);
+  await expectCounts(4);
+  await extraTab.close();
+
+  const leaving = people.splice(2, 2);
+  for (const v of leaving) await v.context.close();
+  await expectCounts(2);
+  assert.equal(await people[0].page.locator('#viewers li').count(), 2);
+  await closeAll(...people);
+});
+
+test('7. save my spot, reload, resume', { timeout: 60_000 }, async () => {
+  const { code, viewers } = await party(1);
+  const [a] = viewers;
+  await a.page.evaluate(() => window.videojs.getPlayers().video.currentTime(9.5));
+  await waitUntil('the seek', async () => Math.abs((await mediaState(a.page)).t - 9.5) < 0.05);
+  await a.page.click('#save-spot');
+  await a.page.waitForSelector('.toast >> text=Spot saved');
+  await a.page.evaluate(() => window.videojs.getPlayers().video.currentTime(2));
+  await sleep(300);
+  await a.page.reload();
+  await a.page.waitForSelector('#connection[data-state="open"]');
+  await waitForVideo(a.page);
+  assert.ok(Math.abs((await mediaState(a.page)).t - 2) < 0.3, 'the reloaded page starts where the room is');
+  await a.page.click('#resume-spot');
+  await waitUntil('the saved spot', async () => Math.abs((await mediaState(a.page)).t - 9.5) < 0.1, { timeout: 2000 });
+  await sleep(500);
+  assert.ok(Math.abs((await mediaState(a.page)).t - 9.5) < 0.1, 'and it stays there');
+  assert.equal(code.length > 0, true);
+  await closeAll(a);
+});
+
+test('8. "Refresh video" reloads the source on every page', { timeout: 60_000 }, async () => {
+  const { viewers } = await party(2);
+  const [a, b] = viewers;
+  await a.page.evaluate(() => window.videojs.getPlayers().video.currentTime(4));
+  await waitUntil('B at 4 s', async () => Math.abs((await mediaState(b.page)).t - 4) < 0.2);
+  const before = await Promise.all([a, b].map((v) => mediaState(v.page)));
+  await a.page.click('#refresh-video');
+  for (const [i, v] of [a, b].entries()) {
+    await waitUntil('a new source', async () => {
+      const s = await mediaState(v.page);
+      return s.src !== before[i].src && s.src.includes('?') && s.ready >= 2;
+    });
+    await waitUntil('the room position after the reload', async () => Math.abs((await mediaState(v.page)).t - 4) < 0.2);
+  }
+  await closeAll(a, b);
+});
+
+test('9. one user action makes each page send at most one command', { timeout: 60_000 }, async () => {
+  const { viewers } = await party(3);
+  const [a, b, c] = viewers;
+  const everyone = [a, b, c];
+  async function oneAction(name, act) {
+    for (const v of everyone) v.sent.length = 0;
+    await act();
+    await sleep(3000);
+    for (const [i, v] of everyone.entries()) {
+      assert.ok(v.sent.length <= 1, `${name}: page ${i} sent ${JSON.stringify(v.sent.map((m) => m.type))}`);
+    }
+    assert.equal(a.sent.length + b.sent.length + c.sent.length, 1, `${name}: exactly one command in all`);
+  }
+  await oneAction('play', () => clickControl(b.page, '.vjs-big-play-button'));
+  assert.ok(await isPlaying(c.page));
+  // A click on the progress bar is pause + seek + play inside VideoJS: it must go out as one seek.
+  await oneAction('seek-bar click', async () => {
+    await showControls(c.page);
+    const bar = await c.page.locator('.vjs-progress-holder').boundingBox();
+    await c.page.mouse.click(bar.x + bar.width * 0.6, bar.y + bar.height / 2);
+  });
+  const at = (await mediaState(a.page)).t;
+  const sentNow = JSON.stringify(everyone.map((v) => v.sent.map((m) => m.type)));
+  assert.ok(at > 12 && at < 16.5, `everyone near 60 % of 20 s plus 3 s, A at ${at}; sent ${sentNow}`);
+  assert.ok(await isPlaying(a.page));
+  await oneAction('pause', () => clickControl(a.page, '.vjs-play-control'));
+  for (const v of everyone) assert.ok(await isPaused(v.page));
+  await closeAll(a, b, c);
+});
+
+test('10. upload progress reaches 100 %; a refused upload shows the server\'s message', { timeout: 60_000 }, async () => {
+  const code = await createRoom(server.base);
+  const a = await viewer(code);
+  await a.page.evaluate(() => {
+    window.seenPercents = [];
+    new MutationObserver(() => window.seenPercents.push(document.getElementById('upload-percent').textContent)).observe(
+      document.getElementById('upload-percent'),
+      { childList: true, characterData: true, subtree: true },
+    );
+  });
+  await a.page.setInputFiles('#file-input', testVideo('mp4'));
+  await a.page.waitForSelector('#upload-panel[data-state="done"]');
+  assert.ok(await a.page.isVisible('#upload-progress'));
+  assert.equal(await a.page.getAttribute('#upload-panel', 'data-percent'), '100');
+  assert.equal(await a.page.evaluate(() => document.getElementById('upload-progress').value), 100);
+  const seen = await a.page.evaluate(() => window.seenPercents);
+  assert.equal(seen.at(-1), '100 %');
+  await waitForVideo(a.page);
+
+  // The same request the page makes, to learn the server's exact words for a text file.
+  const notes = join(server.logFile, '..', 'notes.txt');
+  writeFileSync(notes, 'just some text, not a video\n'.repeat(20));
+  const direct = await fetch(`${server.base}/api/rooms/${code}/video?name=notes.txt`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: 'just some text, not a video\n'.repeat(20),
+  });
+  assert.equal(direct.status, 415);
+  const { message } = await direct.json();
+  assert.ok(message);
+
+  await a.page.setInputFiles('#file-input', notes);
+  await a.page.waitForSelector('#upload-panel[data-state="failed"]');
+  assert.equal(await text(a.page, '#upload-error'), message);
+  assert.equal(await text(a.page, '#video-title'), 'clock-20s.mp4', 'the room keeps its video');
+  await closeAll(a);
+});
