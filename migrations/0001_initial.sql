@@ -1,24 +1,26 @@
--- Rooms, their videos, saved spots, display names and counters.
-CREATE TABLE videos (
-    id            INTEGER PRIMARY KEY,          -- the upload number: file `<id>.<ext>`
-    room_code     TEXT    NOT NULL,
-    file_name     TEXT    NOT NULL UNIQUE,
-    original_name TEXT    NOT NULL,
-    size          INTEGER NOT NULL,
-    mime          TEXT    NOT NULL,
-    created_at    INTEGER NOT NULL              -- ms since the Unix epoch
-);
-
+-- Rooms, their videos, chat, saved spots, display names, visits and counters.
 CREATE TABLE rooms (
     code           TEXT    PRIMARY KEY,
     name           TEXT,
-    created_at     INTEGER NOT NULL,
-    last_active_at INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,             -- ms since the Unix epoch, as every time here
+    last_active_at INTEGER NOT NULL,             -- last time someone was watching
     video_id       INTEGER REFERENCES videos (id) ON DELETE SET NULL,
     playing        INTEGER NOT NULL DEFAULT 0,
     position       REAL    NOT NULL DEFAULT 0,
     rate           REAL    NOT NULL DEFAULT 1,
     state_at       INTEGER NOT NULL
+);
+
+CREATE TABLE videos (
+    id            INTEGER PRIMARY KEY,           -- from the upload counter; a file is `<id>.<ext>`
+    room_code     TEXT    NOT NULL,
+    source        TEXT    NOT NULL CHECK (source IN ('file', 'url', 'youtube')),
+    file_name     TEXT    UNIQUE,                -- uploads only
+    url           TEXT,                          -- links only: the media URL or the YouTube ID
+    original_name TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    mime          TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL
 );
 
 CREATE TABLE spots (
@@ -30,10 +32,27 @@ CREATE TABLE spots (
     PRIMARY KEY (room_code, client_id, video_id)
 );
 
+CREATE TABLE messages (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_code TEXT    NOT NULL REFERENCES rooms (code) ON DELETE CASCADE,
+    client_id TEXT    NOT NULL,
+    name      TEXT,                              -- the author's name when it was sent
+    text      TEXT    NOT NULL,
+    sent_at   INTEGER NOT NULL
+);
+CREATE INDEX messages_by_room ON messages (room_code, id);
+
 CREATE TABLE clients (
     id         TEXT PRIMARY KEY,
     name       TEXT,
     updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE visits (
+    client_id  TEXT    NOT NULL,
+    room_code  TEXT    NOT NULL REFERENCES rooms (code) ON DELETE CASCADE,
+    visited_at INTEGER NOT NULL,
+    PRIMARY KEY (client_id, room_code)
 );
 
 CREATE TABLE counters (

@@ -29,6 +29,11 @@ pub struct Config {
     pub max_ws_message_bytes: usize,
     /// Folder with the browser client.
     pub assets_dir: PathBuf,
+    /// Chat messages a client may send per `chat_rate_secs`.
+    pub chat_rate_messages: usize,
+    pub chat_rate_secs: u64,
+    /// A room nobody has watched for this many hours is deleted with its video and chat.
+    pub room_ttl_hours: f64,
 }
 
 impl Default for Config {
@@ -44,6 +49,9 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_ws_message_bytes: 16 * 1024,
             assets_dir: "assets".into(),
+            chat_rate_messages: 5,
+            chat_rate_secs: 5,
+            room_ttl_hours: 24.0,
         }
     }
 }
@@ -69,6 +77,9 @@ impl fmt::Debug for Config {
             .field("allowed_origins", &self.allowed_origins)
             .field("max_ws_message_bytes", &self.max_ws_message_bytes)
             .field("assets_dir", &self.assets_dir)
+            .field("chat_rate_messages", &self.chat_rate_messages)
+            .field("chat_rate_secs", &self.chat_rate_secs)
+            .field("room_ttl_hours", &self.room_ttl_hours)
             .finish()
     }
 }
@@ -76,6 +87,10 @@ impl fmt::Debug for Config {
 impl Config {
     pub fn host_check_period(&self) -> Duration {
         Duration::from_secs(self.host_check_secs)
+    }
+
+    pub fn room_ttl(&self) -> Duration {
+        Duration::from_secs_f64(self.room_ttl_hours * 3600.0)
     }
 
     fn validate(self) -> anyhow::Result<Self> {
@@ -87,6 +102,12 @@ impl Config {
         }
         if self.max_ws_message_bytes < 256 {
             bail!("max_ws_message_bytes must be at least 256");
+        }
+        if self.chat_rate_messages == 0 || self.chat_rate_secs == 0 {
+            bail!("chat_rate_messages and chat_rate_secs must be at least 1");
+        }
+        if !(self.room_ttl_hours.is_finite() && self.room_ttl_hours > 0.0) {
+            bail!("room_ttl_hours must be a positive number of hours");
         }
         for origin in &self.allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
@@ -142,6 +163,9 @@ struct DefaultsSource {
     allowed_origins: Vec<String>,
     max_ws_message_bytes: u64,
     assets_dir: String,
+    chat_rate_messages: u64,
+    chat_rate_secs: u64,
+    room_ttl_hours: f64,
 }
 
 impl Default for DefaultsSource {
@@ -158,6 +182,9 @@ impl Default for DefaultsSource {
             allowed_origins: c.allowed_origins,
             max_ws_message_bytes: c.max_ws_message_bytes as u64,
             assets_dir: c.assets_dir.display().to_string(),
+            chat_rate_messages: c.chat_rate_messages as u64,
+            chat_rate_secs: c.chat_rate_secs,
+            room_ttl_hours: c.room_ttl_hours,
         }
     }
 }

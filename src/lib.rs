@@ -34,7 +34,13 @@ use poem::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, http::pages::Assets, hub::Hub, media::MediaStore, state::AppState};
+use crate::{
+    config::Config,
+    http::pages::Assets,
+    hub::{ChatRate, Hub},
+    media::MediaStore,
+    state::AppState,
+};
 
 /// How long in-flight requests (uploads, streams) get to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -68,7 +74,13 @@ pub async fn run(
     let token = CancellationToken::new();
     let state = AppState {
         db: db.clone(),
-        hub: Hub::new(db.clone()),
+        hub: Hub::new(
+            db.clone(),
+            ChatRate {
+                messages: config.chat_rate_messages,
+                window: Duration::from_secs(config.chat_rate_secs),
+            },
+        ),
         media,
         assets: Arc::new(assets),
         config: Arc::new(config),
@@ -82,6 +94,12 @@ pub async fn run(
     ));
     let persist = tokio::spawn(hub::tasks::persist_playback(
         state.hub.clone(),
+        token.clone(),
+    ));
+    let expire = tokio::spawn(hub::tasks::expire_rooms(
+        state.hub.clone(),
+        state.media.clone(),
+        state.config.room_ttl(),
         token.clone(),
     ));
 
@@ -107,6 +125,7 @@ pub async fn run(
     token.cancel();
     let _ = host_check.await;
     let _ = persist.await;
+    let _ = expire.await;
     db.close().await;
     tracing::info!("stopped");
     served.context("while serving")

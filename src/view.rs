@@ -5,14 +5,20 @@ use poem_openapi::Object;
 use serde::Serialize;
 
 use crate::{
+    db::messages::StoredMessage,
     identity::ClientId,
-    room::{Playback, Room, Video, ViewerEntry},
+    room::{Playback, Room, Video, VideoSource, ViewerEntry, chat::color_of},
 };
 
 #[derive(Debug, Clone, Serialize, Object)]
 pub struct VideoView {
     pub id: i64,
+    /// `file` (uploaded), `url` (a direct media link) or `youtube`.
+    pub kind: String,
+    /// Where the player loads it from; for YouTube, the watch page.
     pub url: String,
+    /// The YouTube video ID, for `youtube` videos.
+    pub youtube_id: Option<String>,
     pub original_name: String,
     pub size: u64,
     pub mime: String,
@@ -22,7 +28,12 @@ impl From<&Video> for VideoView {
     fn from(video: &Video) -> Self {
         Self {
             id: video.id,
+            kind: video.kind().to_string(),
             url: video.url(),
+            youtube_id: match &video.source {
+                VideoSource::YouTube { id } => Some(id.clone()),
+                _ => None,
+            },
             original_name: video.original_name.clone(),
             size: video.size,
             mime: video.mime.clone(),
@@ -55,6 +66,8 @@ impl From<Playback> for PlaybackView {
 pub struct ViewerView {
     pub client_id: ClientId,
     pub name: Option<String>,
+    /// The client's name colour (CSS), the same everywhere.
+    pub color: String,
     pub host: bool,
     pub connected_since: u64,
 }
@@ -63,6 +76,7 @@ impl From<ViewerEntry> for ViewerView {
     fn from(v: ViewerEntry) -> Self {
         Self {
             client_id: v.client_id,
+            color: color_of(v.client_id),
             name: v.name,
             host: v.is_host,
             connected_since: v.connected_since,
@@ -97,5 +111,33 @@ impl RoomView {
                 .map(Into::into)
                 .collect(),
         }
+    }
+}
+
+/// A chat message as everyone sees it.
+#[derive(Debug, Clone, Serialize, Object)]
+pub struct ChatView {
+    pub id: i64,
+    pub client_id: ClientId,
+    /// The author's name when it was sent.
+    pub name: Option<String>,
+    pub color: String,
+    pub text: String,
+    /// Server time (UTC), ms since the Unix epoch.
+    pub sent_at: u64,
+}
+
+impl ChatView {
+    /// None for a row whose client ID does not parse (never written by this server).
+    pub fn from_stored(message: StoredMessage) -> Option<Self> {
+        let client_id = ClientId(message.client_id.parse().ok()?);
+        Some(Self {
+            id: message.id,
+            client_id,
+            name: message.name,
+            color: color_of(client_id),
+            text: message.text,
+            sent_at: message.sent_at as u64,
+        })
     }
 }

@@ -2,9 +2,11 @@
 //! Video files live in the media folder; everything else that must survive a restart lives here.
 
 pub mod clients;
+pub mod messages;
 pub mod rooms;
 pub mod spots;
 pub mod videos;
+pub mod visits;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

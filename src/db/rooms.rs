@@ -13,7 +13,9 @@ struct RoomRow {
     rate: f64,
     state_at: i64,
     video_id: Option<i64>,
+    source: Option<String>,
     file_name: Option<String>,
+    url: Option<String>,
     original_name: Option<String>,
     size: Option<i64>,
     mime: Option<String>,
@@ -42,7 +44,7 @@ pub async fn insert(db: &Db, code: &str, now: u64) -> sqlx::Result<bool> {
 pub async fn load(db: &Db, code: &str) -> sqlx::Result<Option<StoredRoom>> {
     let row: Option<RoomRow> = sqlx::query_as(
         "SELECT r.name, r.playing, r.position, r.rate, r.state_at, r.video_id,
-                v.file_name, v.original_name, v.size, v.mime
+                v.source, v.file_name, v.url, v.original_name, v.size, v.mime
          FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
          WHERE r.code = ?1",
     )
@@ -50,22 +52,18 @@ pub async fn load(db: &Db, code: &str) -> sqlx::Result<Option<StoredRoom>> {
     .fetch_optional(db)
     .await?;
     Ok(row.map(|row| {
-        let video = match (
-            row.video_id,
-            row.file_name,
-            row.original_name,
-            row.size,
-            row.mime,
-        ) {
-            (Some(id), Some(file_name), Some(original_name), Some(size), Some(mime)) => {
-                Some(Video {
-                    id,
-                    file_name,
-                    original_name,
-                    size: size as u64,
-                    mime,
-                })
-            }
+        let source = row
+            .source
+            .as_deref()
+            .and_then(|source| super::videos::source_from(source, row.file_name, row.url));
+        let video = match (row.video_id, source, row.original_name, row.size, row.mime) {
+            (Some(id), Some(source), Some(original_name), Some(size), Some(mime)) => Some(Video {
+                id,
+                source,
+                original_name,
+                size: size as u64,
+                mime,
+            }),
             _ => None,
         };
         StoredRoom {
@@ -96,4 +94,54 @@ pub async fn save_playback(db: &Db, code: &str, playback: &Playback, now: u64) -
     .execute(db)
     .await?;
     Ok(())
+}
+
+pub async fn set_name(db: &Db, code: &str, name: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE rooms SET name = ?2 WHERE code = ?1")
+        .bind(code)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Notes that someone was watching the room at `now`.
+pub async fn touch(db: &Db, code: &str, now: u64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE rooms SET last_active_at = ?2 WHERE code = ?1")
+        .bind(code)
+        .bind(now as i64)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Codes of rooms nobody has watched since `cutoff`.
+pub async fn idle_since(db: &Db, cutoff: u64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT code FROM rooms WHERE last_active_at < ?1")
+        .bind(cutoff as i64)
+        .fetch_all(db)
+        .await
+}
+
+/// Deletes a room with its messages, spots and visits; returns the file names of its uploads,
+/// for the caller to delete.
+pub async fn delete(db: &Db, code: &str) -> sqlx::Result<Vec<String>> {
+    let mut tx = db.begin().await?;
+    let files: Vec<String> = sqlx::query_scalar(
+        "SELECT file_name FROM videos WHERE room_code = ?1 AND file_name IS NOT NULL",
+    )
+    .bind(code)
+    .fetch_all(&mut *tx)
+    .await?;
+    // The room first: its video reference would otherwise hold the video row.
+    sqlx::query("DELETE FROM rooms WHERE code = ?1")
+        .bind(code)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM videos WHERE room_code = ?1")
+        .bind(code)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(files)
 }

@@ -1,7 +1,7 @@
 //! The `videos` table and the upload counter that numbers video files.
 
 use super::Db;
-use crate::room::Video;
+use crate::room::{Video, VideoSource};
 
 /// Takes the next upload number. Numbers are never reused, so a browser never confuses a new
 /// video with a cached old one.
@@ -14,7 +14,7 @@ pub async fn next_number(db: &Db) -> sqlx::Result<i64> {
 }
 
 /// Makes `video` the room's current video, paused at the start, and forgets the previous one.
-/// Returns the previous video's file name, for the caller to delete.
+/// Returns the previous video's file name (when it was an upload), for the caller to delete.
 pub async fn replace_room_video(
     db: &Db,
     code: &str,
@@ -22,19 +22,22 @@ pub async fn replace_room_video(
     now: u64,
 ) -> sqlx::Result<Option<String>> {
     let mut tx = db.begin().await?;
-    let previous: Option<(i64, String)> = sqlx::query_as(
+    let previous: Option<(i64, Option<String>)> = sqlx::query_as(
         "SELECT v.id, v.file_name FROM rooms r JOIN videos v ON v.id = r.video_id WHERE r.code = ?1",
     )
     .bind(code)
     .fetch_optional(&mut *tx)
     .await?;
+    let (source, file_name, url) = columns_of(&video.source);
     sqlx::query(
-        "INSERT INTO videos (id, room_code, file_name, original_name, size, mime, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO videos (id, room_code, source, file_name, url, original_name, size, mime, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )
     .bind(video.id)
     .bind(code)
-    .bind(&video.file_name)
+    .bind(source)
+    .bind(file_name)
+    .bind(url)
     .bind(&video.original_name)
     .bind(video.size as i64)
     .bind(&video.mime)
@@ -57,12 +60,35 @@ pub async fn replace_room_video(
             .await?;
     }
     tx.commit().await?;
-    Ok(previous.map(|(_, file_name)| file_name))
+    Ok(previous.and_then(|(_, file_name)| file_name))
+}
+
+/// The `source`, `file_name` and `url` columns of a video.
+fn columns_of(source: &VideoSource) -> (&'static str, Option<&str>, Option<&str>) {
+    match source {
+        VideoSource::File { file_name } => ("file", Some(file_name), None),
+        VideoSource::Url { url } => ("url", None, Some(url)),
+        VideoSource::YouTube { id } => ("youtube", None, Some(id)),
+    }
+}
+
+/// Rebuilds a video's source from its columns; None when they do not fit together.
+pub(super) fn source_from(
+    source: &str,
+    file_name: Option<String>,
+    url: Option<String>,
+) -> Option<VideoSource> {
+    match (source, file_name, url) {
+        ("file", Some(file_name), _) => Some(VideoSource::File { file_name }),
+        ("url", _, Some(url)) => Some(VideoSource::Url { url }),
+        ("youtube", _, Some(id)) => Some(VideoSource::YouTube { id }),
+        _ => None,
+    }
 }
 
 /// File names of every registered video: the only files the media route serves.
 pub async fn file_names(db: &Db) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT file_name FROM videos")
+    sqlx::query_scalar("SELECT file_name FROM videos WHERE file_name IS NOT NULL")
         .fetch_all(db)
         .await
 }

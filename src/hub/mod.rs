@@ -20,9 +20,12 @@ use crate::{
     clock::now_ms,
     db::{self, Db},
     identity::ClientId,
-    room::{Playback, PlaybackAction, Room, Video},
-    view::{RoomView, VideoView},
-    ws::protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
+    room::{
+        Playback, PlaybackAction, Room, Video,
+        chat::{RateLimiter, TextError, clean_message, color_of},
+    },
+    view::{ChatView, RoomView, VideoView},
+    ws::protocol::{PUSHED_VIEWERS_LIMIT, ProtocolError, ServerMsg},
 };
 
 /// Messages a socket may fall behind by before it is sent a fresh snapshot instead.
@@ -32,16 +35,28 @@ const BROADCAST_CAPACITY: usize = 256;
 const VIEWERS_BATCH: Duration = Duration::from_millis(100);
 
 const CODE_LEN: usize = 8;
+/// Chat messages a socket is sent when it joins; older ones are paged in over REST.
+const JOIN_HISTORY: u32 = 50;
+
+/// Chat flood limit: `messages` per `window`.
+#[derive(Clone, Copy, Debug)]
+pub struct ChatRate {
+    pub messages: usize,
+    pub window: Duration,
+}
 
 #[derive(Clone)]
 pub struct Hub {
     db: Db,
+    chat_rate: ChatRate,
     rooms: Arc<Mutex<HashMap<String, Arc<LiveRoom>>>>,
 }
 
 pub struct LiveRoom {
     pub code: String,
+    db: Db,
     state: Mutex<Room>,
+    chat_limiter: Mutex<RateLimiter>,
     tx: broadcast::Sender<Arc<str>>,
     viewers_announce_pending: AtomicBool,
     /// Playback changed since it was last written to the database.
@@ -49,11 +64,16 @@ pub struct LiveRoom {
 }
 
 impl Hub {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, chat_rate: ChatRate) -> Self {
         Self {
             db,
+            chat_rate,
             rooms: Arc::default(),
         }
+    }
+
+    fn live(&self, room: Room) -> Arc<LiveRoom> {
+        Arc::new(LiveRoom::new(room, self.db.clone(), self.chat_rate))
     }
 
     /// Creates a room with a fresh random code.
@@ -62,7 +82,7 @@ impl Hub {
             let code = random_code();
             let now = now_ms();
             if db::rooms::insert(&self.db, &code, now).await? {
-                let room = Arc::new(LiveRoom::new(Room::new(code.clone(), now)));
+                let room = self.live(Room::new(code.clone(), now));
                 self.rooms.lock().unwrap().insert(code, room.clone());
                 return Ok(room);
             }
@@ -89,21 +109,49 @@ impl Hub {
         let mut rooms = self.rooms.lock().unwrap();
         let live = rooms
             .entry(code.to_string())
-            .or_insert_with(|| Arc::new(LiveRoom::new(room)));
+            .or_insert_with(|| self.live(room));
         Ok(Some(live.clone()))
     }
 
     pub fn loaded(&self) -> Vec<Arc<LiveRoom>> {
         self.rooms.lock().unwrap().values().cloned().collect()
     }
+
+    /// Forgets a deleted room. Its sockets (there should be none) are told it closed.
+    pub fn unload(&self, code: &str) {
+        self.rooms.lock().unwrap().remove(code);
+    }
+
+    /// A client changed their name: every room they are watching shows it.
+    pub fn rename_client(&self, client: ClientId, name: &str) {
+        for room in self.loaded() {
+            let renamed = room.with(|state| {
+                let renamed = state.rename_viewer(client, Some(name.to_string()));
+                if renamed {
+                    room.broadcast(&ServerMsg::Name {
+                        client_id: client,
+                        name: name.to_string(),
+                        color: color_of(client),
+                    });
+                }
+                renamed
+            });
+            if renamed {
+                room.viewers_changed();
+            }
+        }
+    }
 }
 
 impl LiveRoom {
-    fn new(room: Room) -> Self {
+    fn new(room: Room, db: Db, chat_rate: ChatRate) -> Self {
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let window_ms = chat_rate.window.as_millis() as u64;
         Self {
             code: room.code.clone(),
+            db,
             state: Mutex::new(room),
+            chat_limiter: Mutex::new(RateLimiter::new(chat_rate.messages, window_ms)),
             tx,
             viewers_announce_pending: AtomicBool::new(false),
             playback_dirty: AtomicBool::new(false),
@@ -174,6 +222,14 @@ impl LiveRoom {
             self.viewers_changed();
         }
         (rx, snapshot)
+    }
+
+    /// Notes in the database that someone was watching just now (the idle-room clock starts
+    /// again).
+    pub async fn touch(&self) {
+        if let Err(error) = db::rooms::touch(&self.db, &self.code, now_ms()).await {
+            tracing::warn!(room = %self.code, %error, "could not note room activity");
+        }
     }
 
     pub fn leave(self: &Arc<Self>, client: ClientId) {
@@ -275,15 +331,70 @@ impl LiveRoom {
         tracing::info!(room = %self.code, "video changed");
     }
 
-    /// Asks every viewer to reload the current file, past any cached copy.
+    /// Asks every viewer to reload the current video; an uploaded file gets a query that gets
+    /// past any cached copy.
     pub fn refresh(&self) -> bool {
-        let url = self.with(|room| room.video.as_ref().map(Video::url));
-        let Some(url) = url else {
+        let video = self.with(|room| room.video.clone());
+        let Some(video) = video else {
             return false;
         };
-        let url = format!("{url}?v={}", now_ms());
+        let url = match video.file_name() {
+            Some(_) => format!("{}?v={}", video.url(), now_ms()),
+            None => video.url(),
+        };
         self.broadcast(&ServerMsg::Refresh { url });
         true
+    }
+
+    pub fn set_name(&self, name: Option<String>) {
+        self.with(|room| {
+            room.name = name.clone();
+            self.broadcast(&ServerMsg::RoomName { name });
+        });
+    }
+
+    /// Checks, stores and sends a chat message from `client`.
+    pub async fn post_chat(&self, client: ClientId, raw: &str) -> Result<(), ProtocolError> {
+        let text = clean_message(raw).map_err(|error| {
+            let code = match error {
+                TextError::MessageTooLong => "message_too_long",
+                _ => "empty_message",
+            };
+            ProtocolError::new(code, error.to_string())
+        })?;
+        let now = now_ms();
+        if !self.chat_limiter.lock().unwrap().allow(client, now) {
+            return Err(ProtocolError::new(
+                "rate_limited",
+                "you are sending messages too fast; wait a few seconds",
+            ));
+        }
+        let name = self.with(|room| room.name_of(client));
+        let id = db::messages::insert(&self.db, &self.code, client, name.as_deref(), &text, now)
+            .await
+            .map_err(|error| {
+                tracing::error!(room = %self.code, %error, "could not store a chat message");
+                ProtocolError::new("internal", "the message could not be saved")
+            })?;
+        self.broadcast(&ServerMsg::Chat(ChatView {
+            id,
+            client_id: client,
+            name,
+            color: color_of(client),
+            text,
+            sent_at: now,
+        }));
+        Ok(())
+    }
+
+    /// The latest messages, oldest first, for a socket that just joined.
+    pub async fn history(&self) -> sqlx::Result<ServerMsg> {
+        let stored = db::messages::page(&self.db, &self.code, None, JOIN_HISTORY).await?;
+        let messages = stored
+            .into_iter()
+            .filter_map(ChatView::from_stored)
+            .collect();
+        Ok(ServerMsg::History { messages })
     }
 }
 

@@ -1,29 +1,16 @@
 //! Pure room logic: who is watching, who is host, what is playing. No I/O and no clock of its own:
 //! callers pass the server time (ms since the Unix epoch), so tests can use any time they like.
 
+pub mod chat;
 pub mod playback;
+pub mod video;
 
 use std::collections::HashMap;
 
 pub use playback::{Playback, PlaybackAction, valid_position};
+pub use video::{Video, VideoSource};
 
 use crate::identity::ClientId;
-
-/// A video registered as a room's current one.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Video {
-    pub id: i64,
-    pub file_name: String,
-    pub original_name: String,
-    pub size: u64,
-    pub mime: String,
-}
-
-impl Video {
-    pub fn url(&self) -> String {
-        format!("/media/{}", self.file_name)
-    }
-}
 
 /// One client watching, however many tabs (sockets) it has open.
 #[derive(Clone, Debug)]
@@ -155,6 +142,11 @@ impl Room {
         true
     }
 
+    /// The display name a watching client joined with (or changed to).
+    pub fn name_of(&self, client: ClientId) -> Option<String> {
+        self.viewers.get(&client).and_then(|p| p.name.clone())
+    }
+
     pub fn rename_viewer(&mut self, client: ClientId, name: Option<String>) -> bool {
         match self.viewers.get_mut(&client) {
             Some(presence) => {
@@ -282,7 +274,9 @@ mod tests {
         room.playback.apply(PlaybackAction::Play, 40.0, 5);
         let video = Video {
             id: 3,
-            file_name: "3.webm".into(),
+            source: VideoSource::File {
+                file_name: "3.webm".into(),
+            },
             original_name: "clip.webm".into(),
             size: 10,
             mime: "video/webm".into(),

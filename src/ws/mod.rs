@@ -12,7 +12,7 @@ use poem::{
     },
 };
 
-use crate::{db, error::ApiError, identity::ClientId, state::AppState};
+use crate::{clock::now_ms, db, error::ApiError, identity::ClientId, state::AppState};
 
 /// tungstenite's own ceiling; messages between our limit and this one get a policy close from us,
 /// larger ones are cut off by tungstenite itself.
@@ -36,6 +36,9 @@ pub async fn upgrade(
         Ok(name) => name,
         Err(error) => return ApiError::from(error).into_response(),
     };
+    if let Err(error) = db::visits::record(&state.db, client, &room.code, now_ms()).await {
+        tracing::warn!(%error, "could not record a visit");
+    }
     let limit = state.config.max_ws_message_bytes;
     let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     identity::ClientId,
     room::{Playback, PlaybackAction, Room, valid_position},
-    view::{PlaybackView, RoomView, VideoView, ViewerView},
+    view::{ChatView, PlaybackView, RoomView, VideoView, ViewerView},
 };
 
 /// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list.
@@ -31,6 +31,9 @@ pub enum ClientMsg {
     },
     Ping {
         client_time: f64,
+    },
+    Chat {
+        text: String,
     },
 }
 
@@ -107,6 +110,20 @@ pub enum ServerMsg {
     Pong {
         client_time: f64,
         server_time: u64,
+    },
+    Chat(ChatView),
+    /// The room's latest messages, oldest first; sent after the snapshot when a socket joins.
+    History {
+        messages: Vec<ChatView>,
+    },
+    /// A viewer changed their display name.
+    Name {
+        client_id: ClientId,
+        name: String,
+        color: String,
+    },
+    RoomName {
+        name: Option<String>,
     },
     Error {
         code: &'static str,

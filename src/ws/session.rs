@@ -49,6 +49,15 @@ pub async fn run(socket: WebSocketStream, session: Session) {
     let mut last_heard = Instant::now();
 
     let mut outcome = send(&mut sink, snapshot.to_json()).await;
+    if let Next::Continue = outcome {
+        outcome = match room.history().await {
+            Ok(history) => send(&mut sink, history.to_json()).await,
+            Err(error) => {
+                tracing::error!(room = %room.code, %error, "could not load chat history");
+                Next::Continue
+            }
+        };
+    }
     while let Next::Continue = outcome {
         outcome = tokio::select! {
             frame = stream.next() => {
@@ -57,7 +66,7 @@ pub async fn run(socket: WebSocketStream, session: Session) {
                     Some(Ok(Message::Text(text))) if text.len() > max_message_bytes => {
                         Next::Close(Some((CloseCode::Policy, "message too large")))
                     }
-                    Some(Ok(Message::Text(text))) => match handle(&room, client, &text) {
+                    Some(Ok(Message::Text(text))) => match handle(&room, client, &text).await {
                         Some(reply) => send(&mut sink, reply.to_json()).await,
                         None => Next::Continue,
                     },
@@ -97,10 +106,11 @@ pub async fn run(socket: WebSocketStream, session: Session) {
     }
     let _ = timeout(SEND_TIMEOUT, sink.close()).await;
     room.leave(client);
+    room.touch().await;
 }
 
 /// Applies one client message; returns what to answer this socket alone, if anything.
-fn handle(room: &LiveRoom, client: ClientId, text: &str) -> Option<ServerMsg> {
+async fn handle(room: &LiveRoom, client: ClientId, text: &str) -> Option<ServerMsg> {
     let msg = match ClientMsg::parse(text) {
         Ok(msg) => msg,
         Err(error) => return Some(error.into()),
@@ -117,6 +127,11 @@ fn handle(room: &LiveRoom, client: ClientId, text: &str) -> Option<ServerMsg> {
         }
         ClientMsg::Heartbeat { position, playing } => {
             room.heartbeat(client, position, playing);
+        }
+        ClientMsg::Chat { text } => {
+            if let Err(error) = room.post_chat(client, &text).await {
+                return Some(error.into());
+            }
         }
         ClientMsg::Ping { client_time } => {
             return Some(ServerMsg::Pong {

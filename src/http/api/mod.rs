@@ -1,5 +1,6 @@
 //! The REST API, one `OpenApi` impl per resource. Described at `/api/openapi.json`.
 
+mod chat;
 mod me;
 mod playback;
 mod rooms;
@@ -28,6 +29,8 @@ enum ApiTags {
     Videos,
     /// Saved positions to resume from.
     Spots,
+    /// The room's chat history.
+    Chat,
 }
 
 pub type ApiService = OpenApiService<
@@ -37,6 +40,7 @@ pub type ApiService = OpenApiService<
         playback::PlaybackApi,
         videos::VideosApi,
         spots::SpotsApi,
+        chat::ChatApi,
     ),
     (),
 >;
@@ -57,6 +61,9 @@ pub fn service(state: &AppState) -> ApiService {
                 state: state.clone(),
             },
             spots::SpotsApi {
+                state: state.clone(),
+            },
+            chat::ChatApi {
                 state: state.clone(),
             },
         ),

@@ -3,6 +3,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use super::{ApiTags, find_room};
 use crate::{
     clock::now_ms,
+    db,
     error::{ApiError, ApiResult},
     identity::ClientId,
     state::AppState,
@@ -32,6 +33,25 @@ struct Viewers {
 #[derive(Object)]
 struct Host {
     host: Option<ClientId>,
+}
+
+#[derive(Object)]
+struct RoomName {
+    /// 1 to 64 characters, or null to clear.
+    name: Option<String>,
+}
+
+const MAX_ROOM_NAME_CHARS: usize = 64;
+
+fn clean_room_name(raw: &str) -> ApiResult<String> {
+    let valid = raw.chars().count() <= MAX_ROOM_NAME_CHARS && !raw.chars().any(char::is_control);
+    if !valid {
+        return Err(ApiError::bad_request(
+            "bad_room_name",
+            "room names are 1 to 64 characters, without control characters",
+        ));
+    }
+    Ok(raw.to_string())
 }
 
 #[derive(ApiResponse)]
@@ -82,6 +102,20 @@ impl RoomsApi {
             ));
         }
         Ok(Json(Host { host: Some(client) }))
+    }
+
+    /// Name the room (shown in its title), or clear the name with null or an empty string.
+    #[oai(path = "/rooms/:code/name", method = "put")]
+    async fn rename(&self, code: Path<String>, body: Json<RoomName>) -> ApiResult<Json<RoomView>> {
+        let room = find_room(&self.state, &code).await?;
+        let name = match body.name.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(clean_room_name(raw)?),
+        };
+        db::rooms::set_name(&self.state.db, &room.code, name.as_deref()).await?;
+        room.set_name(name);
+        let view = room.with(|state| RoomView::of(state, now_ms(), ROOM_VIEWERS_LIMIT));
+        Ok(Json(view))
     }
 
     /// Tell every viewer to reload the current video file, bypassing caches (after it was replaced

@@ -1,6 +1,6 @@
 use poem::{Body, web::headers::HeaderMapExt};
 use poem_openapi::{
-    ApiResponse, OpenApi,
+    ApiResponse, Object, OpenApi,
     param::{Path, Query},
     payload::{Binary, Json},
 };
@@ -10,8 +10,9 @@ use crate::{
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
+    hub::LiveRoom,
     media::{self, ReceivedUpload, UploadError},
-    room::Video,
+    room::{Video, VideoSource, video},
     state::AppState,
     view::VideoView,
 };
@@ -25,10 +26,16 @@ pub struct VideosApi {
 }
 
 #[derive(ApiResponse)]
-enum Uploaded {
+enum NewVideo {
     /// The room's new video; everyone in the room was told.
     #[oai(status = 201)]
     Video(Json<VideoView>),
+}
+
+#[derive(Object)]
+struct NewLink {
+    /// A YouTube link or a direct http(s) media URL.
+    url: String,
 }
 
 #[OpenApi(tag = "ApiTags::Videos")]
@@ -44,7 +51,7 @@ impl VideosApi {
         name: Query<Option<String>>,
         body: Binary<Body>,
         request: &poem::Request,
-    ) -> ApiResult<Uploaded> {
+    ) -> ApiResult<NewVideo> {
         let room = find_room(&self.state, &code).await?;
         let limit = self.state.config.max_upload_bytes;
         // Refuse early when the size is announced; a chunked body is counted as it arrives.
@@ -65,37 +72,74 @@ impl VideosApi {
         let (file_name, mime, size) = self.store_numbered(upload).await?;
         let video = Video {
             id: file_number(&file_name),
-            file_name,
+            source: VideoSource::File { file_name },
             original_name,
             size,
             mime,
         };
-        let previous = match db::videos::replace_room_video(
-            &self.state.db,
-            &room.code,
-            &video,
-            now_ms(),
-        )
-        .await
-        {
-            Ok(previous) => previous,
-            Err(error) => {
-                self.state.media.remove(&video.file_name);
-                return Err(error.into());
+        tracing::info!(room = %room.code, file = ?video.file_name(), size, "video uploaded");
+        self.make_current(&room, video).await
+    }
+
+    /// Play a link instead of an upload: a YouTube video (youtube.com/watch, youtu.be, /shorts/,
+    /// /embed/) or a direct http(s) media URL. It replaces the room's current video, paused at the
+    /// start.
+    #[oai(path = "/rooms/:code/video/link", method = "post")]
+    async fn link(&self, code: Path<String>, link: Json<NewLink>) -> ApiResult<NewVideo> {
+        let room = find_room(&self.state, &code).await?;
+        let source = video::parse_link(&link.url)
+            .map_err(|error| ApiError::bad_request("bad_link", error.to_string()))?;
+        let (original_name, mime) = match &source {
+            VideoSource::YouTube { id } => (format!("YouTube video {id}"), String::new()),
+            VideoSource::Url { url } => {
+                let path = url.split(['?', '#']).next().unwrap_or(url);
+                let mime = mime_guess::from_path(path)
+                    .first()
+                    .filter(|mime| mime.type_() == "video" || mime.type_() == "audio")
+                    .map(|mime| mime.to_string())
+                    .unwrap_or_default();
+                (media::display_name(path), mime)
             }
+            VideoSource::File { .. } => unreachable!("links never name local files"),
         };
-        self.state.media.register(&video.file_name);
-        if let Some(previous) = previous {
-            self.state.media.remove(&previous);
-        }
-        tracing::info!(room = %room.code, file = %video.file_name, size, "video uploaded");
-        let view = VideoView::from(&video);
-        room.set_video(video);
-        Ok(Uploaded::Video(Json(view)))
+        let video = Video {
+            id: db::videos::next_number(&self.state.db).await?,
+            source,
+            original_name,
+            size: 0,
+            mime,
+        };
+        tracing::info!(room = %room.code, kind = video.kind(), "video linked");
+        self.make_current(&room, video).await
     }
 }
 
 impl VideosApi {
+    /// Records `video` as the room's current one, deletes the previous upload, and tells the
+    /// room. On failure a newly uploaded file is deleted and the old video stays.
+    async fn make_current(&self, room: &LiveRoom, video: Video) -> ApiResult<NewVideo> {
+        let stored =
+            db::videos::replace_room_video(&self.state.db, &room.code, &video, now_ms()).await;
+        let previous = match stored {
+            Ok(previous) => previous,
+            Err(error) => {
+                if let Some(file_name) = video.file_name() {
+                    self.state.media.remove(file_name);
+                }
+                return Err(error.into());
+            }
+        };
+        if let Some(file_name) = video.file_name() {
+            self.state.media.register(file_name);
+        }
+        if let Some(previous) = previous {
+            self.state.media.remove(&previous);
+        }
+        let view = VideoView::from(&video);
+        room.set_video(video);
+        Ok(NewVideo::Video(Json(view)))
+    }
+
     /// Gives the upload the next free number. Returns its file name, type and size.
     async fn store_numbered(&self, mut upload: ReceivedUpload) -> ApiResult<(String, String, u64)> {
         let mime = upload.container.mime().to_string();

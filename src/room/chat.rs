@@ -1,0 +1,157 @@
+//! Chat rules: what a message and a display name may be, how fast a client may send, and the
+//! colour each client's name gets.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::identity::ClientId;
+
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+pub const MAX_NAME_CHARS: usize = 32;
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("the message is empty")]
+    EmptyMessage,
+    #[error("messages are at most {MAX_MESSAGE_CHARS} characters")]
+    MessageTooLong,
+    #[error("names are 1 to {MAX_NAME_CHARS} characters")]
+    BadNameLength,
+    #[error("names cannot contain control characters")]
+    ControlInName,
+}
+
+/// A chat message's text, trimmed: 1 to 2,000 characters. Line breaks are kept; other control
+/// characters are dropped.
+pub fn clean_message(raw: &str) -> Result<String, TextError> {
+    let text: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect();
+    match text.chars().count() {
+        0 => Err(TextError::EmptyMessage),
+        n if n > MAX_MESSAGE_CHARS => Err(TextError::MessageTooLong),
+        _ => Ok(text),
+    }
+}
+
+/// A display name, trimmed: 1 to 32 characters, no control characters.
+pub fn clean_name(raw: &str) -> Result<String, TextError> {
+    let name = raw.trim();
+    if name.chars().any(char::is_control) {
+        return Err(TextError::ControlInName);
+    }
+    match name.chars().count() {
+        1..=MAX_NAME_CHARS => Ok(name.to_string()),
+        _ => Err(TextError::BadNameLength),
+    }
+}
+
+/// A stable colour for a client, the same on every page: a hue from the ID, fixed saturation and
+/// lightness so every name is readable on the dark chat panel.
+pub fn color_of(client: ClientId) -> String {
+    let hue = client.0.as_bytes().iter().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(*b))
+    }) % 360;
+    format!("hsl({hue}, 70%, 68%)")
+}
+
+/// At most `max` messages per client in any `window_ms`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    max: usize,
+    window_ms: u64,
+    sent: HashMap<ClientId, VecDeque<u64>>,
+}
+
+impl RateLimiter {
+    pub fn new(max: usize, window_ms: u64) -> Self {
+        Self {
+            max,
+            window_ms,
+            sent: HashMap::new(),
+        }
+    }
+
+    /// Records a message at `now` if the client is within its rate; false (nothing recorded)
+    /// when it is sending too fast.
+    pub fn allow(&mut self, client: ClientId, now: u64) -> bool {
+        let window_start = now.saturating_sub(self.window_ms);
+        // Forget clients that have been quiet for a whole window, so the map stays small.
+        self.sent
+            .retain(|_, times| times.back().is_some_and(|last| *last > window_start));
+        let times = self.sent.entry(client).or_default();
+        while times.front().is_some_and(|t| *t <= window_start) {
+            times.pop_front();
+        }
+        if times.len() >= self.max {
+            return false;
+        }
+        times.push_back(now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn messages_are_trimmed_and_bounded() {
+        assert_eq!(clean_message("  hello  "), Ok("hello".into()));
+        assert_eq!(clean_message("two\nlines"), Ok("two\nlines".into()));
+        assert_eq!(clean_message("bell\u{7}"), Ok("bell".into()));
+        assert_eq!(clean_message("   "), Err(TextError::EmptyMessage));
+        assert_eq!(
+            clean_message(&"é".repeat(2000)).map(|t| t.chars().count()),
+            Ok(2000)
+        );
+        assert_eq!(
+            clean_message(&"a".repeat(2001)),
+            Err(TextError::MessageTooLong)
+        );
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(clean_name("  Ada  "), Ok("Ada".into()));
+        assert_eq!(
+            clean_name("<b>Ada</b>"),
+            Ok("<b>Ada</b>".into()),
+            "kept as text"
+        );
+        assert_eq!(clean_name(""), Err(TextError::BadNameLength));
+        assert_eq!(clean_name(&"n".repeat(33)), Err(TextError::BadNameLength));
+        assert_eq!(
+            clean_name(&"ü".repeat(32)).map(|n| n.chars().count()),
+            Ok(32)
+        );
+        assert_eq!(clean_name("a\u{0}b"), Err(TextError::ControlInName));
+        assert_eq!(clean_name("a\nb"), Err(TextError::ControlInName));
+    }
+
+    #[test]
+    fn colours_are_stable_per_client() {
+        let a = ClientId(Uuid::from_u128(1));
+        let b = ClientId(Uuid::from_u128(2));
+        assert_eq!(color_of(a), color_of(a));
+        assert_ne!(color_of(a), color_of(b));
+        assert!(color_of(a).starts_with("hsl("));
+    }
+
+    #[test]
+    fn rate_limit_uses_a_sliding_window() {
+        let a = ClientId(Uuid::from_u128(1));
+        let b = ClientId(Uuid::from_u128(2));
+        let mut limiter = RateLimiter::new(5, 5_000);
+        for t in 0..5 {
+            assert!(limiter.allow(a, 1_000 + t * 100));
+        }
+        assert!(!limiter.allow(a, 1_600), "sixth within 5 s");
+        assert!(limiter.allow(b, 1_600), "others are not affected");
+        assert!(!limiter.allow(a, 5_999));
+        assert!(limiter.allow(a, 6_001), "the first message left the window");
+        assert!(!limiter.allow(a, 6_050));
+    }
+}
