@@ -27,11 +27,16 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let dirs = tempfile::tempdir().unwrap();
-    start(dirs).await
+    spawn_app_with(|_| {}).await
 }
 
-async fn start(dirs: TempDir) -> TestApp {
+/// Like [`spawn_app`], with changes to the test configuration.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    let dirs = tempfile::tempdir().unwrap();
+    start(dirs, customize).await
+}
+
+async fn start(dirs: TempDir, customize: impl FnOnce(&mut Config)) -> TestApp {
     let media_dir = dirs.path().join("video");
     let data_dir = dirs.path().join("data");
     let assets_dir = dirs.path().join("assets");
@@ -44,7 +49,7 @@ async fn start(dirs: TempDir) -> TestApp {
     .unwrap();
     std::fs::write(assets_dir.join("index.html"), "landing").unwrap();
     std::fs::write(assets_dir.join("not-found.html"), "no such room").unwrap();
-    let config = Config {
+    let mut config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         media_dir: media_dir.clone(),
         data_dir: data_dir.clone(),
@@ -54,6 +59,7 @@ async fn start(dirs: TempDir) -> TestApp {
         assets_dir,
         ..Config::default()
     };
+    customize(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -108,7 +114,7 @@ impl TestApp {
     pub async fn restart(mut self) -> TestApp {
         self.stop().await;
         let dirs = std::mem::replace(&mut self._dirs, tempfile::tempdir().unwrap());
-        start(dirs).await
+        start(dirs, |_| {}).await
     }
 
     /// Files in the media folder, sorted.
@@ -151,6 +157,15 @@ impl Person {
     pub async fn post_json(&self, path: &str, body: Value) -> reqwest::Response {
         self.http
             .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put_json(&self, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .put(self.url(path))
             .json(&body)
             .send()
             .await

@@ -2,8 +2,12 @@
 
 mod helpers;
 
+mod chat;
+mod cleanup;
 mod host;
 mod identity;
+mod links;
+mod names;
 mod openapi;
 mod pages;
 mod persistence;
