@@ -58,6 +58,7 @@ async fn json_error(error: poem::Error) -> Response {
     let code = match status {
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "bad_content_type",
         s if s.is_server_error() => "internal",
         _ => "bad_request",
     };
