@@ -1,1 +1,133 @@
-fn main() {}
+//! `goblet-load`: the load generator behind `./bench.sh`. Each subcommand measures one thing against
+//! a running server and prints a figure block, then one `@row` line per figure that `bench.sh`
+//! gathers into the results table. Nothing here judges a figure: benchmarks report, people decide.
+//!
+//! Map of the modules:
+//! - [`client`]: cookies, rooms, uploads and sockets, the way a browser gets them.
+//! - [`sockets`]: fan-out latency, memory per viewer and the join storm (many WebSockets).
+//! - [`streaming`]: concurrent Range and whole-file reads, Goblet against nginx.
+//! - [`upload`]: a large upload against `dd` writing the same bytes to the same disk.
+//! - [`stats`], [`procfs`]: percentiles, and a process's memory from `/proc`.
+
+mod client;
+mod procfs;
+mod sockets;
+mod stats;
+mod streaming;
+mod upload;
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Load generator for Goblet's benchmarks (see bench.sh)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One host and N viewers in a room; the host sends seek/play, each viewer times the echo.
+    Fanout {
+        #[command(flatten)]
+        target: sockets::Target,
+        /// Viewers in the room.
+        #[arg(long)]
+        viewers: usize,
+        /// Commands sent, alternately seek and play; each waits until every viewer has it.
+        #[arg(long, default_value_t = 30)]
+        rounds: usize,
+    },
+    /// Server RSS before and after N idle viewers join one room.
+    Memory {
+        #[command(flatten)]
+        target: sockets::Target,
+        #[arg(long)]
+        viewers: usize,
+        /// The server's process ID, to read `/proc/PID/status`.
+        #[arg(long)]
+        pid: u32,
+    },
+    /// N viewers connect at once; time until every one has its snapshot.
+    JoinStorm {
+        #[command(flatten)]
+        target: sockets::Target,
+        #[arg(long)]
+        viewers: usize,
+    },
+    /// C clients reading random 1 MiB ranges, then whole files, from Goblet and from nginx.
+    Range {
+        /// Goblet's address.
+        #[arg(long)]
+        server: SocketAddr,
+        /// nginx's address; it serves Goblet's media folder at its root.
+        #[arg(long)]
+        nginx: SocketAddr,
+        /// The file to upload to Goblet and read back.
+        #[arg(long)]
+        file: PathBuf,
+        /// Concurrent clients, e.g. 1,16,128.
+        #[arg(long, value_delimiter = ',', default_value = "1,16,128")]
+        clients: Vec<usize>,
+        /// Seconds each measurement runs.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
+    /// Uploads a file and times it against `dd` writing the same bytes to the same disk.
+    Upload {
+        #[arg(long)]
+        server: SocketAddr,
+        /// The server's process ID, for its peak memory.
+        #[arg(long)]
+        pid: u32,
+        /// The file to upload (see `make-file`).
+        #[arg(long)]
+        file: PathBuf,
+        /// A folder on the same file system as the media folder, for dd's copy.
+        #[arg(long)]
+        scratch: PathBuf,
+        /// Runs of each; the disk is noisy, so the best of each is compared.
+        #[arg(long, default_value_t = 2)]
+        runs: usize,
+    },
+    /// Writes a file the server accepts as WebM: an EBML header, then pseudo-random bytes.
+    MakeFile {
+        #[arg(long)]
+        size: u64,
+        path: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Fanout {
+            target,
+            viewers,
+            rounds,
+        } => sockets::fanout(&target, viewers, rounds).await,
+        Command::Memory {
+            target,
+            viewers,
+            pid,
+        } => sockets::memory(&target, viewers, pid).await,
+        Command::JoinStorm { target, viewers } => sockets::join_storm(&target, viewers).await,
+        Command::Range {
+            server,
+            nginx,
+            file,
+            clients,
+            seconds,
+        } => streaming::run(server, nginx, &file, &clients, seconds).await,
+        Command::Upload {
+            server,
+            pid,
+            file,
+            scratch,
+            runs,
+        } => upload::run(server, pid, &file, &scratch, runs).await,
+        Command::MakeFile { size, path } => upload::make_file(&path, size),
+    }
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Benchmarks. Builds the release server and the load generator (bench/load), then for each
+# measurement starts a fresh server with temporary folders (and Debian's nginx, for the streaming
+# comparison), runs `goblet-load` against it and stops everything again. Prints a figure block per
+# measurement and a results table at the end. Figures only: nothing here fails on a timing.
+#
+#   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~5 minutes
+#   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
+set -euo pipefail
+cd "$(dirname "$0")"
+
+usage() { echo "usage: ./bench.sh [--quick]"; }
+quick=0
+case "${1:-}" in
+  "") ;;
+  --quick) quick=1 ;;
+  -h | --help) usage; exit 0 ;;
+  *) usage >&2; exit 2 ;;
+esac
+
+if [ "$quick" -eq 1 ]; then
+  fanout_viewers=(10 100)
+  memory_viewers=(200)
+  storm_viewers=(200)
+  rounds=10
+  range_clients=1,4
+  range_seconds=0.5
+  range_mib=16
+  upload_mib=32
+  upload_runs=1
+else
+  fanout_viewers=(10 100 1000 10000)
+  memory_viewers=(1000 10000)
+  storm_viewers=(100 1000 10000)
+  rounds=30
+  range_clients=1,16,128
+  range_seconds=5
+  range_mib=1024
+  upload_mib=2048
+  upload_runs=2
+fi
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+# Every socket is a file: a viewer costs one descriptor in the server and one in goblet-load.
+most_viewers=$(printf '%s\n' "${fanout_viewers[@]}" "${memory_viewers[@]}" "${storm_viewers[@]}" | sort -n | tail -n 1)
+needed_files=$((most_viewers + 1000))
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$needed_files" ]; then
+  echo "The open-file limit is $(ulimit -n); $needed_files are needed. Raise the hard limit (ulimit -Hn) as root." >&2
+  exit 1
+fi
+
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  step "Installing nginx-light with apt-get (the streaming comparison)"
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+step "Building the release server and the load generator"
+cargo build --release --locked -p goblet -p goblet-load
+server_bin=target/release/goblet
+load_bin=target/release/goblet-load
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/goblet-bench.XXXXXX")
+server_pid=""
+nginx_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$work/assets" "$work/media" "$work/files"
+rows="$work/rows"
+: >"$rows"
+
+# A port nothing listens on (loopback only; the pick is random so reruns do not meet old
+# TIME_WAIT sockets).
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 20000))
+    if [ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
+      echo "$port"
+      return
+    fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+# Starts a fresh server with a new database; the media folder is shared so nginx can serve it.
+start_server() {
+  server_port=$(free_port)
+  rm -rf "$work/data"
+  # A config file that does not exist: defaults, then these variables, never the repo's config.toml.
+  GOBLET_BIND="127.0.0.1:$server_port" GOBLET_MEDIA_DIR="$work/media" GOBLET_DATA_DIR="$work/data" \
+    GOBLET_ASSETS_DIR="$work/assets" GOBLET_LOG=warn RUST_LOG="" \
+    "$server_bin" --config "$work/none.toml" >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$server_port/api/me" 2>/dev/null; then
+      return
+    fi
+    kill -0 "$server_pid" 2>/dev/null || { echo "the server did not start:" >&2; tail "$work/server.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "the server did not answer within 10 s" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+start_nginx() {
+  nginx_port=$(free_port)
+  mkdir -p "$work/nginx/tmp"
+  # Run by root, nginx would hand requests to "nobody", who may not read the server's 0600 files.
+  local user_line=""
+  [ "$(id -u)" -eq 0 ] && user_line="user $(id -un) $(id -gn);"
+  cat >"$work/nginx/nginx.conf" <<EOF
+# Debian's defaults where they matter for throughput (sendfile, tcp_nopush, a worker per core).
+daemon off;
+$user_line
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  types { video/webm webm; }
+  client_body_temp_path $work/nginx/tmp;
+  proxy_temp_path $work/nginx/tmp;
+  fastcgi_temp_path $work/nginx/tmp;
+  uwsgi_temp_path $work/nginx/tmp;
+  scgi_temp_path $work/nginx/tmp;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $work/media;
+  }
+}
+EOF
+  "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+  nginx_pid=$!
+  for _ in $(seq 1 100); do
+    curl -sS -o /dev/null "http://127.0.0.1:$nginx_port/" 2>/dev/null && return
+    kill -0 "$nginx_pid" 2>/dev/null || { echo "nginx did not start" >&2; cat "$work/nginx/error.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "nginx did not answer within 5 s" >&2
+  exit 1
+}
+
+stop_nginx() {
+  kill "$nginx_pid" 2>/dev/null || true
+  wait "$nginx_pid" 2>/dev/null || true
+  nginx_pid=""
+}
+
+# Runs goblet-load, showing its figure blocks and keeping its @row lines for the table.
+load() {
+  local status=0
+  "$load_bin" "$@" >"$work/out" || status=$?
+  grep -v '^@row|' "$work/out" || true
+  grep '^@row|' "$work/out" >>"$rows" || true
+  return "$status"
+}
+
+started=$(date +%s)
+
+step "Fan-out latency"
+for n in "${fanout_viewers[@]}"; do
+  start_server
+  load fanout --server "127.0.0.1:$server_port" --viewers "$n" --rounds "$rounds"
+  stop_server
+done
+
+step "Memory per idle viewer"
+for n in "${memory_viewers[@]}"; do
+  start_server
+  load memory --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
+  stop_server
+done
+
+step "Join storm"
+for n in "${storm_viewers[@]}"; do
+  start_server
+  load join-storm --server "127.0.0.1:$server_port" --viewers "$n"
+  stop_server
+done
+
+step "Upload and range streaming"
+"$load_bin" make-file --size $((upload_mib * 1024 * 1024)) "$work/files/upload.webm"
+"$load_bin" make-file --size $((range_mib * 1024 * 1024)) "$work/files/range.webm"
+start_server
+load upload --server "127.0.0.1:$server_port" --pid "$server_pid" --file "$work/files/upload.webm" \
+  --scratch "$work/files" --runs "$upload_runs"
+start_nginx
+load range --server "127.0.0.1:$server_port" --nginx "127.0.0.1:$nginx_port" \
+  --file "$work/files/range.webm" --clients "$range_clients" --seconds "$range_seconds"
+stop_nginx
+stop_server
+
+command_line="./bench.sh${1:+ $1}"
+cores=$(nproc)
+memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+step "Results"
+echo "$(date -u +%Y-%m-%d), $cores cores ($cpu), $memory_gib GiB, $(uname -sr), $("$nginx_bin" -v 2>&1 | sed 's/.*: //')"
+echo "Command: $command_line (took $(($(date +%s) - started)) s)"
+echo
+echo "| Measure | Figure | Details | Target |"
+echo "|---|---|---|---|"
+awk -F'|' '{ printf "| %s | %s | %s | %s |\n", $2, $3, $4, $5 }' "$rows"

@@ -1,0 +1,423 @@
+//! Many WebSockets in one room: fan-out latency, memory per idle viewer, and the join storm.
+//!
+//! Latency is measured inside this one process, so sending and receiving read the same monotonic
+//! clock: the host notes the instant before it sends a command, and each viewer the instant its
+//! socket yields the matching echo. The figure therefore includes this process's own scheduling of
+//! thousands of sockets on the same two cores as the server: it is what a viewer would see, plus a
+//! little of our own overhead, never less.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt, stream};
+use serde::Deserialize;
+use tokio::{sync::Notify, task::JoinHandle};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    client::{self, Socket},
+    procfs,
+    stats::{Summary, ms, thousands},
+};
+
+/// Command positions start here; round `r` seeks to `FIRST_POSITION + r`, so a position names its
+/// round.
+const FIRST_POSITION: f64 = 1000.0;
+/// A round whose echo has not reached every viewer by then is counted with what arrived.
+const ROUND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pause between rounds, so one command's fan-out never overlaps the next one's.
+const ROUND_GAP: Duration = Duration::from_millis(50);
+/// After the crowd joins, the server batches `viewers` announcements for 100 ms: let them pass.
+const SETTLE: Duration = Duration::from_millis(500);
+
+#[derive(clap::Args)]
+pub struct Target {
+    /// Goblet's address.
+    #[arg(long)]
+    pub server: SocketAddr,
+    /// Sockets being opened at once; the rest queue behind them. The server's listen backlog is
+    /// 1,024, and a storm past it costs dropped SYNs and one-second retransmits.
+    #[arg(long, default_value_t = 512)]
+    pub connect_concurrency: usize,
+    /// Loopback source addresses to spread sockets over (127.0.0.2, 127.0.0.3, ...).
+    #[arg(long, default_value_t = 4)]
+    pub sources: usize,
+}
+
+/// The outcome of opening many sockets.
+struct Joined {
+    crowd: Crowd,
+    /// Per socket: from starting to connect until its snapshot arrived.
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+    failures: Vec<anyhow::Error>,
+}
+
+/// Opens one socket per cookie (at most `connect_concurrency` at a time), each reading its
+/// snapshot, then watching for `rounds`. Every socket is read from the moment it joins: one left
+/// unread while thousands of others join fills up with `viewers` announcements until the server
+/// gives up on it as too slow. Failures are counted, not fatal: how many joined is part of the
+/// figure.
+async fn join_all(target: &Target, code: &str, cookies: &[String], rounds: Arc<Rounds>) -> Joined {
+    let stop = CancellationToken::new();
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<(JoinHandle<Watched>, Duration)>> =
+        stream::iter(cookies.iter().enumerate())
+            .map(|(i, cookie)| {
+                let (rounds, stop) = (rounds.clone(), stop.clone());
+                async move {
+                    let begun = Instant::now();
+                    let source = client::source_address(i, target.sources);
+                    let mut socket = client::connect(target.server, code, cookie, source).await?;
+                    let first = client::next_text(&mut socket)
+                        .await
+                        .context("the socket closed before its snapshot")??;
+                    if !first.starts_with(r#"{"type":"snapshot""#) {
+                        bail!("the first message was not a snapshot: {first:.80}");
+                    }
+                    let latency = begun.elapsed();
+                    Ok((tokio::spawn(watch(socket, rounds, stop)), latency))
+                }
+            })
+            .buffer_unordered(target.connect_concurrency.max(1))
+            .collect()
+            .await;
+    let elapsed = started.elapsed();
+    let mut joined = Joined {
+        crowd: Crowd {
+            stop,
+            tasks: Vec::with_capacity(results.len()),
+        },
+        latencies: Vec::with_capacity(results.len()),
+        elapsed,
+        failures: Vec::new(),
+    };
+    for result in results {
+        match result {
+            Ok((task, latency)) => {
+                joined.crowd.tasks.push(task);
+                joined.latencies.push(latency);
+            }
+            Err(error) => joined.failures.push(error),
+        }
+    }
+    rounds
+        .viewers
+        .store(joined.crowd.tasks.len(), Ordering::Release);
+    joined
+}
+
+fn report_failures(failures: &[anyhow::Error]) {
+    if let Some(first) = failures.first() {
+        println!(
+            "   failed      {} sockets; the first: {first:#}",
+            thousands(failures.len())
+        );
+    }
+}
+
+/// Counts, per round, how many viewers have received its echo; wakes the host when all have.
+struct Rounds {
+    count: usize,
+    /// Viewers that joined: known once they all have.
+    viewers: AtomicUsize,
+    received: Vec<AtomicUsize>,
+    all_in: Notify,
+}
+
+impl Rounds {
+    fn new(count: usize) -> Self {
+        Self {
+            count,
+            viewers: AtomicUsize::new(usize::MAX),
+            received: (0..count).map(|_| AtomicUsize::new(0)).collect(),
+            all_in: Notify::new(),
+        }
+    }
+
+    /// The round a message echoes, if it is a play, pause or seek with one of our positions.
+    fn round_of(&self, text: &str) -> Option<usize> {
+        // Snapshots and viewer lists are large: skip them before parsing anything.
+        const COMMANDS: [&str; 3] = [
+            r#"{"type":"seek""#,
+            r#"{"type":"play""#,
+            r#"{"type":"pause""#,
+        ];
+        if !COMMANDS.iter().any(|prefix| text.starts_with(prefix)) {
+            return None;
+        }
+        #[derive(Deserialize)]
+        struct Command {
+            position: f64,
+        }
+        let position = serde_json::from_str::<Command>(text).ok()?.position;
+        let round = (position - FIRST_POSITION).round();
+        let exact = (position - FIRST_POSITION - round).abs() < 1e-6;
+        (exact && round >= 0.0 && (round as usize) < self.count).then_some(round as usize)
+    }
+
+    fn record(&self, round: usize) {
+        if self.received[round].fetch_add(1, Ordering::AcqRel) + 1
+            == self.viewers.load(Ordering::Acquire)
+        {
+            self.all_in.notify_one();
+        }
+    }
+
+    async fn wait_all(&self, round: usize, deadline: Duration) {
+        let _ = tokio::time::timeout(deadline, async {
+            // A late echo of an earlier round can leave a stale wake-up: check the count again.
+            while self.received[round].load(Ordering::Acquire)
+                < self.viewers.load(Ordering::Acquire)
+            {
+                self.all_in.notified().await;
+            }
+        })
+        .await;
+    }
+}
+
+/// What one viewer saw until told to stop.
+struct Watched {
+    /// (round, instant its echo arrived)
+    seen: Vec<(usize, Instant)>,
+    /// The server closed the socket (or it failed) before the end.
+    dropped: bool,
+}
+
+/// Reads a viewer's socket until `stop`, noting when each round's echo arrives. Reading also
+/// answers the server's keep-alive pings.
+async fn watch(mut socket: Socket, rounds: Arc<Rounds>, stop: CancellationToken) -> Watched {
+    let mut seen = Vec::with_capacity(rounds.count);
+    let dropped = loop {
+        tokio::select! {
+            _ = stop.cancelled() => break false,
+            message = socket.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    let at = Instant::now();
+                    if let Some(round) = rounds.round_of(text.as_str()) {
+                        seen.push((round, at));
+                        rounds.record(round);
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break true,
+                Some(Ok(_)) => {}
+            },
+        }
+    };
+    Watched { seen, dropped }
+}
+
+/// Sockets held open and read, until `finish`.
+struct Crowd {
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<Watched>>,
+}
+
+impl Crowd {
+    async fn finish(self) -> Vec<Watched> {
+        self.stop.cancel();
+        let mut watched = Vec::with_capacity(self.tasks.len());
+        for task in self.tasks {
+            if let Ok(w) = task.await {
+                watched.push(w);
+            }
+        }
+        watched
+    }
+}
+
+pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::Result<()> {
+    println!(
+        "== fan-out: 1 host + {} viewers in one room, {rounds} commands (seek and play in turn)",
+        thousands(viewers)
+    );
+    let cookies = client::fetch_cookies(target.server, viewers + 1).await?;
+    let code = client::create_room(target.server).await?;
+    let host_source = client::source_address(viewers, target.sources);
+    let mut host = client::connect(target.server, &code, &cookies[0], host_source).await?;
+    client::next_text(&mut host)
+        .await
+        .context("the host's socket closed")??;
+    let (mut host_sink, mut host_stream) = host.split();
+    // The host hears the crowd's arrival and its own echoes: read them all, or its socket backs
+    // up and the server drops it as too slow.
+    let host_drain = tokio::spawn(async move { while host_stream.next().await.is_some() {} });
+
+    let tally = Arc::new(Rounds::new(rounds));
+    let joined = join_all(target, &code, &cookies[1..], tally.clone()).await;
+    let connected = joined.crowd.tasks.len();
+    println!(
+        "   joined      {} of {} sockets in {}",
+        thousands(connected),
+        thousands(viewers),
+        ms(joined.elapsed)
+    );
+    report_failures(&joined.failures);
+
+    tokio::time::sleep(SETTLE).await;
+
+    let mut sent = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let kind = if round % 2 == 0 { "seek" } else { "play" };
+        let position = FIRST_POSITION + round as f64;
+        let text = format!(r#"{{"type":"{kind}","position":{position}}}"#);
+        sent.push(Instant::now());
+        host_sink.send(Message::text(text)).await?;
+        tally.wait_all(round, ROUND_TIMEOUT).await;
+        tokio::time::sleep(ROUND_GAP).await;
+    }
+
+    let watched = joined.crowd.finish().await;
+    host_drain.abort();
+    let still_connected = watched.iter().filter(|w| !w.dropped).count();
+    let latencies: Vec<Duration> = watched
+        .iter()
+        .flat_map(|w| w.seen.iter())
+        .map(|&(round, at)| at.saturating_duration_since(sent[round]))
+        .collect();
+    let expected = rounds * connected;
+    let received = latencies.len();
+    let fewest = (0..rounds)
+        .map(|r| tally.received[r].load(Ordering::Acquire))
+        .min()
+        .unwrap_or(0);
+    println!(
+        "   received    {} of {} echoes; the worst command reached {} of {} viewers",
+        thousands(received),
+        thousands(expected),
+        thousands(fewest),
+        thousands(connected)
+    );
+    println!(
+        "   connected   {} of {} still open at the end",
+        thousands(still_connected),
+        thousands(viewers)
+    );
+    let Some(summary) = Summary::of(latencies) else {
+        bail!("no viewer received any command");
+    };
+    println!("   latency     {}", summary.line());
+    println!(
+        "@row|Fan-out, {} viewers|p99 {}|median {}, p95 {}, max {}; {}/{} received; {} held|{}",
+        thousands(viewers),
+        ms(summary.p99),
+        ms(summary.median),
+        ms(summary.p95),
+        ms(summary.max),
+        thousands(received),
+        thousands(expected),
+        thousands(still_connected),
+        match viewers {
+            1000 => "p99 ≤ 10 ms",
+            10000 => "10,000 held",
+            _ => "",
+        }
+    );
+    Ok(())
+}
+
+pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result<()> {
+    println!(
+        "== memory: server RSS with {} idle viewers in one room",
+        thousands(viewers)
+    );
+    let fresh = procfs::rss_kib(pid)?;
+    let cookies = client::fetch_cookies(target.server, viewers).await?;
+    let code = client::create_room(target.server).await?;
+    // The baseline comes after the cookies and the room, so only the sockets are counted.
+    let before = settled_rss(pid).await?;
+    let joined = join_all(target, &code, &cookies, Arc::new(Rounds::new(0))).await;
+    report_failures(&joined.failures);
+    let connected = joined.crowd.tasks.len();
+    tokio::time::sleep(SETTLE).await;
+    let with = settled_rss(pid).await?;
+    let watched = joined.crowd.finish().await;
+    let still_connected = watched.iter().filter(|w| !w.dropped).count();
+    if connected == 0 {
+        bail!("no viewer could join");
+    }
+    let per_viewer = with.saturating_sub(before) as f64 / connected as f64;
+    println!("   fresh       {}", procfs::mib(fresh));
+    println!(
+        "   idle        {} (a room, {} cookies issued)",
+        procfs::mib(before),
+        thousands(viewers)
+    );
+    println!(
+        "   with        {} ({} viewers joined, {} still open)",
+        procfs::mib(with),
+        thousands(connected),
+        thousands(still_connected)
+    );
+    println!("   per viewer  {per_viewer:.1} KiB");
+    println!(
+        "@row|Memory, {} idle viewers|{per_viewer:.1} KiB per viewer|RSS {} idle, {} with the viewers|≤ 16 KiB",
+        thousands(viewers),
+        procfs::mib(before),
+        procfs::mib(with),
+    );
+    Ok(())
+}
+
+/// RSS once it stops moving (frees and lazily touched pages settle within a second or so).
+async fn settled_rss(pid: u32) -> anyhow::Result<u64> {
+    let mut last = procfs::rss_kib(pid)?;
+    for _ in 0..25 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = procfs::rss_kib(pid)?;
+        if now.abs_diff(last) * 200 <= last {
+            return Ok(now);
+        }
+        last = now;
+    }
+    Ok(last)
+}
+
+pub async fn join_storm(target: &Target, viewers: usize) -> anyhow::Result<()> {
+    println!(
+        "== join storm: {} viewers open a socket in one room at once ({} at a time)",
+        thousands(viewers),
+        thousands(target.connect_concurrency)
+    );
+    let started = Instant::now();
+    let cookies = client::fetch_cookies(target.server, viewers).await?;
+    println!(
+        "   cookies     {} client IDs from GET /api/me in {} (not counted below)",
+        thousands(viewers),
+        ms(started.elapsed())
+    );
+    let code = client::create_room(target.server).await?;
+    let joined = join_all(target, &code, &cookies, Arc::new(Rounds::new(0))).await;
+    report_failures(&joined.failures);
+    let connected = joined.crowd.tasks.len();
+    let rate = connected as f64 / joined.elapsed.as_secs_f64();
+    println!(
+        "   all in      {} of {} had their snapshot after {} ({rate:.0} joins/s)",
+        thousands(connected),
+        thousands(viewers),
+        ms(joined.elapsed)
+    );
+    let Some(summary) = Summary::of(joined.latencies) else {
+        bail!("no viewer could join");
+    };
+    println!("   per join    {}", summary.line());
+    println!(
+        "@row|Join storm, {} viewers|{} until the last snapshot|{rate:.0} joins/s; per join median {}, p99 {}; {} joined|",
+        thousands(viewers),
+        ms(joined.elapsed),
+        ms(summary.median),
+        ms(summary.p99),
+        thousands(connected),
+    );
+    joined.crowd.finish().await;
+    Ok(())
+}

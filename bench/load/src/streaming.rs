@@ -1,0 +1,186 @@
+//! Range streaming: C clients at once read random 1 MiB ranges, then whole files, for a fixed time,
+//! from Goblet and from nginx serving the same file from the same folder. Bytes that arrive before
+//! the deadline count, including those of a read cut off by it.
+
+use std::{net::SocketAddr, path::Path, time::Duration};
+
+use anyhow::{Context, bail, ensure};
+use reqwest::{StatusCode, header};
+use tokio::time::{Instant, timeout_at};
+
+use crate::{client, stats::ms};
+
+const RANGE_LEN: u64 = 1024 * 1024;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Ranges,
+    WholeFile,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Ranges => "1 MiB ranges",
+            Kind::WholeFile => "whole file",
+        }
+    }
+}
+
+pub async fn run(
+    server: SocketAddr,
+    nginx: SocketAddr,
+    file: &Path,
+    clients: &[usize],
+    seconds: f64,
+) -> anyhow::Result<()> {
+    let len = std::fs::metadata(file)
+        .with_context(|| format!("while reading {}", file.display()))?
+        .len();
+    ensure!(len >= RANGE_LEN, "the file must be at least 1 MiB");
+    println!(
+        "== range streaming: a {:.0} MiB file, Goblet against nginx, {seconds} s per figure",
+        len as f64 / 1048576.0
+    );
+    let code = client::create_room(server).await?;
+    let started = std::time::Instant::now();
+    let path = client::upload(server, &code, file).await?;
+    println!(
+        "   uploaded    to Goblet as {path} in {}",
+        ms(started.elapsed())
+    );
+    let file_name = path.rsplit('/').next().unwrap_or_default();
+    let ours = format!("http://{server}{path}");
+    let theirs = format!("http://{nginx}/{file_name}");
+    same_bytes(&ours, &theirs, len).await?;
+
+    println!(
+        "   {:>7}  {:<13} {:>12} {:>12} {:>11}",
+        "clients", "reads", "Goblet MB/s", "nginx MB/s", "ours/nginx"
+    );
+    let duration = Duration::from_secs_f64(seconds);
+    for kind in [Kind::Ranges, Kind::WholeFile] {
+        for &count in clients {
+            let goblet = throughput(&ours, kind, count, len, duration).await?;
+            let other = throughput(&theirs, kind, count, len, duration).await?;
+            let ratio = goblet / other;
+            println!(
+                "   {count:>7}  {:<13} {goblet:>12.0} {other:>12.0} {ratio:>10.2}×",
+                kind.label()
+            );
+            println!(
+                "@row|Range streaming, {count} client{}, {}|{ratio:.2}× nginx|Goblet {goblet:.0} MB/s, nginx {other:.0} MB/s|≥ 0.8×",
+                if count == 1 { "" } else { "s" },
+                kind.label()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Both servers must be serving the same file, or the comparison means nothing.
+async fn same_bytes(ours: &str, theirs: &str, len: u64) -> anyhow::Result<()> {
+    let http = client::http_client();
+    let start = len / 2;
+    let range = format!("bytes={start}-{}", start + 4095);
+    let mut bodies = Vec::new();
+    for url in [ours, theirs] {
+        let response = http.get(url).header(header::RANGE, &range).send().await?;
+        ensure!(
+            response.status() == StatusCode::PARTIAL_CONTENT,
+            "{url} answered {} to a range",
+            response.status()
+        );
+        bodies.push(response.bytes().await?);
+    }
+    ensure!(
+        bodies[0] == bodies[1],
+        "Goblet and nginx serve different bytes"
+    );
+    Ok(())
+}
+
+/// MB/s (10^6 bytes) that `clients` readers get from `url` in `duration`.
+async fn throughput(
+    url: &str,
+    kind: Kind,
+    clients: usize,
+    len: u64,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(clients)
+        .build()?;
+    let started = Instant::now();
+    let deadline = started + duration;
+    let readers: Vec<_> = (0..clients)
+        .map(|i| {
+            let (http, url) = (http.clone(), url.to_string());
+            tokio::spawn(read_until(http, url, kind, len, deadline, i as u64 + 1))
+        })
+        .collect();
+    let mut bytes = 0;
+    for reader in readers {
+        bytes += reader.await??;
+    }
+    Ok(bytes as f64 / duration.as_secs_f64() / 1e6)
+}
+
+async fn read_until(
+    http: reqwest::Client,
+    url: String,
+    kind: Kind,
+    len: u64,
+    deadline: Instant,
+    seed: u64,
+) -> anyhow::Result<u64> {
+    let mut random = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut total = 0;
+    while Instant::now() < deadline {
+        let mut request = http.get(&url);
+        let (expected, status) = match kind {
+            Kind::Ranges => {
+                let start = random.next() % (len - RANGE_LEN + 1);
+                let range = format!("bytes={start}-{}", start + RANGE_LEN - 1);
+                request = request.header(header::RANGE, range);
+                (RANGE_LEN, StatusCode::PARTIAL_CONTENT)
+            }
+            Kind::WholeFile => (len, StatusCode::OK),
+        };
+        let Ok(response) = timeout_at(deadline, request.send()).await else {
+            break;
+        };
+        let mut response = response?;
+        if response.status() != status {
+            bail!("{url} answered {}", response.status());
+        }
+        let mut got = 0u64;
+        loop {
+            match timeout_at(deadline, response.chunk()).await {
+                Err(_) => return Ok(total + got),
+                Ok(Ok(Some(chunk))) => got += chunk.len() as u64,
+                Ok(Ok(None)) => break,
+                Ok(Err(error)) => return Err(error.into()),
+            }
+        }
+        ensure!(
+            got == expected,
+            "{url} sent {got} bytes instead of {expected}"
+        );
+        total += got;
+    }
+    Ok(total)
+}
+
+/// A small, fast generator: offsets need to be spread out, not unpredictable.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
