@@ -64,10 +64,14 @@ async function main() {
 
     console.log(`Sampling ${PAGES} pages for ${SECONDS} s every ${SAMPLE_MS} ms…`);
     const drift = [];
+    const signed = pages.slice(1).map(() => []);
     const end = Date.now() + SECONDS * 1000;
     while (Date.now() < end) {
       const started = Date.now();
-      for (const gap of await gaps(pages)) drift.push(Math.abs(gap));
+      for (const [i, gap] of (await gaps(pages)).entries()) {
+        drift.push(Math.abs(gap));
+        signed[i].push(gap);
+      }
       await sleep(Math.max(0, SAMPLE_MS - (Date.now() - started)));
     }
     drift.sort((a, b) => a - b);
@@ -98,6 +102,9 @@ async function main() {
     console.log(`median:    ${fmt(percentile(drift, 50))}`);
     console.log(`p95:       ${fmt(percentile(drift, 95))}   (target ≤ 50 ms: ${percentile(drift, 95) <= 50 ? 'met' : 'MISSED'})`);
     console.log(`max:       ${fmt(drift.at(-1))}`);
+    // A steady bias (rather than noise) points at the clock estimate or at heartbeat latency.
+    const medians = signed.map((g) => percentile([...g].sort((a, b) => a - b), 50));
+    console.log(`median signed gap per page (+ ahead of the host): ${medians.map(fmt).join(', ')}`);
     console.log(
       `converge after a seek (to within ${CONVERGED_MS} ms): ${convergence.map((c) => (c === null ? 'no (15 s)' : `${c} ms`)).join(', ')}`,
     );

@@ -19,6 +19,12 @@ import { formatTime, formatBytes, formatEta, uploadStats } from './format.js';
 
 const TICK_MS = 250;
 const HEARTBEAT_MS = 1000;
+/**
+ * Right after a command the host follows it like everyone else (its own seek lands a little off too),
+ * and only then starts leading again with heartbeats: otherwise the others would chase the command's
+ * timeline while the host sat a few dozen ms away from it, until the next heartbeat.
+ */
+const HOST_LEADS_AFTER_MS = 2000;
 const PING_EVERY_MS = 5000;
 /** After a seek the player's clock needs a moment before its readings mean anything. */
 const SETTLE_AFTER_SEEK_MS = 400;
@@ -42,7 +48,7 @@ const state = {
   ownInFlight: 0, // our commands the server has not echoed yet
   viewers: null, // Map client_id -> viewer, null before the first list
   settleUntil: 0,
-  seekStartedAt: null,
+  leadCheck: null, // seconds we aimed ahead on our last seek while playing, until its landing is measured
   lastHeartbeatAt: 0,
 };
 
@@ -52,6 +58,12 @@ let loadToken = 0;
 
 const isHost = () => state.me !== null && state.host === state.me;
 const serverNow = () => clock.toServer(now());
+/**
+ * The server stamps a position with the time it *receives* it. While we play, the video moves on during
+ * the trip, so positions we report while playing are projected forward by half the best round trip;
+ * without this every follower would trail the host by the host's one-way latency.
+ */
+const inTransit = () => (clock.rtt ?? 0) / 2000;
 
 function myName() {
   return localStorage.getItem('goblet.name') || '';
@@ -70,10 +82,11 @@ function labelFor(clientId) {
 
 // ---- Playback -------------------------------------------------------------------------------------
 
-function seekTo(position) {
+/** Seeks the player (not the room). `lead`: how far ahead of the room we aimed, to learn from. */
+function seekTo(position, lead = null) {
   guard.expect('seek', position, now());
-  state.seekStartedAt = now();
   state.settleUntil = now() + SETTLE_AFTER_SEEK_MS;
+  state.leadCheck = lead;
   player.seek(position);
 }
 
@@ -97,8 +110,9 @@ function applyReference({ exact = false } = {}) {
   }
   if (Math.abs(player.time - target) > DRIFT.seekAbove || player.paused || exact) {
     // Aim where the room will be once the seek is done.
-    const aim = Math.min(target + (player.paused ? 0 : seekLead.value), player.duration);
-    if (Math.abs(player.time - aim) > DRIFT.nudgeAbove) seekTo(aim);
+    const lead = player.paused ? 0 : seekLead.value;
+    const aim = Math.min(target + lead, player.duration);
+    if (Math.abs(player.time - aim) > DRIFT.nudgeAbove) seekTo(aim, player.paused ? null : lead);
   }
   if (player.paused && !player.blocked) startPlaying();
 }
@@ -110,7 +124,7 @@ function startPlaying() {
   });
 }
 
-/** Runs every TICK_MS: heartbeats from the host, drift correction everywhere else. */
+/** Runs every TICK_MS: heartbeats from the host, drift correction everywhere else (see above). */
 function tick() {
   const ref = state.reference;
   if (!ref || !player?.ready || !socket?.isOpen || player.blocked) return;
@@ -119,11 +133,12 @@ function tick() {
     if (player.paused && Math.abs(player.time - ref.position) > DRIFT.pausedTolerance) seekTo(ref.position);
     return;
   }
-  if (isHost()) {
-    const quiet = serverNow() - state.lastCommandAt >= HEARTBEAT_MS;
-    if (!player.paused && quiet && now() - state.lastHeartbeatAt >= HEARTBEAT_MS) {
+  if (isHost() && serverNow() - state.lastCommandAt >= HOST_LEADS_AFTER_MS) {
+    player.rate = 1;
+    state.leadCheck = null;
+    if (!player.paused && now() - state.lastHeartbeatAt >= HEARTBEAT_MS) {
       state.lastHeartbeatAt = now();
-      socket.send({ type: 'heartbeat', position: player.time, playing: true });
+      socket.send({ type: 'heartbeat', position: player.time + inTransit(), playing: true });
     }
     return;
   }
@@ -134,8 +149,14 @@ function tick() {
     if (expected < player.duration - 0.05) applyReference();
     return;
   }
-  const decision = decideDrift(player.time - expected, player.rate !== 1);
-  if (decision.action === 'seek') seekTo(Math.min(expected + seekLead.value, player.duration));
+  const drift = player.time - expected;
+  if (state.leadCheck !== null) {
+    // We aimed `leadCheck` s ahead and ended up `drift` s off: the seek really took leadCheck - drift.
+    seekLead.observe(state.leadCheck - drift);
+    state.leadCheck = null;
+  }
+  const decision = decideDrift(drift, player.rate !== 1);
+  if (decision.action === 'seek') seekTo(Math.min(expected + seekLead.value, player.duration), seekLead.value);
   else if (decision.action === 'rate') player.rate = decision.rate;
 }
 
@@ -143,11 +164,19 @@ function tick() {
 function onLocalEvent(kind, position) {
   if (guard.swallow(kind, position, now())) return;
   const playing = kind === 'play' ? true : kind === 'pause' ? false : !player.paused;
+  // A seek during playback stalls this player for about seekLead before it moves again: the room's
+  // timeline starts from `position` then, not now, or this page would begin its own seek behind everyone.
+  const startsIn = kind === 'seek' && playing ? seekLead.value : 0;
   // It is the room's state from now on, so the drift loop does not undo it while the echo travels.
-  state.reference = { playing, position, rate: 1, updated_at: serverNow() };
-  state.lastCommandAt = state.reference.updated_at;
+  state.reference = { playing, position, rate: 1, updated_at: serverNow() + startsIn * 1000 };
+  state.lastCommandAt = serverNow();
+  if (startsIn > 0) {
+    state.settleUntil = now() + SETTLE_AFTER_SEEK_MS;
+    state.leadCheck = startsIn;
+  }
   player.rate = 1;
-  if (socket.send({ type: kind, position })) state.ownInFlight += 1;
+  const sent = playing ? Math.max(0, position - startsIn + inTransit()) : position;
+  if (socket.send({ type: kind, position: sent })) state.ownInFlight += 1;
   else toast('Not connected: the others will not see that until you are back online.', 'error');
 }
 
@@ -482,8 +511,6 @@ async function main() {
     },
   });
   player.on('seeked', () => {
-    if (state.seekStartedAt !== null && state.reference?.playing) seekLead.observe((now() - state.seekStartedAt) / 1000);
-    state.seekStartedAt = null;
     state.settleUntil = Math.max(state.settleUntil, now() + SETTLE_AFTER_SEEK_MS / 2);
   });
 

@@ -80,19 +80,21 @@ export function expectedPosition(state, serverTime, duration = Infinity) {
  * - seekAbove 0.5: a seek makes the player stop to fetch and decode (100-300 ms on a LAN, more on a
  *   phone), and a pause that long is jarring; at the largest nudge (10 %) half a second takes 5 s to
  *   win back, about as long as anyone tolerates two rooms visibly apart. Beyond it, seek.
- * - nudgeAbove 0.04: people notice lip-sync and "echo between laptops" errors from about 40-45 ms, so
- *   below that we leave playback alone rather than wobble the rate on measurement noise.
- * - settleWithin 0.015: once nudging, keep going until well inside the band (hysteresis), otherwise the
- *   rate would flap on and off at the edge of nudgeAbove.
- * - Rate: 1 -/+ drift * gain, clamped to [minNudge, maxNudge]. gain 0.5 means "win back the error in about
- *   two seconds"; the floor (2 %) stops the correction from crawling as the error shrinks; the ceiling
+ * - nudgeAbove 0.025: two screens in one room playing the same sound stop sounding like one source and
+ *   start to echo at roughly 25-30 ms apart, so we act from there. It is still several times our
+ *   measuring noise (currentTime jitter and the clock estimate: a few ms on a LAN), so we do not wobble
+ *   the rate on noise alone.
+ * - settleWithin 0.008: once nudging, keep going until well inside the band (hysteresis), otherwise the
+ *   rate would flap on and off at its edge, and every stop would leave us parked just under 25 ms.
+ * - Rate: 1 -/+ drift * gain, clamped to [minNudge, maxNudge]. gain 1 means "win back the error in about
+ *   a second" (a seek typically lands 50-150 ms off); the floor (2 %) stops the correction from crawling as the error shrinks; the ceiling
  *   (10 %) keeps the pitch and speed change hard to hear (browsers preserve pitch by default).
  */
 export const DRIFT = Object.freeze({
   seekAbove: 0.5,
-  nudgeAbove: 0.04,
-  settleWithin: 0.015,
-  gain: 0.5,
+  nudgeAbove: 0.025,
+  settleWithin: 0.008,
+  gain: 1,
   minNudge: 0.02,
   maxNudge: 0.1,
   /** When the room is paused every player should show the same frame; one seek fixes a larger gap. */

@@ -92,7 +92,7 @@ test('drift: in between, nudge the rate the right way and no further than the ce
   assert.equal(behind.action, 'rate');
   assert.equal(behind.rate, 1 + DRIFT.maxNudge);
   // The floor: while settling, a small error still moves at least minNudge.
-  assert.equal(decideDrift(0.03, true).rate, 1 - DRIFT.minNudge);
+  assert.equal(decideDrift(0.01, true).rate, 1 - DRIFT.minNudge);
 });
 
 test('drift: hysteresis keeps nudging until inside settleWithin, then restores rate 1', () => {
