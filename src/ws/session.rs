@@ -44,11 +44,16 @@ pub async fn run(socket: WebSocketStream, session: Session) {
         shutdown,
     } = session;
     let (mut sink, mut stream) = socket.split();
-    let (mut rx, snapshot) = room.join(client, name);
+    // Serialised here and not kept: the snapshot lists up to 100 viewers, and a value still
+    // alive across the awaits below would sit in this socket's future for as long as it is open.
+    let (mut rx, snapshot) = {
+        let (rx, snapshot) = room.join(client, name);
+        (rx, snapshot.to_json())
+    };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
 
-    let mut outcome = send(&mut sink, snapshot.to_json()).await;
+    let mut outcome = send(&mut sink, snapshot).await;
     if let Next::Continue = outcome {
         outcome = match room.history().await {
             Ok(history) => send(&mut sink, history.to_json()).await,
