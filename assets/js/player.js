@@ -84,6 +84,12 @@ export class Player {
     return button;
   }
 
+  /** The room stopped playing while the join button was up: there is nothing to join any more. */
+  dismissJoin() {
+    this.blocked = false;
+    this.overlay.hidden = true;
+  }
+
   /** Loads a source; resolves once its duration is known (then seeks are exact). */
   load(url, type) {
     this.silent += 1;
@@ -103,7 +109,8 @@ export class Player {
       const fail = () => done(new Error(this.vjs.error()?.message || 'The video could not be loaded'));
       this.vjs.one('loadedmetadata', ok);
       this.vjs.one('error', fail);
-      this.vjs.src({ src: url, type });
+      // A direct link may come without a known type: then VideoJS goes by the file name.
+      this.vjs.src(type ? { src: url, type } : { src: url });
     });
   }
 

@@ -101,6 +101,7 @@ function applyReference({ exact = false } = {}) {
   const atEnd = target >= player.duration - 0.05;
   if (!ref.playing || atEnd) {
     player.rate = 1;
+    if (player.blocked) player.dismissJoin();
     if (!player.paused) {
       guard.expect('pause', player.time, now());
       player.pause();
@@ -220,11 +221,16 @@ function setVideo(video, playback) {
   state.lastCommandAt = playback?.updated_at ?? -Infinity;
   state.ownInFlight = 0;
   renderVideoInfo();
-  if (!video) {
+  if (!video || video.kind === 'youtube') {
     loadToken += 1;
     state.loadedVideoId = null;
     player.unload();
-    $('player-empty').hidden = false;
+    showEmpty(
+      video ? 'A YouTube video' : 'No video yet',
+      video
+        ? 'This player cannot show YouTube videos yet: upload the file instead.'
+        : 'Upload one and everybody here watches it together.',
+    );
     return;
   }
   if (state.loadedVideoId === video.id && player.ready) applyReference();
@@ -234,10 +240,17 @@ function setVideo(video, playback) {
   }
 }
 
+function showEmpty(title, text) {
+  $('player-empty-title').textContent = title;
+  $('player-empty-text').textContent = text;
+  $('player-empty').hidden = false;
+}
+
 function renderVideoInfo() {
   const video = state.video;
   $('video-title').textContent = video ? video.original_name : 'No video yet';
-  $('video-meta').textContent = video ? `${formatBytes(video.size)} · ${video.mime}` : '';
+  const facts = video ? [video.size > 0 ? formatBytes(video.size) : '', video.mime] : [];
+  $('video-meta').textContent = facts.filter(Boolean).join(' · ');
   for (const id of ['save-spot', 'resume-spot', 'refresh-video']) $(id).disabled = !video;
 }
 
@@ -504,9 +517,10 @@ async function main() {
 
   player = new Player($('video'), {
     onEvent: onLocalEvent,
+    // Runs inside the click, which is what lets play() through: seek first, then play, so the echo
+    // guard sees the play at the position it expects.
     onUnblock: () => {
       state.settleUntil = 0;
-      if (state.reference?.playing) startPlaying();
       applyReference();
     },
   });

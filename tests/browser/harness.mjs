@@ -51,31 +51,47 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the goblet binary on a free port with its own temp folders; `stop()` ends it and cleans up. */
+/**
+ * Starts the goblet binary on a free port with its own temp folders. `stop()` ends it and cleans up;
+ * `restart()` stops it and starts it again on the same port and folders (for reconnect checks).
+ */
 export async function startServer() {
   const bin = process.env.GOBLET_BIN || join(repoRoot, 'target/debug/goblet');
   if (!existsSync(bin)) throw new Error(`No server binary at ${bin}: run \`cargo build\` first or set GOBLET_BIN`);
   const port = await freePort();
   const tmp = mkdtempSync(join(tmpdir(), 'goblet-browser-'));
   const logFile = join(tmp, 'server.log');
-  const log = openSync(logFile, 'a');
-  const child = spawn(bin, [], {
-    cwd: repoRoot,
-    stdio: ['ignore', log, log],
-    env: {
-      ...process.env,
-      GOBLET_BIND: `127.0.0.1:${port}`,
-      GOBLET_MEDIA_DIR: join(tmp, 'video'),
-      GOBLET_DATA_DIR: join(tmp, 'data'),
-      GOBLET_HOST_CHECK_SECS: String(HOST_CHECK_SECS),
-      GOBLET_ASSETS_DIR: join(repoRoot, 'assets'),
+  const base = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    GOBLET_BIND: `127.0.0.1:${port}`,
+    GOBLET_MEDIA_DIR: join(tmp, 'video'),
+    GOBLET_DATA_DIR: join(tmp, 'data'),
+    GOBLET_HOST_CHECK_SECS: String(HOST_CHECK_SECS),
+    GOBLET_ASSETS_DIR: join(repoRoot, 'assets'),
+  };
+  let process_ = await spawnServer(bin, env, base, logFile);
+  return {
+    base,
+    logFile,
+    async restart() {
+      await process_.stop();
+      process_ = await spawnServer(bin, env, base, logFile);
     },
-  });
+    async stop() {
+      await process_.stop();
+      if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+async function spawnServer(bin, env, base, logFile) {
+  const log = openSync(logFile, 'a');
+  const child = spawn(bin, [], { cwd: repoRoot, stdio: ['ignore', log, log], env });
   let exited = null;
   child.on('exit', (code, signal) => {
     exited = { code, signal };
   });
-  const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (exited) throw new Error(`The server exited (${JSON.stringify(exited)}):\n${readFileSync(logFile, 'utf8')}`);
@@ -88,15 +104,12 @@ export async function startServer() {
     await sleep(100);
   }
   return {
-    base,
-    logFile,
     async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        for (let i = 0; i < 50 && !exited; i += 1) await sleep(100);
-        if (!exited) child.kill('SIGKILL');
-      }
-      if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
+      if (exited) return;
+      child.kill('SIGTERM');
+      for (let i = 0; i < 50 && !exited; i += 1) await sleep(100);
+      if (!exited) child.kill('SIGKILL');
+      for (let i = 0; i < 20 && !exited; i += 1) await sleep(100);
     },
   };
 }

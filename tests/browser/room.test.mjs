@@ -313,3 +313,64 @@ test('10. upload progress reaches 100 %; a refused upload shows the server\'s me
   assert.equal(await text(a.page, '#video-title'), 'clock-20s.mp4', 'the room keeps its video');
   await closeAll(a);
 });
+
+test('11. a browser that refuses autoplay gets one "Click to join playback" button', { timeout: 60_000 }, async () => {
+  const { code, viewers } = await party(1);
+  const [a] = viewers;
+  // Headless Chromium never refuses, so play the part of a strict browser: no play() before a click.
+  const strict = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // (navigator.userActivation cannot tell: Playwright's navigation already counts as activation.)
+  await strict.addInitScript(() => {
+    let clicked = false;
+    addEventListener('pointerdown', (e) => (clicked ||= e.isTrusted), true);
+    const play = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = function () {
+      if (!clicked) {
+        return Promise.reject(new DOMException('play() needs a user gesture first', 'NotAllowedError'));
+      }
+      return play.call(this);
+    };
+  });
+  const b = await viewer(code, { context: strict });
+  await waitForVideo(b.page);
+  await clickControl(a.page, '.vjs-big-play-button');
+  await b.page.waitForSelector('.join-overlay', { state: 'visible', timeout: 2000 });
+  assert.equal(await b.page.locator('.join-overlay:visible').count(), 1, 'one button, however many tries');
+  assert.ok(await isPaused(b.page));
+  await sleep(1000);
+  assert.equal(await b.page.locator('.join-overlay:visible').count(), 1);
+
+  await b.page.click('.join-overlay');
+  await waitUntil('B to play', () => isPlaying(b.page), { timeout: 1000 });
+  await sleep(1000);
+  const { gap } = await positionGap(a.page, b.page);
+  assert.ok(Math.abs(gap) < 0.3, `joined ${gap.toFixed(3)} s from the host`);
+  assert.ok(await b.page.isHidden('.join-overlay'));
+  assert.deepEqual(b.sent, [], 'joining playback is not a command for the room');
+  assert.ok(await isPlaying(a.page));
+  await closeAll(a, b);
+});
+
+test('12. after a server restart every page reconnects and resyncs', { timeout: 60_000 }, async () => {
+  const { code, viewers } = await party(2);
+  const [a, b] = viewers;
+  await a.page.evaluate(() => window.videojs.getPlayers().video.currentTime(5));
+  await waitUntil('B at 5 s', async () => Math.abs((await mediaState(b.page)).t - 5) < 0.2);
+  await server.restart();
+  for (const v of [a, b]) await v.page.waitForSelector('#connection[data-state="open"]', { timeout: 10_000 });
+  // The room as the restarted server knows it is what both pages now show.
+  const room = await (await fetch(`${server.base}/api/rooms/${code}`)).json();
+  for (const v of [a, b]) {
+    await waitUntil('the page to match the server', async () => {
+      const s = await mediaState(v.page);
+      return s.paused === !room.playback.playing && Math.abs(s.t - room.playback.position) < 0.3;
+    });
+  }
+  // And commands flow again.
+  await clickControl(b.page, '.vjs-big-play-button');
+  await waitUntil('A to play', () => isPlaying(a.page), { timeout: 1000 });
+  await sleep(1000);
+  const { gap } = await positionGap(a.page, b.page);
+  assert.ok(Math.abs(gap) < 0.3, `${gap.toFixed(3)} s apart after the restart`);
+  await closeAll(a, b);
+});
