@@ -127,12 +127,25 @@ function startPlaying() {
 
 /** Runs every TICK_MS: heartbeats from the host, drift correction everywhere else (see above). */
 function tick() {
+  const status = step();
+  const chip = $('sync-status');
+  chip.hidden = !status;
+  if (status) {
+    chip.dataset.state = status[0];
+    chip.textContent = status[1];
+  }
+}
+
+/** One round of the sync loop; returns what to show as [state, text], or null for nothing. */
+function step() {
   const ref = state.reference;
-  if (!ref || !player?.ready || !socket?.isOpen || player.blocked) return;
-  if (state.loadedVideoId !== state.video?.id || player.seeking) return;
+  if (!ref || !player?.ready || state.loadedVideoId !== state.video?.id) return null;
+  if (!socket?.isOpen) return ['offline', 'Offline'];
+  if (player.blocked) return ['waiting', 'Waiting for your click'];
+  if (player.seeking) return ['catching-up', 'Catching up…'];
   if (!ref.playing) {
     if (player.paused && Math.abs(player.time - ref.position) > DRIFT.pausedTolerance) seekTo(ref.position);
-    return;
+    return ['paused', `Paused at ${formatTime(ref.position)}`];
   }
   if (isHost() && serverNow() - state.lastCommandAt >= HOST_LEADS_AFTER_MS) {
     player.rate = 1;
@@ -141,14 +154,14 @@ function tick() {
       state.lastHeartbeatAt = now();
       socket.send({ type: 'heartbeat', position: player.time + inTransit(), playing: true });
     }
-    return;
+    return ['leading', 'You lead playback'];
   }
-  if (now() < state.settleUntil) return;
+  if (now() < state.settleUntil) return ['catching-up', 'Catching up…'];
   const expected = expectedPosition(ref, serverNow(), player.duration);
   if (player.paused) {
     // Playing room, paused player, no user action of ours: we fell out (a stall, the end of a load).
     if (expected < player.duration - 0.05) applyReference();
-    return;
+    return ['catching-up', 'Catching up…'];
   }
   const drift = player.time - expected;
   if (state.leadCheck !== null) {
@@ -159,6 +172,8 @@ function tick() {
   const decision = decideDrift(drift, player.rate !== 1);
   if (decision.action === 'seek') seekTo(Math.min(expected + seekLead.value, player.duration), seekLead.value);
   else if (decision.action === 'rate') player.rate = decision.rate;
+  const ms = Math.round(Math.abs(drift) * 1000);
+  return ms <= 50 ? ['in-sync', `In sync · ${ms} ms`] : ['catching-up', `Catching up · ${ms} ms`];
 }
 
 /** A play/pause/seek the user made on this page. */
@@ -248,7 +263,9 @@ function showEmpty(title, text) {
 
 function renderVideoInfo() {
   const video = state.video;
-  $('video-title').textContent = video ? video.original_name : 'No video yet';
+  // Without a video the player area already says so.
+  document.querySelector('.now-playing').hidden = !video;
+  $('video-title').textContent = video ? video.original_name : '';
   const facts = video ? [video.size > 0 ? formatBytes(video.size) : '', video.mime] : [];
   $('video-meta').textContent = facts.filter(Boolean).join(' · ');
   for (const id of ['save-spot', 'resume-spot', 'refresh-video']) $(id).disabled = !video;
