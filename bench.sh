@@ -208,7 +208,7 @@ load upload --server "127.0.0.1:$server_port" --pid "$server_pid" --file "$work/
   --scratch "$work/files" --runs "$upload_runs"
 start_nginx
 load range --server "127.0.0.1:$server_port" --nginx "127.0.0.1:$nginx_port" \
-  --file "$work/files/range.webm" --clients "$range_clients" --seconds "$range_seconds"
+  --pid "$server_pid" --nginx-pid "$nginx_pid" --file "$work/files/range.webm" --clients "$range_clients" --seconds "$range_seconds"
 stop_nginx
 stop_server
 

@@ -74,6 +74,15 @@ enum Command {
         /// Seconds each measurement runs.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+        /// Goblet's process ID, to report its CPU time per GB served.
+        #[arg(long)]
+        pid: Option<u32>,
+        /// nginx's master process ID (its workers are counted with it).
+        #[arg(long)]
+        nginx_pid: Option<u32>,
+        /// Measure one server only (to profile it): goblet or nginx.
+        #[arg(long)]
+        only: Option<streaming::Side>,
     },
     /// Uploads a file and times it against `dd` writing the same bytes to the same disk.
     Upload {
@@ -120,7 +129,16 @@ async fn main() -> anyhow::Result<()> {
             file,
             clients,
             seconds,
-        } => streaming::run(server, nginx, &file, &clients, seconds).await,
+            pid,
+            nginx_pid,
+            only,
+        } => {
+            let targets = [
+                streaming::Target::new(streaming::Side::Goblet, server, pid),
+                streaming::Target::new(streaming::Side::Nginx, nginx, nginx_pid),
+            ];
+            streaming::run(&targets, &file, &clients, seconds, only).await
+        }
         Command::Upload {
             server,
             pid,

@@ -8,9 +8,15 @@ use anyhow::{Context, bail, ensure};
 use reqwest::{StatusCode, header};
 use tokio::time::{Instant, timeout_at};
 
-use crate::{client, stats::ms};
+use crate::{client, procfs, stats::ms};
 
 const RANGE_LEN: u64 = 1024 * 1024;
+
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+pub enum Side {
+    Goblet,
+    Nginx,
+}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
@@ -27,12 +33,41 @@ impl Kind {
     }
 }
 
+/// One server under test.
+pub struct Target {
+    side: Side,
+    address: SocketAddr,
+    /// For CPU time per GB, when known.
+    pid: Option<u32>,
+}
+
+impl Target {
+    pub fn new(side: Side, address: SocketAddr, pid: Option<u32>) -> Self {
+        Self { side, address, pid }
+    }
+}
+
+/// One server's result for one setting.
+struct Figure {
+    mb_per_s: f64,
+    /// The server's CPU seconds per GB (10^9 bytes) sent.
+    cpu_per_gb: Option<f64>,
+}
+
+impl Figure {
+    fn cpu(&self) -> String {
+        self.cpu_per_gb
+            .map_or("-".to_string(), |cpu| format!("{cpu:.2}"))
+    }
+}
+
+/// `targets` is Goblet, then nginx.
 pub async fn run(
-    server: SocketAddr,
-    nginx: SocketAddr,
+    targets: &[Target; 2],
     file: &Path,
     clients: &[usize],
     seconds: f64,
+    only: Option<Side>,
 ) -> anyhow::Result<()> {
     let len = std::fs::metadata(file)
         .with_context(|| format!("while reading {}", file.display()))?
@@ -42,40 +77,83 @@ pub async fn run(
         "== range streaming: a {:.0} MiB file, Goblet against nginx, {seconds} s per figure",
         len as f64 / 1048576.0
     );
-    let code = client::create_room(server).await?;
+    let [goblet, nginx] = targets;
+    let code = client::create_room(goblet.address).await?;
     let started = std::time::Instant::now();
-    let path = client::upload(server, &code, file).await?;
+    let path = client::upload(goblet.address, &code, file).await?;
     println!(
         "   uploaded    to Goblet as {path} in {}",
         ms(started.elapsed())
     );
     let file_name = path.rsplit('/').next().unwrap_or_default();
-    let ours = format!("http://{server}{path}");
-    let theirs = format!("http://{nginx}/{file_name}");
+    let ours = format!("http://{}{path}", goblet.address);
+    let theirs = format!("http://{}/{file_name}", nginx.address);
     same_bytes(&ours, &theirs, len).await?;
 
     println!(
-        "   {:>7}  {:<13} {:>12} {:>12} {:>11}",
-        "clients", "reads", "Goblet MB/s", "nginx MB/s", "ours/nginx"
+        "   {:>7}  {:<13} {:>12} {:>12} {:>11} {:>13}",
+        "clients", "reads", "Goblet MB/s", "nginx MB/s", "ours/nginx", "CPU s/GB g/n"
     );
     let duration = Duration::from_secs_f64(seconds);
     for kind in [Kind::Ranges, Kind::WholeFile] {
         for &count in clients {
-            let goblet = throughput(&ours, kind, count, len, duration).await?;
-            let other = throughput(&theirs, kind, count, len, duration).await?;
-            let ratio = goblet / other;
+            let mut figures = Vec::new();
+            for (target, url) in [(goblet, &ours), (nginx, &theirs)] {
+                figures.push(if only.is_some_and(|only| only != target.side) {
+                    Figure {
+                        mb_per_s: f64::NAN,
+                        cpu_per_gb: None,
+                    }
+                } else {
+                    measure(target, url, kind, count, len, duration).await?
+                });
+            }
+            let (ours, theirs) = (&figures[0], &figures[1]);
+            let ratio = ours.mb_per_s / theirs.mb_per_s;
             println!(
-                "   {count:>7}  {:<13} {goblet:>12.0} {other:>12.0} {ratio:>10.2}×",
-                kind.label()
+                "   {count:>7}  {:<13} {:>12.0} {:>12.0} {ratio:>10.2}× {:>6}/{}",
+                kind.label(),
+                ours.mb_per_s,
+                theirs.mb_per_s,
+                ours.cpu(),
+                theirs.cpu()
             );
-            println!(
-                "@row|Range streaming, {count} client{}, {}|{ratio:.2}× nginx|Goblet {goblet:.0} MB/s, nginx {other:.0} MB/s|≥ 0.8×",
-                if count == 1 { "" } else { "s" },
-                kind.label()
-            );
+            if only.is_none() {
+                println!(
+                    "@row|Range streaming, {count} client{}, {}|{ratio:.2}× nginx|Goblet {:.0} MB/s, nginx {:.0} MB/s; server CPU {} vs {} s/GB|≥ 0.8×",
+                    if count == 1 { "" } else { "s" },
+                    kind.label(),
+                    ours.mb_per_s,
+                    theirs.mb_per_s,
+                    ours.cpu(),
+                    theirs.cpu()
+                );
+            }
         }
     }
     Ok(())
+}
+
+async fn measure(
+    target: &Target,
+    url: &str,
+    kind: Kind,
+    clients: usize,
+    len: u64,
+    duration: Duration,
+) -> anyhow::Result<Figure> {
+    let cpu_before = target.pid.map(procfs::cpu_seconds).transpose()?;
+    let bytes = transfer(url, kind, clients, len, duration).await?;
+    let cpu_per_gb = match (target.pid, cpu_before) {
+        (Some(pid), Some(before)) if bytes > 0 => {
+            Some((procfs::cpu_seconds(pid)? - before) / (bytes as f64 / 1e9))
+        }
+        _ => None,
+    };
+    Ok(Figure {
+        mb_per_s: bytes as f64 / duration.as_secs_f64() / 1e6,
+        cpu_per_gb,
+    })
 }
 
 /// Both servers must be serving the same file, or the comparison means nothing.
@@ -100,14 +178,14 @@ async fn same_bytes(ours: &str, theirs: &str, len: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// MB/s (10^6 bytes) that `clients` readers get from `url` in `duration`.
-async fn throughput(
+/// Bytes that `clients` readers get from `url` in `duration`.
+async fn transfer(
     url: &str,
     kind: Kind,
     clients: usize,
     len: u64,
     duration: Duration,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<u64> {
     let http = reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(clients)
@@ -124,7 +202,7 @@ async fn throughput(
     for reader in readers {
         bytes += reader.await??;
     }
-    Ok(bytes as f64 / duration.as_secs_f64() / 1e6)
+    Ok(bytes)
 }
 
 async fn read_until(
