@@ -185,4 +185,8 @@ export class Player {
   on(type, handler) {
     this.vjs.on(type, handler);
   }
+
+  one(type, handler) {
+    this.vjs.one(type, handler);
+  }
 }

@@ -37,6 +37,8 @@ const $ = (id) => document.getElementById(id);
 const clock = new ClockOffset();
 const guard = new EchoGuard();
 const seekLead = new SeekLead();
+// How long a paused player takes from play() to a moving clock: about 80 ms in Chromium.
+const startLead = new SeekLead({ initial: 0.08, max: 0.5 });
 
 const state = {
   me: null,
@@ -48,6 +50,10 @@ const state = {
   ownInFlight: 0, // our commands the server has not echoed yet
   viewers: null, // Map client_id -> viewer, null before the first list
   settleUntil: 0,
+  joining: false, // paused on a frame ahead of the room, waiting for it to arrive (joinAhead)
+  joinToken: 0,
+  joinTimer: null,
+  startCheck: null, // seconds we started early after joinAhead, until its landing is measured
   leadCheck: null, // seconds we aimed ahead on our last seek while playing, until its landing is measured
   lastHeartbeatAt: 0,
 };
@@ -97,6 +103,7 @@ function seekTo(position, lead = null) {
 function applyReference({ exact = false } = {}) {
   const ref = state.reference;
   if (!ref || !player.ready || state.loadedVideoId !== state.video?.id) return;
+  cancelJoin();
   const target = expectedPosition(ref, serverNow(), player.duration);
   const atEnd = target >= player.duration - 0.05;
   if (!ref.playing || atEnd) {
@@ -109,13 +116,62 @@ function applyReference({ exact = false } = {}) {
     if (Math.abs(player.time - target) > DRIFT.pausedTolerance / 2) seekTo(target);
     return;
   }
-  if (Math.abs(player.time - target) > DRIFT.seekAbove || player.paused || exact) {
-    // Aim where the room will be once the seek is done.
-    const lead = player.paused ? 0 : seekLead.value;
-    const aim = Math.min(target + lead, player.duration);
-    if (Math.abs(player.time - aim) > DRIFT.nudgeAbove) seekTo(aim, player.paused ? null : lead);
+  if (player.paused) {
+    if (player.blocked) return;
+    if (Math.abs(player.time - target) <= DRIFT.nudgeAbove) startPlaying();
+    else joinAhead(target);
+    return;
   }
-  if (player.paused && !player.blocked) startPlaying();
+  if (Math.abs(player.time - target) > DRIFT.seekAbove || exact) {
+    // Aim where the room will be once the seek is done.
+    const aim = Math.min(target + seekLead.value, player.duration);
+    if (Math.abs(player.time - aim) > DRIFT.nudgeAbove) seekTo(aim, seekLead.value);
+  }
+}
+
+/**
+ * Joining a playing room from a paused player (a late join, a reload, a click on the join button):
+ * seek a little past where the room is, wait for the frame to be ready, then start at the moment the
+ * room reaches it. Overshooting costs only a short wait on a still frame; a seek aimed at "now" always
+ * lands behind by however long the seek and the start took.
+ */
+function joinAhead(target) {
+  const aim = Math.min(target + Math.max(0.3, 2 * seekLead.value), player.duration);
+  const token = ++state.joinToken;
+  state.joining = true;
+  seekTo(aim);
+  player.one('seeked', () => {
+    if (token === state.joinToken) startWhenRoomArrives(token);
+  });
+  // Should 'seeked' never come (a load error), give the drift loop its turn back.
+  state.joinTimer = setTimeout(() => {
+    if (token === state.joinToken) state.joining = false;
+  }, 5000);
+}
+
+function startWhenRoomArrives(token) {
+  const ref = state.reference;
+  if (token !== state.joinToken || !ref?.playing || !player.paused) {
+    state.joining = false;
+    return;
+  }
+  clearTimeout(state.joinTimer);
+  // Start a little early: the clock only moves once the player has spun up.
+  const wait = player.time - expectedPosition(ref, serverNow(), player.duration) - startLead.value;
+  if (wait > 0.005) {
+    state.joinTimer = setTimeout(() => startWhenRoomArrives(token), Math.min(wait * 1000, 2000));
+    return;
+  }
+  state.joining = false;
+  state.settleUntil = now() + SETTLE_AFTER_SEEK_MS;
+  state.startCheck = startLead.value;
+  startPlaying();
+}
+
+function cancelJoin() {
+  state.joinToken += 1;
+  state.joining = false;
+  clearTimeout(state.joinTimer);
 }
 
 function startPlaying() {
@@ -142,7 +198,7 @@ function step() {
   if (!ref || !player?.ready || state.loadedVideoId !== state.video?.id) return null;
   if (!socket?.isOpen) return ['offline', 'Offline'];
   if (player.blocked) return ['waiting', 'Waiting for your click'];
-  if (player.seeking) return ['catching-up', 'Catching up…'];
+  if (player.seeking || state.joining) return ['catching-up', 'Catching up…'];
   if (!ref.playing) {
     if (player.paused && Math.abs(player.time - ref.position) > DRIFT.pausedTolerance) seekTo(ref.position);
     return ['paused', `Paused at ${formatTime(ref.position)}`];
@@ -150,6 +206,7 @@ function step() {
   if (isHost() && serverNow() - state.lastCommandAt >= HOST_LEADS_AFTER_MS) {
     player.rate = 1;
     state.leadCheck = null;
+    state.startCheck = null;
     if (!player.paused && now() - state.lastHeartbeatAt >= HEARTBEAT_MS) {
       state.lastHeartbeatAt = now();
       socket.send({ type: 'heartbeat', position: player.time + inTransit(), playing: true });
@@ -164,11 +221,12 @@ function step() {
     return ['catching-up', 'Catching up…'];
   }
   const drift = player.time - expected;
-  if (state.leadCheck !== null) {
-    // We aimed `leadCheck` s ahead and ended up `drift` s off: the seek really took leadCheck - drift.
-    seekLead.observe(state.leadCheck - drift);
-    state.leadCheck = null;
-  }
+  // We aimed `leadCheck` s ahead and ended up `drift` s off: the seek really took leadCheck - drift.
+  // Likewise for starting early by `startCheck`.
+  if (state.leadCheck !== null) seekLead.observe(state.leadCheck - drift);
+  if (state.startCheck !== null) startLead.observe(state.startCheck - drift);
+  state.leadCheck = null;
+  state.startCheck = null;
   const decision = decideDrift(drift, player.rate !== 1);
   if (decision.action === 'seek') seekTo(Math.min(expected + seekLead.value, player.duration), seekLead.value);
   else if (decision.action === 'rate') player.rate = decision.rate;
