@@ -429,6 +429,16 @@ function onMessage(message) {
     case 'viewers':
       setViewers(message.count, message.viewers, true);
       break;
+    case 'name': {
+      // Someone renamed themselves: show it now rather than at the next viewer list.
+      const viewer = state.viewers?.get(message.client_id);
+      if (viewer) {
+        viewer.name = message.name;
+        renderViewers();
+        renderHost();
+      }
+      break;
+    }
     case 'pong':
       clock.add(message.client_time, now(), message.server_time);
       break;
