@@ -67,6 +67,7 @@ async function party(n, { ext = 'webm' } = {}) {
   return { code, viewers };
 }
 
+const toasts = (page) => page.$$eval('.toast', (items) => items.map((t) => t.textContent).join(' | '));
 const isPlaying = async (page) => !(await mediaState(page)).paused;
 const isPaused = async (page) => (await mediaState(page)).paused;
 const text = (page, selector) => page.textContent(selector).then((s) => s.trim());
@@ -225,7 +226,11 @@ test('7. save my spot, reload, resume', { timeout: 60_000 }, async () => {
   await waitForVideo(a.page);
   assert.ok(Math.abs((await mediaState(a.page)).t - 2) < 0.3, 'the reloaded page starts where the room is');
   await a.page.click('#resume-spot');
-  await waitUntil('the saved spot', async () => Math.abs((await mediaState(a.page)).t - 9.5) < 0.1, { timeout: 2000 });
+  await waitUntil('the saved spot', async () => Math.abs((await mediaState(a.page)).t - 9.5) < 0.1, {
+    timeout: 2000,
+  }).catch(async (error) => {
+    throw new Error(`${error.message}; at ${(await mediaState(a.page)).t}; notices: ${await toasts(a.page)}`);
+  });
   await sleep(500);
   assert.ok(Math.abs((await mediaState(a.page)).t - 9.5) < 0.1, 'and it stays there');
   assert.equal(code.length > 0, true);
