@@ -17,6 +17,13 @@ pub type Db = sqlx::SqlitePool;
 
 const DB_FILE: &str = "goblet.db";
 
+/// Starts a transaction that writes. `BEGIN IMMEDIATE` takes the write lock up front: a deferred
+/// transaction that reads first fails at once with "database is locked" when it later tries to
+/// write beside another writer, where this one waits its turn (up to the busy timeout).
+pub async fn begin_write(db: &Db) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Opens (creating when missing) the database in `data_dir` and brings its schema up to date.
 pub async fn open(data_dir: &Path) -> anyhow::Result<Db> {
     let path = data_dir.join(DB_FILE);

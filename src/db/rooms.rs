@@ -126,7 +126,7 @@ pub async fn idle_since(db: &Db, cutoff: u64) -> sqlx::Result<Vec<String>> {
 /// Deletes a room with its messages, spots and visits; returns the file names of its uploads,
 /// for the caller to delete.
 pub async fn delete(db: &Db, code: &str) -> sqlx::Result<Vec<String>> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let files: Vec<String> = sqlx::query_scalar(
         "SELECT file_name FROM videos WHERE room_code = ?1 AND file_name IS NOT NULL",
     )

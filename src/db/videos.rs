@@ -21,7 +21,7 @@ pub async fn replace_room_video(
     video: &Video,
     now: u64,
 ) -> sqlx::Result<Option<String>> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let previous: Option<(i64, Option<String>)> = sqlx::query_as(
         "SELECT v.id, v.file_name FROM rooms r JOIN videos v ON v.id = r.video_id WHERE r.code = ?1",
     )

@@ -254,7 +254,7 @@ impl LiveRoom {
     /// Applies a play, pause or seek and tells everyone. Returns the new state.
     pub fn apply_playback(&self, by: ClientId, action: PlaybackAction, position: f64) -> Playback {
         let playback = self.with(|room| {
-            room.playback.apply(action, position, now_ms());
+            room.command(action, position, now_ms());
             self.broadcast(&ServerMsg::playback(action, &room.playback, by));
             room.playback
         });
@@ -263,17 +263,14 @@ impl LiveRoom {
         playback
     }
 
-    /// The host's periodic report of where it is. Ignored (false) from anyone else, and when it
-    /// disagrees about playing or paused: then it predates a command the host has not applied yet,
-    /// and commands, not heartbeats, decide whether the room plays.
+    /// The host's periodic report of where it is, relayed to the room when [`Room::heartbeat`]
+    /// accepts it.
     pub fn heartbeat(&self, by: ClientId, position: f64, playing: bool) -> bool {
         let accepted = self.with(|room| {
-            if !room.is_host(by) || room.playback.playing != playing {
+            let now = now_ms();
+            if !room.heartbeat(by, position, playing, now) {
                 return false;
             }
-            let now = now_ms();
-            room.playback.position = position;
-            room.playback.updated_at = now;
             self.broadcast(&ServerMsg::Heartbeat {
                 position,
                 playing,

@@ -12,6 +12,9 @@ pub use video::{Video, VideoSource};
 
 use crate::identity::ClientId;
 
+/// Heartbeats this soon after a command are stale: the host may not have applied it yet.
+pub const HEARTBEAT_GRACE_MS: u64 = 1000;
+
 /// One client watching, however many tabs (sockets) it has open.
 #[derive(Clone, Debug)]
 struct Presence {
@@ -49,6 +52,8 @@ pub struct Room {
     pub host: Option<ClientId>,
     viewers: HashMap<ClientId, Presence>,
     joins: u64,
+    /// When the last play, pause, seek or new video happened (server ms).
+    last_command_at: u64,
 }
 
 impl Room {
@@ -61,6 +66,7 @@ impl Room {
             host: None,
             viewers: HashMap::new(),
             joins: 0,
+            last_command_at: 0,
         }
     }
 
@@ -176,6 +182,27 @@ impl Room {
     pub fn set_video(&mut self, video: Option<Video>, now: u64) {
         self.video = video;
         self.playback = Playback::paused_at_start(now);
+        self.last_command_at = now;
+    }
+
+    /// Applies a play, pause or seek from anyone.
+    pub fn command(&mut self, action: PlaybackAction, position: f64, now: u64) {
+        self.playback.apply(action, position, now);
+        self.last_command_at = now;
+    }
+
+    /// The host's report of its position. Refused from anyone else; refused when it disagrees
+    /// about playing or paused, or arrives within [`HEARTBEAT_GRACE_MS`] of a command: then it may
+    /// have been sent before the host applied that command, and commands, not heartbeats, decide
+    /// where the room is.
+    pub fn heartbeat(&mut self, by: ClientId, position: f64, playing: bool, now: u64) -> bool {
+        let fresh = now >= self.last_command_at.saturating_add(HEARTBEAT_GRACE_MS);
+        if !self.is_host(by) || self.playback.playing != playing || !fresh {
+            return false;
+        }
+        self.playback.position = position;
+        self.playback.updated_at = now;
+        true
     }
 }
 
@@ -269,9 +296,36 @@ mod tests {
     }
 
     #[test]
+    fn heartbeats_come_from_the_host_and_never_undo_a_fresh_command() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        room.join(client(1), None, 10);
+        room.join(client(2), None, 20);
+        room.command(PlaybackAction::Play, 5.0, 1_000);
+        assert!(
+            !room.heartbeat(client(1), 4.0, true, 1_500),
+            "sent before the play landed"
+        );
+        assert_eq!(room.playback.position_at(1_500), 5.5);
+        assert!(room.heartbeat(client(1), 6.1, true, 2_000));
+        assert_eq!(room.playback.position_at(2_000), 6.1);
+        assert!(
+            !room.heartbeat(client(2), 99.0, true, 3_000),
+            "not the host"
+        );
+        assert!(
+            !room.heartbeat(client(1), 7.0, false, 3_000),
+            "disagrees about playing"
+        );
+        room.command(PlaybackAction::Seek, 60.0, 4_000);
+        assert!(!room.heartbeat(client(1), 8.0, true, 4_999));
+        assert_eq!(room.playback.position_at(4_999), 60.999);
+        assert!(room.heartbeat(client(1), 61.0, true, 5_000));
+    }
+
+    #[test]
     fn new_video_starts_paused_at_zero() {
         let mut room = Room::new("ABCDEFGH".into(), 0);
-        room.playback.apply(PlaybackAction::Play, 40.0, 5);
+        room.command(PlaybackAction::Play, 40.0, 5);
         let video = Video {
             id: 3,
             source: VideoSource::File {

@@ -193,3 +193,39 @@ async fn file_names_are_display_text_only() {
     assert_eq!(video["url"], "/media/1.webm");
     assert_eq!(app.media_files(), vec!["1.webm"]);
 }
+
+#[tokio::test]
+async fn concurrent_uploads_in_many_rooms_all_succeed() {
+    let app = spawn_app().await;
+    let workers = (0..8).map(|_| {
+        let person = app.person();
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for _ in 0..10 {
+                let code = person.create_room().await;
+                for _ in 0..2 {
+                    statuses.push(
+                        person
+                            .upload(&code, "v.webm", webm_bytes(2_000))
+                            .await
+                            .status(),
+                    );
+                }
+                statuses.push(
+                    person
+                        .post(&format!("/api/rooms/{code}/refresh"))
+                        .await
+                        .status(),
+                );
+            }
+            statuses
+        })
+    });
+    for worker in workers.collect::<Vec<_>>() {
+        for status in worker.await.unwrap() {
+            assert!(status.is_success(), "got {status}");
+        }
+    }
+    // 80 rooms, each keeping only its latest upload.
+    assert_eq!(app.media_files().len(), 80);
+}
