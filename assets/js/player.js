@@ -118,6 +118,9 @@ export class Player {
     this.silent += 1;
     this.vjs.pause();
     this.vjs.reset();
+    // reset() builds a new <video>: without this every reading afterwards came from the detached one
+    // (never ready, never playing), so a page that joined a room before its video never followed it.
+    this.media = this.vjs.tech({ IWillNotUseThisInPlugins: true }).el();
     setTimeout(() => {
       this.silent -= 1;
     }, 50);
