@@ -10,12 +10,15 @@
 //   (sync.js decides); the host instead reports its position about once a second.
 
 import { ClockOffset, expectedPosition, decideDrift, DRIFT, EchoGuard, SeekLead, acceptHeartbeat } from './sync.js';
-import { Player } from './player.js';
+import { roomPlayer } from './players.js';
 import { ReconnectingSocket } from './socket.js';
 import { api } from './http.js';
 import { uploadFile } from './upload.js';
 import { toast } from './toast.js';
 import { formatTime, formatBytes, formatEta, uploadStats } from './format.js';
+import { myName } from './identity.js';
+import { setupSocial } from './social.js';
+import { wireLinkForm } from './video-link.js';
 
 const TICK_MS = 250;
 const HEARTBEAT_MS = 1000;
@@ -60,6 +63,7 @@ const state = {
 
 let player;
 let socket;
+let social; // chat, names, room name: social.js
 let loadToken = 0;
 
 const isHost = () => state.me !== null && state.host === state.me;
@@ -70,10 +74,6 @@ const serverNow = () => clock.toServer(now());
  * without this every follower would trail the host by the host's one-way latency.
  */
 const inTransit = () => (clock.rtt ?? 0) / 2000;
-
-function myName() {
-  return localStorage.getItem('goblet.name') || '';
-}
 
 function viewerLabel(viewer) {
   const name = viewer.name || (viewer.client_id === state.me && myName()) || `Guest ${viewer.client_id.slice(0, 4)}`;
@@ -294,18 +294,15 @@ function setVideo(video, playback) {
   state.lastCommandAt = playback?.updated_at ?? -Infinity;
   state.ownInFlight = 0;
   renderVideoInfo();
-  if (!video || video.kind === 'youtube') {
+  if (!video) {
     loadToken += 1;
     state.loadedVideoId = null;
     player.unload();
-    showEmpty(
-      video ? 'A YouTube video' : 'No video yet',
-      video
-        ? 'This player cannot show YouTube videos yet: upload the file instead.'
-        : 'Upload one and everybody here watches it together.',
-    );
+    showEmpty('No video yet', 'Upload one or play a link, and everybody here watches it together.');
     return;
   }
+  // Uploads and links play in VideoJS, YouTube videos in YouTube's player (players.js).
+  player.use(video.kind);
   if (state.loadedVideoId === video.id && player.ready) applyReference();
   else {
     state.loadedVideoId = null;
@@ -353,16 +350,9 @@ function renderHost() {
   $('claim-host').hidden = mine;
 }
 
-function setViewers(count, viewers, announce) {
+// Joins and leaves show as notices in the chat (social.js).
+function setViewers(count, viewers) {
   const next = new Map(viewers.map((v) => [v.client_id, v]));
-  if (announce && state.viewers) {
-    for (const [id, viewer] of next) {
-      if (!state.viewers.has(id) && id !== state.me) toast(`${viewerLabel(viewer)} joined.`);
-    }
-    for (const [id, viewer] of state.viewers) {
-      if (!next.has(id) && id !== state.me) toast(`${viewerLabel(viewer)} left.`);
-    }
-  }
   state.viewers = next;
   $('viewer-count').textContent = String(count);
   renderViewers();
@@ -377,6 +367,7 @@ function renderViewers() {
     const name = document.createElement('span');
     name.className = 'viewer-name';
     name.textContent = viewerLabel(viewer);
+    name.style.color = viewer.color || '';
     item.append(name);
     if (viewer.client_id === state.host) {
       const badge = document.createElement('span');
@@ -393,13 +384,14 @@ function renderViewers() {
 // ---- Socket ---------------------------------------------------------------------------------------
 
 function onMessage(message) {
+  if (social.handle(message)) return;
   switch (message.type) {
     case 'snapshot': {
       const firstTime = state.me === null;
       state.me = message.you;
       clock.seed(message.server_time, now());
       const room = message.room;
-      setViewers(room.viewer_count, room.viewers, !firstTime);
+      setViewers(room.viewer_count, room.viewers);
       setHost(room.host, !firstTime);
       setVideo(room.video, room.playback);
       break;
@@ -427,7 +419,7 @@ function onMessage(message) {
       setHost(message.host, true);
       break;
     case 'viewers':
-      setViewers(message.count, message.viewers, true);
+      setViewers(message.count, message.viewers);
       break;
     case 'name': {
       // Someone renamed themselves: show it now rather than at the next viewer list.
@@ -600,7 +592,12 @@ async function main() {
     // Anything else may pass: the socket keeps retrying.
   }
 
-  player = new Player($('video'), {
+  social = setupSocial({ code, roomApi, send: (message) => socket?.send(message) ?? false, serverNow });
+  wireLinkForm(roomApi);
+  player = roomPlayer({
+    video: $('video'),
+    youtubeBox: $('youtube'),
+    onError: (message) => toast(message, 'error'),
     onEvent: onLocalEvent,
     // Runs inside the click, which is what lets play() through: seek first, then play, so the echo
     // guard sees the play at the position it expects.

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { viewerNotices, listNames, hostNotice, renameNotice } from '../../assets/js/timeline.js';
+
+const v = (id, name = null) => ({ client_id: id, name, color: 'hsl(1, 70%, 68%)', host: false });
+const list = (...viewers) => ({ count: viewers.length, viewers });
+
+test('listNames', () => {
+  assert.equal(listNames(['Ana']), 'Ana');
+  assert.equal(listNames(['Ana', 'Bo']), 'Ana and Bo');
+  assert.equal(listNames(['Ana', 'Bo', 'Cy']), 'Ana, Bo and Cy');
+  assert.equal(listNames(['Ana', 'Bo', 'Cy', 'Di']), 'Ana, Bo, Cy and 1 other');
+  assert.equal(listNames(['Ana', 'Bo', 'Cy', 'Di', 'Ed']), 'Ana, Bo, Cy and 2 others');
+});
+
+test('viewerNotices: joins and leaves from two lists, by name or as a guest', () => {
+  const before = list(v('me'), v('a', 'Ana'));
+  const after = list(v('me'), v('b', 'Bo'), v('c9f1aaaa'));
+  assert.deepEqual(viewerNotices(before, after, 'me'), ['Bo and Guest c9f1 joined', 'Ana left']);
+});
+
+test('viewerNotices: nothing about ourselves, nothing when nobody changed', () => {
+  assert.deepEqual(viewerNotices(list(v('a', 'Ana')), list(v('a', 'Ana'), v('me')), 'me'), []);
+  assert.deepEqual(viewerNotices(list(v('me'), v('a', 'Ana')), list(v('a', 'Ana'), v('me')), 'me'), []);
+});
+
+test('viewerNotices: a crowd arriving in one batch is one line', () => {
+  const crowd = ['A', 'B', 'C', 'D', 'E', 'F'].map((n) => v(n, n));
+  assert.deepEqual(viewerNotices(list(v('me')), list(v('me'), ...crowd), 'me'), ['A, B, C and 3 others joined']);
+});
+
+test('viewerNotices: a list cut at the server cap only tells the change in numbers', () => {
+  const first = Array.from({ length: 100 }, (_, i) => v(`x${i}`));
+  const shifted = Array.from({ length: 100 }, (_, i) => v(`x${i + 1}`));
+  // 150 people, then 153: the list is only a window, so who is missing from it means nothing.
+  assert.deepEqual(viewerNotices({ count: 150, viewers: first }, { count: 153, viewers: shifted }, 'me'), [
+    '3 people joined',
+  ]);
+  assert.deepEqual(viewerNotices({ count: 150, viewers: first }, { count: 149, viewers: shifted }, 'me'), [
+    '1 person left',
+  ]);
+  assert.deepEqual(viewerNotices({ count: 150, viewers: first }, { count: 150, viewers: shifted }, 'me'), []);
+});
+
+test('hostNotice and renameNotice', () => {
+  const label = (id) => ({ a: 'Ana' })[id] ?? 'Guest';
+  assert.equal(hostNotice('a', 'me', label), 'Ana is now the host');
+  assert.equal(hostNotice('me', 'me', label), 'You are now the host');
+  assert.equal(hostNotice(null, 'me', label), 'Nobody is hosting right now');
+  assert.equal(renameNotice('Guest 1a2b', 'Sam'), 'Guest 1a2b is now Sam');
+  assert.equal(renameNotice('Sam', 'Sam'), null);
+});
