@@ -3,7 +3,7 @@
 //! than asked.
 
 use std::{
-    io::SeekFrom,
+    io::{Read, Seek, SeekFrom},
     os::unix::fs::MetadataExt,
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -19,8 +19,7 @@ use poem::{
         },
     },
 };
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use tokio::task::JoinHandle;
 
 use crate::{
     media::range::{self, RangeOutcome},
@@ -52,8 +51,16 @@ pub async fn serve(
 }
 
 async fn respond(path: &std::path::Path, req: &Request) -> std::io::Result<Response> {
-    let mut file = tokio::fs::File::open(path).await?;
-    let metadata = file.metadata().await?;
+    // Opening and stat-ing in one trip to the blocking pool (tokio's `File` makes one per call):
+    // a player seeking through a video sends a request per range.
+    let owned = path.to_path_buf();
+    let (file, metadata) = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(owned)?;
+        let metadata = file.metadata()?;
+        Ok::<_, std::io::Error>((file, metadata))
+    })
+    .await
+    .map_err(std::io::Error::other)??;
     let len = metadata.len();
     let modified = metadata.modified().unwrap_or(UNIX_EPOCH);
     // Inode, modification time and size: any of them changes when the file is replaced by hand.
@@ -101,9 +108,8 @@ async fn respond(path: &std::path::Path, req: &Request) -> std::io::Result<Respo
     let response = match outcome {
         RangeOutcome::Full => builder
             .header(header::CONTENT_LENGTH, len)
-            .body(file_body(file, len)),
+            .body(file_body(file, 0, len)),
         RangeOutcome::Partial(range) => {
-            file.seek(SeekFrom::Start(range.start)).await?;
             let count = range.end - range.start;
             builder
                 .status(StatusCode::PARTIAL_CONTENT)
@@ -112,7 +118,7 @@ async fn respond(path: &std::path::Path, req: &Request) -> std::io::Result<Respo
                     format!("bytes {}-{}/{len}", range.start, range.end - 1),
                 )
                 .header(header::CONTENT_LENGTH, count)
-                .body(file_body(file, count))
+                .body(file_body(file, range.start, count))
         }
         RangeOutcome::Unsatisfiable => builder
             .status(StatusCode::RANGE_NOT_SATISFIABLE)
@@ -122,8 +128,52 @@ async fn respond(path: &std::path::Path, req: &Request) -> std::io::Result<Respo
     Ok(response)
 }
 
-fn file_body(file: tokio::fs::File, count: u64) -> Body {
-    Body::from_bytes_stream(ReaderStream::with_capacity(file.take(count), READ_CHUNK))
+/// The part of a file still to be sent, moved to the blocking pool for each read.
+struct Remaining {
+    file: std::fs::File,
+    /// Where the next read starts; None once the file's position is there already.
+    seek_to: Option<u64>,
+    left: u64,
+}
+
+/// Streams `count` bytes of `file` from `start`. Each chunk is read on the blocking pool straight
+/// into the buffer handed to the socket (tokio's `File` reads into its own buffer and copies from
+/// there), and the next read starts as soon as a chunk is handed over, so reading the file and
+/// writing the socket overlap instead of taking turns.
+fn file_body(file: std::fs::File, start: u64, count: u64) -> Body {
+    let first = (count > 0).then(|| {
+        read_chunk(Remaining {
+            file,
+            seek_to: Some(start),
+            left: count,
+        })
+    });
+    let chunks = futures_util::stream::try_unfold(first, |pending| async move {
+        let Some(pending) = pending else {
+            return Ok(None);
+        };
+        let (rest, chunk) = pending.await.map_err(std::io::Error::other)??;
+        let next = (rest.left > 0).then(|| read_chunk(rest));
+        Ok::<_, std::io::Error>(Some((chunk, next)))
+    });
+    Body::from_bytes_stream(chunks)
+}
+
+fn read_chunk(mut rest: Remaining) -> JoinHandle<std::io::Result<(Remaining, Vec<u8>)>> {
+    tokio::task::spawn_blocking(move || {
+        if let Some(offset) = rest.seek_to.take() {
+            rest.file.seek(SeekFrom::Start(offset))?;
+        }
+        let len = rest.left.min(READ_CHUNK as u64);
+        let mut chunk = Vec::with_capacity(len as usize);
+        (&mut rest.file).take(len).read_to_end(&mut chunk)?;
+        if chunk.len() as u64 != len {
+            // The file shrank under us: end the body short rather than send wrong bytes.
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        rest.left -= len;
+        Ok((rest, chunk))
+    })
 }
 
 /// 412 when If-Match or If-Unmodified-Since fails.
