@@ -378,7 +378,8 @@ export class ChatPanel {
     this.olderButton.disabled = this.loading;
     this.olderButton.textContent = this.loading ? 'Loading older messages…' : 'Load older messages';
     this.start.hidden = this.log.hasMore || !hasMessages;
-    this.empty.hidden = hasMessages || this.log.notices.length > 0;
+    // Until the first message, notices or not, the chat invites one.
+    this.empty.hidden = hasMessages;
   }
 
   renderNewButton() {
