@@ -54,21 +54,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Starts the goblet binary on a free port with its own temp folders. `stop()` ends it and cleans up;
  * `restart()` stops it and starts it again on the same port and folders (for reconnect checks).
+ * `env`: extra GOBLET_* settings for this server (e.g. a looser chat rate limit).
  */
-export async function startServer() {
+export async function startServer({ env: extraEnv = {} } = {}) {
   const bin = process.env.GOBLET_BIN || join(repoRoot, 'target/debug/goblet');
   if (!existsSync(bin)) throw new Error(`No server binary at ${bin}: run \`cargo build\` first or set GOBLET_BIN`);
   const port = await freePort();
   const tmp = mkdtempSync(join(tmpdir(), 'goblet-browser-'));
   const logFile = join(tmp, 'server.log');
   const base = `http://127.0.0.1:${port}`;
+  // GOBLET_BIN is ours, not the server's: it refuses to start on a GOBLET_* setting it does not know.
+  const { GOBLET_BIN: _ours, ...inherited } = process.env;
   const env = {
-    ...process.env,
+    ...inherited,
     GOBLET_BIND: `127.0.0.1:${port}`,
     GOBLET_MEDIA_DIR: join(tmp, 'video'),
     GOBLET_DATA_DIR: join(tmp, 'data'),
     GOBLET_HOST_CHECK_SECS: String(HOST_CHECK_SECS),
     GOBLET_ASSETS_DIR: join(repoRoot, 'assets'),
+    ...extraEnv,
   };
   let process_ = await spawnServer(bin, env, base, logFile);
   return {
