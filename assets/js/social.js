@@ -6,7 +6,7 @@
 import { api } from './http.js';
 import { ChatPanel, CHAT_ERRORS } from './chat.js';
 import { InlineEdit } from './inline-edit.js';
-import { loadMe, saveMyName, noteMyName, displayName } from './identity.js';
+import { loadMe, myName, saveMyName, noteMyName, displayName } from './identity.js';
 import { viewerNotices, hostNotice, renameNotice } from './timeline.js';
 
 /**
@@ -32,6 +32,7 @@ export function setupSocial({ code, roomApi, send, serverNow }) {
     placeholder: 'Guest',
     save: async (text) => (await saveMyName(text)).name,
   });
+  myNameEdit.set(myName()); // the cached name until the server answers
   loadMe()
     .then((answer) => myNameEdit.set(answer.name))
     .catch(() => {
