@@ -263,14 +263,25 @@ export class YouTubePlayer {
         this.seekTarget = null;
         this.emit('seeked');
       }
-    } else if (this.sample) {
-      const played = this.sample.moving ? ((at - this.sample.at) / 1000) * this.rate : 0;
-      if (Math.abs(time - (this.sample.time + played)) > JUMP) {
-        this.report('seek', time);
-        this.emit('seeked');
-      }
+    } else {
+      this.checkJump(at);
     }
     this.sample = { time, at, moving: this.ytState === STATE.PLAYING };
+  }
+
+  /**
+   * Looks for a jump in YouTube's position that we did not ask for: the user sought in YouTube's own
+   * controls. Reports it and answers true when there was one.
+   */
+  checkJump(at = this.now()) {
+    if (!this.loaded || !this.sample || this.seekTarget !== null) return false;
+    const time = this.yt.getCurrentTime() || 0;
+    const played = this.sample.moving ? ((at - this.sample.at) / 1000) * this.rate : 0;
+    if (Math.abs(time - (this.sample.time + played)) <= JUMP) return false;
+    this.sample = { time, at, moving: this.ytState === STATE.PLAYING };
+    this.report('seek', time);
+    this.emit('seeked');
+    return true;
   }
 
   /**
@@ -332,7 +343,13 @@ export class YouTubePlayer {
     return !this.playing;
   }
 
+  /**
+   * The sync loop asks this before it reads the position: a seek in YouTube's controls it reaches
+   * before the next poll is reported first (and answers true, so the loop waits a round), or the loop
+   * would take the jump for drift and pull the player back.
+   */
   get seeking() {
+    if (this.checkJump()) return true;
     return this.seekTarget !== null;
   }
 

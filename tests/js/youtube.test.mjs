@@ -245,6 +245,19 @@ test("the user's play, pause and seek in YouTube's own controls are reported", a
   assert.equal(player.paused, true);
 });
 
+test("a seek in YouTube's controls is reported before the sync loop can take it for drift", async () => {
+  const { player, events, yt } = await loaded();
+  yt().userPlay();
+  await advance(1000);
+  yt().userSeek(12);
+  // The sync loop asks `seeking` before it reads the position; the next poll is up to 250 ms away.
+  assert.equal(player.seeking, true);
+  assert.deepEqual(events.at(-1), ['seek', 12]);
+  await advance(600);
+  assert.equal(events.length, 2, 'and only once');
+  assert.equal(player.seeking, false);
+});
+
 test("a seek on YouTube's bar while playing is a seek, not a pause and a play", async () => {
   const { events, yt } = await loaded();
   yt().userPlay();
