@@ -139,6 +139,11 @@ async function waitForChat(page, message, timeout = 3000) {
   });
 }
 
+/** Every page shows the message (the sender's own page too: it shows it once the server echoes it). */
+async function waitForChatEverywhere(viewers, message) {
+  for (const v of viewers) await waitForChat(v.page, message);
+}
+
 /** Renames through the top bar, as a user does. */
 async function rename(page, name) {
   await page.click('#my-name-edit .inline-view');
@@ -164,9 +169,9 @@ test('a. two pages chat both ways, with names, times and in the same order', { t
   assert.ok(await a.page.isVisible('.chat-empty'), 'an empty chat says so');
 
   await say(a.page, 'Hello from A');
-  await waitForChat(b.page, 'Hello from A');
+  await waitForChatEverywhere([b, a], 'Hello from A');
   await say(b.page, 'Hi A, B here.\nSecond line');
-  await waitForChat(a.page, 'Hi A, B here.\nSecond line');
+  await waitForChatEverywhere([a, b], 'Hi A, B here.\nSecond line');
   assert.equal(await a.page.inputValue('#chat-input'), '', 'the box empties once sent');
 
   for (const v of [a, b]) {
@@ -189,7 +194,7 @@ test('b. a third page joins and sees the history; after a server restart it is s
   const lines = ['first', 'second', 'third'];
   for (const [i, line] of lines.entries()) {
     await say((i % 2 ? b : a).page, line);
-    await waitForChat(a.page, line);
+    await waitForChatEverywhere([a, b], line);
   }
   const c = await viewer(code);
   await waitUntil('the history on the third page', async () => (await chatTexts(c.page)).length === 3);
@@ -205,7 +210,7 @@ test('b. a third page joins and sees the history; after a server restart it is s
   assert.deepEqual(await chatTexts(c.page), lines);
   assert.deepEqual(await chatTexts(a.page), lines);
   await say(c.page, 'back again');
-  await waitForChat(a.page, 'back again');
+  await waitForChatEverywhere([a, c], 'back again');
   assert.deepEqual(await chatTexts(a.page), [...lines, 'back again']);
   await closeAll(a, b, c);
 });
@@ -219,7 +224,7 @@ test('c. markup in messages, names and room names is shown as text and never run
 
   await say(a.page, script);
   await say(a.page, img);
-  await waitForChat(b.page, img);
+  await waitForChatEverywhere([a, b], img);
   for (const v of [a, b]) assert.deepEqual(await chatTexts(v.page), [script, img]);
 
   // Display names are at most 32 characters: the same attacks, shortened to fit.
@@ -656,7 +661,10 @@ test('k. a YouTube link plays in the YouTube player (a stand-in here) with the s
   await waitUntil('B near 12 s', async () => {
     const s = await youtubeState(b.page);
     return s.playing && s.t > 11.7 && s.t < 14;
-  }, { timeout: 3000, interval: 20 });
+  }, { timeout: 3000, interval: 20 }).catch(async (error) => {
+    const [x, y] = await Promise.all([youtubeState(a.page), youtubeState(b.page)]);
+    throw new Error(`${error.message}: A sent ${JSON.stringify(a.sent)}, A ${JSON.stringify(x)}, B ${JSON.stringify(y)}`);
+  });
   await sleep(1500);
   const seeked = await gap();
   assert.ok(Math.abs(seeked) < 0.3, `after the seek ${seeked.toFixed(3)} s apart`);
@@ -701,7 +709,7 @@ test('j. the room with its chat, for the record (artifacts/chat.png, chat-phone.
   ];
   for (const [v, line] of script.slice(0, 3)) {
     await say(v.page, line);
-    await waitForChat(maya.page, line);
+    await waitForChatEverywhere(people, line);
   }
   await clickControl(maya.page, '.vjs-big-play-button');
   await waitUntil('everyone playing', async () => (await Promise.all(people.map((v) => isPlaying(v.page)))).every(Boolean), {
@@ -709,7 +717,7 @@ test('j. the room with its chat, for the record (artifacts/chat.png, chat-phone.
   });
   for (const [v, line] of script.slice(3)) {
     await say(v.page, line);
-    await waitForChat(maya.page, line);
+    await waitForChatEverywhere(people, line);
   }
   await sleep(1500);
   mkdirSync(artifacts, { recursive: true });
