@@ -22,10 +22,10 @@ step "Formatting"
 cargo fmt --check
 
 step "Lints"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Rust unit and integration tests"
-cargo test --locked
+cargo test --workspace --locked
 
 step "Browser-client unit tests"
 node --test tests/js/
