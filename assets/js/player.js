@@ -92,16 +92,14 @@ export class Player {
 
   /** Loads a source; resolves once its duration is known (then seeks are exact). */
   load(url, type) {
-    this.silent += 1;
+    this.deafen();
     this.rate = 1;
     return new Promise((resolve, reject) => {
       const done = (error) => {
         this.vjs.off('loadedmetadata', ok);
         this.vjs.off('error', fail);
         // The element may fire a late pause/seeking for the old source: stay deaf a moment longer.
-        setTimeout(() => {
-          this.silent -= 1;
-        }, 50);
+        setTimeout(() => this.undeafen(), 50);
         if (error) reject(error);
         else resolve();
       };
@@ -115,15 +113,27 @@ export class Player {
   }
 
   unload() {
-    this.silent += 1;
+    this.deafen();
     this.vjs.pause();
     this.vjs.reset();
     // reset() builds a new <video>: without this every reading afterwards came from the detached one
     // (never ready, never playing), so a page that joined a room before its video never followed it.
     this.media = this.vjs.tech({ IWillNotUseThisInPlugins: true }).el();
-    setTimeout(() => {
-      this.silent -= 1;
-    }, 50);
+    setTimeout(() => this.undeafen(), 50);
+  }
+
+  /**
+   * While a source loads, the player's events are not the user's. `data-listening` on the player
+   * says when they are again, for anything (tests, say) that must not act inside that window.
+   */
+  deafen() {
+    this.silent += 1;
+    this.vjs.el().dataset.listening = 'no';
+  }
+
+  undeafen() {
+    this.silent -= 1;
+    if (this.silent === 0) this.vjs.el().dataset.listening = 'yes';
   }
 
   get src() {

@@ -203,7 +203,9 @@ export async function waitForVideo(page, timeout = 10_000) {
   await page.waitForFunction(
     () => {
       const v = document.querySelector('video');
-      return v && v.currentSrc.includes('/media/') && v.readyState >= 2;
+      // data-listening: the player again reports what the user does (it is deaf while loading).
+      const listening = document.querySelector('.video-js[data-listening="yes"]');
+      return v && v.currentSrc.includes('/media/') && v.readyState >= 2 && listening;
     },
     null,
     { timeout },
