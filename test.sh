@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every check CI runs. Installs what it needs on a fresh Debian machine with Rust and Node.js:
-# chromium and ffmpeg (apt), VideoJS and playwright-core (npm).
+# chromium, ffmpeg and nginx (apt; nginx is bench.sh's reference), VideoJS and playwright-core (npm).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -36,5 +36,8 @@ install_system_packages
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 cargo build --locked
 GOBLET_BIN="$PWD/target/debug/goblet" npm test --prefix tests/browser
+
+step "Benchmarks, quick mode (figures only; nothing here fails on a timing)"
+./bench.sh --quick
 
 step "All checks passed"
