@@ -196,7 +196,7 @@ done
 step "Join storm"
 for n in "${storm_viewers[@]}"; do
   start_server
-  load join-storm --server "127.0.0.1:$server_port" --viewers "$n"
+  load join-storm --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
   stop_server
 done
 

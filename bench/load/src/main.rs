@@ -56,6 +56,9 @@ enum Command {
         target: sockets::Target,
         #[arg(long)]
         viewers: usize,
+        /// The server's process ID, to report its memory after the storm too.
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// C clients reading random 1 MiB ranges, then whole files, from Goblet and from nginx.
     Range {
@@ -122,7 +125,11 @@ async fn main() -> anyhow::Result<()> {
             viewers,
             pid,
         } => sockets::memory(&target, viewers, pid).await,
-        Command::JoinStorm { target, viewers } => sockets::join_storm(&target, viewers).await,
+        Command::JoinStorm {
+            target,
+            viewers,
+            pid,
+        } => sockets::join_storm(&target, viewers, pid).await,
         Command::Range {
             server,
             nginx,

@@ -43,13 +43,26 @@ pub struct Target {
     /// Goblet's address.
     #[arg(long)]
     pub server: SocketAddr,
-    /// Sockets being opened at once; the rest queue behind them. The server's listen backlog is
-    /// 1,024, and a storm past it costs dropped SYNs and one-second retransmits.
-    #[arg(long, default_value_t = 512)]
-    pub connect_concurrency: usize,
+    /// Sockets being opened at once; the rest queue behind them. Defaults: 512 for fan-out and
+    /// the join storm (the server's listen backlog is 1,024, and a storm past it costs dropped
+    /// SYNs and one-second retransmits), 16 for memory (people arrive a few at a time; the
+    /// transient garbage of a storm is the join storm's to show).
+    #[arg(long)]
+    pub connect_concurrency: Option<usize>,
     /// Loopback source addresses to spread sockets over (127.0.0.2, 127.0.0.3, ...).
     #[arg(long, default_value_t = 4)]
     pub sources: usize,
+}
+
+/// Sockets opened at once for fan-out and the join storm.
+const STORM_CONCURRENCY: usize = 512;
+/// Sockets opened at once for the memory figure.
+const ARRIVAL_CONCURRENCY: usize = 16;
+
+impl Target {
+    fn concurrency(&self, default: usize) -> usize {
+        self.connect_concurrency.unwrap_or(default)
+    }
 }
 
 /// The outcome of opening many sockets.
@@ -61,12 +74,18 @@ struct Joined {
     failures: Vec<anyhow::Error>,
 }
 
-/// Opens one socket per cookie (at most `connect_concurrency` at a time), each reading its
+/// Opens one socket per cookie (at most `concurrency` at a time), each reading its
 /// snapshot, then watching for `rounds`. Every socket is read from the moment it joins: one left
 /// unread while thousands of others join fills up with `viewers` announcements until the server
 /// gives up on it as too slow. Failures are counted, not fatal: how many joined is part of the
 /// figure.
-async fn join_all(target: &Target, code: &str, cookies: &[String], rounds: Arc<Rounds>) -> Joined {
+async fn join_all(
+    target: &Target,
+    code: &str,
+    cookies: &[String],
+    rounds: Arc<Rounds>,
+    concurrency: usize,
+) -> Joined {
     let stop = CancellationToken::new();
     let started = Instant::now();
     let results: Vec<anyhow::Result<(JoinHandle<Watched>, Duration)>> =
@@ -87,7 +106,7 @@ async fn join_all(target: &Target, code: &str, cookies: &[String], rounds: Arc<R
                     Ok((tokio::spawn(watch(socket, rounds, stop)), latency))
                 }
             })
-            .buffer_unordered(target.connect_concurrency.max(1))
+            .buffer_unordered(concurrency.max(1))
             .collect()
             .await;
     let elapsed = started.elapsed();
@@ -253,7 +272,8 @@ pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::R
     let host_drain = tokio::spawn(async move { while host_stream.next().await.is_some() {} });
 
     let tally = Arc::new(Rounds::new(rounds));
-    let joined = join_all(target, &code, &cookies[1..], tally.clone()).await;
+    let concurrency = target.concurrency(STORM_CONCURRENCY);
+    let joined = join_all(target, &code, &cookies[1..], tally.clone(), concurrency).await;
     let connected = joined.crowd.tasks.len();
     println!(
         "   joined      {} of {} sockets in {}",
@@ -326,16 +346,25 @@ pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::R
 }
 
 pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result<()> {
+    let concurrency = target.concurrency(ARRIVAL_CONCURRENCY);
     println!(
-        "== memory: server RSS with {} idle viewers in one room",
-        thousands(viewers)
+        "== memory: server RSS with {} idle viewers in one room (joining {} at a time)",
+        thousands(viewers),
+        thousands(concurrency)
     );
     let fresh = procfs::rss_kib(pid)?;
     let cookies = client::fetch_cookies(target.server, viewers).await?;
     let code = client::create_room(target.server).await?;
     // The baseline comes after the cookies and the room, so only the sockets are counted.
     let before = settled_rss(pid).await?;
-    let joined = join_all(target, &code, &cookies, Arc::new(Rounds::new(0))).await;
+    let joined = join_all(
+        target,
+        &code,
+        &cookies,
+        Arc::new(Rounds::new(0)),
+        concurrency,
+    )
+    .await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
     tokio::time::sleep(SETTLE).await;
@@ -382,11 +411,15 @@ async fn settled_rss(pid: u32) -> anyhow::Result<u64> {
     Ok(last)
 }
 
-pub async fn join_storm(target: &Target, viewers: usize) -> anyhow::Result<()> {
+/// With `pid`, also the server's RSS per viewer after the storm: joining all at once leaves more
+/// behind than joining a few at a time (the allocator keeps what the storm's transient buffers
+/// fragmented).
+pub async fn join_storm(target: &Target, viewers: usize, pid: Option<u32>) -> anyhow::Result<()> {
+    let concurrency = target.concurrency(STORM_CONCURRENCY);
     println!(
         "== join storm: {} viewers open a socket in one room at once ({} at a time)",
         thousands(viewers),
-        thousands(target.connect_concurrency)
+        thousands(concurrency)
     );
     let started = Instant::now();
     let cookies = client::fetch_cookies(target.server, viewers).await?;
@@ -396,7 +429,15 @@ pub async fn join_storm(target: &Target, viewers: usize) -> anyhow::Result<()> {
         ms(started.elapsed())
     );
     let code = client::create_room(target.server).await?;
-    let joined = join_all(target, &code, &cookies, Arc::new(Rounds::new(0))).await;
+    let before = pid.map(procfs::rss_kib).transpose()?;
+    let joined = join_all(
+        target,
+        &code,
+        &cookies,
+        Arc::new(Rounds::new(0)),
+        concurrency,
+    )
+    .await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
     let rate = connected as f64 / joined.elapsed.as_secs_f64();
@@ -410,6 +451,15 @@ pub async fn join_storm(target: &Target, viewers: usize) -> anyhow::Result<()> {
         bail!("no viewer could join");
     };
     println!("   per join    {}", summary.line());
+    if let (Some(pid), Some(before)) = (pid, before) {
+        tokio::time::sleep(SETTLE).await;
+        let after = settled_rss(pid).await?;
+        println!(
+            "   memory      {} after the storm, {:.1} KiB per viewer",
+            procfs::mib(after),
+            after.saturating_sub(before) as f64 / connected.max(1) as f64
+        );
+    }
     println!(
         "@row|Join storm, {} viewers|{} until the last snapshot|{rate:.0} joins/s; per join median {}, p99 {}; {} joined|",
         thousands(viewers),
