@@ -63,6 +63,9 @@ impl Playback {
     }
 }
 
+/// What [`valid_position`] asks, in words for clients.
+pub const POSITION_RULE: &str = "position must be a number of seconds from 0 to 10000000";
+
 /// A position a client sent is usable when it is a finite, non-negative number of sane size.
 pub fn valid_position(position: f64) -> bool {
     position.is_finite() && (0.0..=MAX_POSITION).contains(&position)

@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     identity::ClientId,
-    room::{Playback, PlaybackAction, Room, valid_position},
+    room::{
+        Playback, PlaybackAction, Room,
+        playback::{POSITION_RULE, valid_position},
+    },
     view::{ChatView, PlaybackView, RoomView, VideoView, ViewerView},
 };
 
@@ -48,10 +51,7 @@ impl ClientMsg {
             | Self::Heartbeat { position, .. }
                 if !valid_position(position) =>
             {
-                Err(ProtocolError::new(
-                    "bad_position",
-                    "position must be a number of seconds from 0 to 10000000",
-                ))
+                Err(ProtocolError::new("bad_position", POSITION_RULE))
             }
             msg => Ok(msg),
         }

@@ -57,11 +57,8 @@ async fn empty_and_overlong_messages_are_refused() {
     let accepted = next_of(&mut socket, "chat").await;
     assert_eq!(accepted["text"].as_str().unwrap().len(), 2000);
     let history: Value = person
-        .get(&format!("/api/rooms/{code}/messages"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/rooms/{code}/messages"))
+        .await;
     assert_eq!(
         history["messages"].as_array().unwrap().len(),
         1,
@@ -99,11 +96,8 @@ async fn a_client_sending_too_fast_is_refused_and_nothing_is_stored() {
         "rate_limited"
     );
     let history: Value = person
-        .get(&format!("/api/rooms/{code}/messages"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/rooms/{code}/messages"))
+        .await;
     let texts: Vec<&str> = history["messages"]
         .as_array()
         .unwrap()
@@ -149,13 +143,10 @@ async fn history_survives_a_restart_and_pages_back() {
     // Paging back from the oldest one shown.
     let before = messages[0]["id"].as_i64().unwrap();
     let page: Value = person
-        .get(&format!(
+        .get_json(&format!(
             "/api/rooms/{code}/messages?before={before}&limit=60"
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let older = page["messages"].as_array().unwrap();
     assert_eq!(older.len(), 60);
     assert_eq!(older[0]["text"], "message 10");
@@ -163,13 +154,10 @@ async fn history_survives_a_restart_and_pages_back() {
     assert_eq!(page["has_more"], true);
     let before = older[0]["id"].as_i64().unwrap();
     let last: Value = person
-        .get(&format!(
+        .get_json(&format!(
             "/api/rooms/{code}/messages?before={before}&limit=200"
         ))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(last["messages"].as_array().unwrap().len(), 10);
     assert_eq!(last["has_more"], false);
 

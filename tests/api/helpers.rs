@@ -163,6 +163,11 @@ impl Person {
             .unwrap()
     }
 
+    /// GET `path` and parse the JSON body, whatever the status.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.unwrap()
+    }
+
     pub async fn put_json(&self, path: &str, body: Value) -> reqwest::Response {
         self.http
             .put(self.url(path))

@@ -14,6 +14,7 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::{
     error::{ApiError, ApiResult},
     hub::LiveRoom,
+    room::playback::{POSITION_RULE, valid_position},
     state::AppState,
 };
 
@@ -76,6 +77,15 @@ pub fn service(state: &AppState) -> ApiService {
          `/api/rooms/{code}/ws`, described in docs/protocol.md.",
     )
     .server("/api")
+}
+
+/// 400 unless `position` is a usable number of seconds.
+fn check_position(position: f64) -> ApiResult<()> {
+    if valid_position(position) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("bad_position", POSITION_RULE))
+    }
 }
 
 /// The live room with this code, or 404.

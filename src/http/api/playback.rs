@@ -1,12 +1,7 @@
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, find_room};
-use crate::{
-    error::{ApiError, ApiResult},
-    identity::ClientId,
-    room::{PlaybackAction, valid_position},
-    view::PlaybackView,
-};
+use super::{ApiTags, check_position, find_room};
+use crate::{error::ApiResult, identity::ClientId, room::PlaybackAction, view::PlaybackView};
 
 pub struct PlaybackApi {
     pub state: crate::state::AppState,
@@ -30,12 +25,7 @@ impl PlaybackApi {
         command: Json<Command>,
         client: ClientId,
     ) -> ApiResult<Json<PlaybackView>> {
-        if !valid_position(command.position) {
-            return Err(ApiError::bad_request(
-                "bad_position",
-                "position must be a number of seconds from 0 to 10000000",
-            ));
-        }
+        check_position(command.position)?;
         let room = find_room(&self.state, &code).await?;
         let playback = room.apply_playback(client, command.action, command.position);
         Ok(Json(playback.into()))

@@ -1,12 +1,11 @@
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, find_room};
+use super::{ApiTags, check_position, find_room};
 use crate::{
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
     identity::ClientId,
-    room::valid_position,
     state::AppState,
 };
 
@@ -38,12 +37,7 @@ impl SpotsApi {
         spot: Json<NewSpot>,
         client: ClientId,
     ) -> ApiResult<Json<Spot>> {
-        if !valid_position(spot.position) {
-            return Err(ApiError::bad_request(
-                "bad_position",
-                "position must be a number of seconds from 0 to 10000000",
-            ));
-        }
+        check_position(spot.position)?;
         let room = find_room(&self.state, &code).await?;
         let video_id = current_video(&room)?;
         let now = now_ms();
