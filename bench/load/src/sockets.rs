@@ -44,8 +44,8 @@ pub struct Target {
     #[arg(long)]
     pub server: SocketAddr,
     /// Sockets being opened at once; the rest queue behind them. Defaults: 512 for fan-out and
-    /// the join storm (the server's listen backlog is 1,024, and a storm past it costs dropped
-    /// SYNs and one-second retransmits), 16 for memory (people arrive a few at a time; the
+    /// the join storm (past the server's listen backlog, dropped SYNs cost one-second
+    /// retransmits, and the storm shows it), 16 for memory (people arrive a few at a time; the
     /// transient garbage of a storm is the join storm's to show).
     #[arg(long)]
     pub connect_concurrency: Option<usize>,
