@@ -33,6 +33,11 @@ const BROADCAST_CAPACITY: usize = 256;
 /// Joins and leaves within this window are announced in one `viewers` message, so a crowd
 /// arriving at once costs a few broadcasts instead of one per arrival.
 const VIEWERS_BATCH: Duration = Duration::from_millis(100);
+/// A large room waits longer between announcements: each one sends the viewer list (up to 100
+/// entries, about 12 KB) to every socket, so while a crowd of 10,000 arrives, announcing every
+/// 100 ms would copy gigabytes. The window grows by this much per viewer, up to the cap.
+const VIEWERS_BATCH_PER_VIEWER: Duration = Duration::from_micros(100);
+const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
 
 const CODE_LEN: usize = 8;
 /// Chat messages a socket is sent when it joins; older ones are paged in over REST.
@@ -182,14 +187,17 @@ impl LiveRoom {
         self.playback_dirty.swap(false, Ordering::AcqRel)
     }
 
-    /// Announces the viewer list soon, once for every change made in the next [`VIEWERS_BATCH`].
+    /// Announces the viewer list soon, once for every change made in the next [`VIEWERS_BATCH`]
+    /// (longer in a large room, see [`VIEWERS_BATCH_PER_VIEWER`]).
     pub fn viewers_changed(self: &Arc<Self>) {
         if self.viewers_announce_pending.swap(true, Ordering::AcqRel) {
             return;
         }
+        let viewers = self.with(|state| state.viewer_count()) as u32;
+        let window = (VIEWERS_BATCH_PER_VIEWER * viewers).clamp(VIEWERS_BATCH, VIEWERS_BATCH_MAX);
         let room = self.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(VIEWERS_BATCH).await;
+            tokio::time::sleep(window).await;
             room.viewers_announce_pending
                 .store(false, Ordering::Release);
             let msg = room.with(|state| ServerMsg::viewers_of(state));
