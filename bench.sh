@@ -178,6 +178,8 @@ load() {
 }
 
 started=$(date +%s)
+# Other work on the machine moves every figure: say how busy it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 step "Fan-out latency"
 for n in "${fanout_viewers[@]}"; do
@@ -218,7 +220,7 @@ memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 step "Results"
 echo "$(date -u +%Y-%m-%d), $cores cores ($cpu), $memory_gib GiB, $(uname -sr), $("$nginx_bin" -v 2>&1 | sed 's/.*: //')"
-echo "Command: $command_line (took $(($(date +%s) - started)) s)"
+echo "Command: $command_line (took $(($(date +%s) - started)) s; load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after)"
 echo
 echo "| Measure | Figure | Details | Target |"
 echo "|---|---|---|---|"
