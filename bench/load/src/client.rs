@@ -26,9 +26,10 @@ pub type Socket = WebSocketStream<TcpStream>;
 const COOKIE_NAME: &str = "goblet_client=";
 /// Cookie requests in flight at once: enough to hide the round trips, few enough to stay polite.
 const COOKIE_CONCURRENCY: usize = 32;
-/// A viewer's socket only ever receives small JSON messages: keep its buffers small, so 10,000 of
-/// them do not make the load generator the heaviest process on the machine.
-const SOCKET_READ_BUFFER: usize = 4 * 1024;
+/// A viewer's socket mostly receives small JSON messages: keep its buffer small, so 10,000 of them
+/// do not make the load generator the heaviest process on the machine (tungstenite also zeroes
+/// the free part of it before every read). A larger message grows it as needed.
+const SOCKET_READ_BUFFER: usize = 512;
 
 pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()

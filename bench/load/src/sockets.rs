@@ -216,9 +216,13 @@ struct Watched {
 /// answers the server's keep-alive pings.
 async fn watch(mut socket: Socket, rounds: Arc<Rounds>, stop: CancellationToken) -> Watched {
     let mut seen = Vec::with_capacity(rounds.count);
+    // Made once: a fresh one per message would register with, and leave, the token all viewers
+    // share, a contended lock that would make this process slower at reading than it need be.
+    let stopping = stop.cancelled();
+    tokio::pin!(stopping);
     let dropped = loop {
         tokio::select! {
-            _ = stop.cancelled() => break false,
+            biased;
             message = socket.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     let at = Instant::now();
@@ -230,6 +234,7 @@ async fn watch(mut socket: Socket, rounds: Arc<Rounds>, stop: CancellationToken)
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break true,
                 Some(Ok(_)) => {}
             },
+            _ = &mut stopping => break false,
         }
     };
     Watched { seen, dropped }
