@@ -44,7 +44,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 # Every socket is a file: a viewer costs one descriptor in the server and one in goblet-load.
 most_viewers=$(printf '%s\n' "${fanout_viewers[@]}" "${memory_viewers[@]}" "${storm_viewers[@]}" | sort -n | tail -n 1)
-needed_files=$((most_viewers + 1000))
+needed_files=$((most_viewers + 100))
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$needed_files" ]; then
   echo "The open-file limit is $(ulimit -n); $needed_files are needed. Raise the hard limit (ulimit -Hn) as root." >&2
