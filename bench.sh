@@ -4,7 +4,7 @@
 # comparison), runs `goblet-load` against it and stops everything again. Prints a figure block per
 # measurement and a results table at the end. Figures only: nothing here fails on a timing.
 #
-#   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~5 minutes
+#   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~2-3 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
 set -euo pipefail
 cd "$(dirname "$0")"
