@@ -74,7 +74,7 @@ pub async fn run(
         .len();
     ensure!(len >= RANGE_LEN, "the file must be at least 1 MiB");
     println!(
-        "== range streaming: a {:.0} MiB file, Goblet against nginx, {seconds} s per figure",
+        "== range streaming: a {:.0} MiB file, Goblet against nginx, {seconds} s per figure in turns",
         len as f64 / 1048576.0
     );
     let [goblet, nginx] = targets;
@@ -96,20 +96,24 @@ pub async fn run(
         "   {:>7}  {:<13} {:>12} {:>12} {:>11} {:>13}",
         "clients", "reads", "Goblet MB/s", "nginx MB/s", "ours/nginx", "CPU s/GB g/n"
     );
-    let duration = Duration::from_secs_f64(seconds);
+    // Each figure is measured in one-second slices, Goblet and nginx in turn, so a burst of other
+    // work on the machine lands on both sides instead of deciding the ratio.
+    let slices = seconds.round().max(1.0) as usize;
+    let slice = Duration::from_secs_f64(seconds / slices as f64);
     for kind in [Kind::Ranges, Kind::WholeFile] {
         for &count in clients {
-            let mut figures = Vec::new();
-            for (target, url) in [(goblet, &ours), (nginx, &theirs)] {
-                figures.push(if only.is_some_and(|only| only != target.side) {
-                    Figure {
-                        mb_per_s: f64::NAN,
-                        cpu_per_gb: None,
+            let mut tallies = [Tally::default(), Tally::default()];
+            for _ in 0..slices {
+                for ((target, url), tally) in [(goblet, &ours), (nginx, &theirs)]
+                    .into_iter()
+                    .zip(tallies.iter_mut())
+                {
+                    if only.is_none_or(|only| only == target.side) {
+                        tally.add(measure(target, url, kind, count, len, slice).await?);
                     }
-                } else {
-                    measure(target, url, kind, count, len, duration).await?
-                });
+                }
             }
+            let figures = tallies.map(|tally| tally.figure());
             let (ours, theirs) = (&figures[0], &figures[1]);
             let ratio = ours.mb_per_s / theirs.mb_per_s;
             println!(
@@ -136,6 +140,35 @@ pub async fn run(
     Ok(())
 }
 
+/// Bytes sent and server CPU seconds used over some measured time.
+#[derive(Default)]
+struct Tally {
+    bytes: u64,
+    cpu: Option<f64>,
+    seconds: f64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.bytes += other.bytes;
+        self.seconds += other.seconds;
+        self.cpu = match (self.cpu, other.cpu) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+    }
+
+    fn figure(&self) -> Figure {
+        Figure {
+            mb_per_s: self.bytes as f64 / self.seconds / 1e6,
+            cpu_per_gb: self
+                .cpu
+                .filter(|_| self.bytes > 0)
+                .map(|cpu| cpu / (self.bytes as f64 / 1e9)),
+        }
+    }
+}
+
 async fn measure(
     target: &Target,
     url: &str,
@@ -143,18 +176,17 @@ async fn measure(
     clients: usize,
     len: u64,
     duration: Duration,
-) -> anyhow::Result<Figure> {
+) -> anyhow::Result<Tally> {
     let cpu_before = target.pid.map(procfs::cpu_seconds).transpose()?;
     let bytes = transfer(url, kind, clients, len, duration).await?;
-    let cpu_per_gb = match (target.pid, cpu_before) {
-        (Some(pid), Some(before)) if bytes > 0 => {
-            Some((procfs::cpu_seconds(pid)? - before) / (bytes as f64 / 1e9))
-        }
+    let cpu = match (target.pid, cpu_before) {
+        (Some(pid), Some(before)) => Some(procfs::cpu_seconds(pid)? - before),
         _ => None,
     };
-    Ok(Figure {
-        mb_per_s: bytes as f64 / duration.as_secs_f64() / 1e6,
-        cpu_per_gb,
+    Ok(Tally {
+        bytes,
+        cpu,
+        seconds: duration.as_secs_f64(),
     })
 }
 
