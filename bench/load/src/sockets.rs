@@ -10,7 +10,7 @@ use std::{
     net::SocketAddr,
     sync::{
         Arc,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -35,8 +35,13 @@ const FIRST_POSITION: f64 = 1000.0;
 const ROUND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Pause between rounds, so one command's fan-out never overlaps the next one's.
 const ROUND_GAP: Duration = Duration::from_millis(50);
-/// After the crowd joins, the server batches `viewers` announcements for 100 ms: let them pass.
-const SETTLE: Duration = Duration::from_millis(500);
+/// After the crowd joins, the server batches `viewers` announcements (for 0.1 ms per viewer, from
+/// 100 ms up to 2 s): the room counts as settled once nothing has reached any viewer for longer.
+const QUIET_PER_VIEWER: Duration = Duration::from_micros(150);
+const QUIET_MIN: Duration = Duration::from_millis(500);
+const QUIET_MAX: Duration = Duration::from_millis(2500);
+/// Gives up waiting for quiet after this long (a room that never settles is measured anyway).
+const SETTLE_LIMIT: Duration = Duration::from_secs(15);
 
 #[derive(clap::Args)]
 pub struct Target {
@@ -150,6 +155,9 @@ struct Rounds {
     viewers: AtomicUsize,
     received: Vec<AtomicUsize>,
     all_in: Notify,
+    started: Instant,
+    /// When (ms after `started`) a message other than our commands last reached a viewer.
+    last_other: AtomicU64,
 }
 
 impl Rounds {
@@ -159,6 +167,8 @@ impl Rounds {
             viewers: AtomicUsize::new(usize::MAX),
             received: (0..count).map(|_| AtomicUsize::new(0)).collect(),
             all_in: Notify::new(),
+            started: Instant::now(),
+            last_other: AtomicU64::new(0),
         }
     }
 
@@ -188,6 +198,24 @@ impl Rounds {
             == self.viewers.load(Ordering::Acquire)
         {
             self.all_in.notify_one();
+        }
+    }
+
+    fn note_other(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.last_other.fetch_max(now, Ordering::AcqRel);
+    }
+
+    /// Waits until no announcement has reached any of `viewers` for a while.
+    async fn settle(&self, viewers: usize) {
+        let quiet = (QUIET_PER_VIEWER * viewers as u32).clamp(QUIET_MIN, QUIET_MAX);
+        let give_up = Instant::now() + SETTLE_LIMIT;
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let last = Duration::from_millis(self.last_other.load(Ordering::Acquire));
+            if self.started.elapsed().saturating_sub(last) >= quiet || Instant::now() > give_up {
+                return;
+            }
         }
     }
 
@@ -226,9 +254,12 @@ async fn watch(mut socket: Socket, rounds: Arc<Rounds>, stop: CancellationToken)
             message = socket.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     let at = Instant::now();
-                    if let Some(round) = rounds.round_of(text.as_str()) {
-                        seen.push((round, at));
-                        rounds.record(round);
+                    match rounds.round_of(text.as_str()) {
+                        Some(round) => {
+                            seen.push((round, at));
+                            rounds.record(round);
+                        }
+                        None => rounds.note_other(),
                     }
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break true,
@@ -288,7 +319,7 @@ pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::R
     );
     report_failures(&joined.failures);
 
-    tokio::time::sleep(SETTLE).await;
+    tally.settle(connected).await;
 
     let mut sent = Vec::with_capacity(rounds);
     for round in 0..rounds {
@@ -362,17 +393,11 @@ pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result
     let code = client::create_room(target.server).await?;
     // The baseline comes after the cookies and the room, so only the sockets are counted.
     let before = settled_rss(pid).await?;
-    let joined = join_all(
-        target,
-        &code,
-        &cookies,
-        Arc::new(Rounds::new(0)),
-        concurrency,
-    )
-    .await;
+    let quiet = Arc::new(Rounds::new(0));
+    let joined = join_all(target, &code, &cookies, quiet.clone(), concurrency).await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
-    tokio::time::sleep(SETTLE).await;
+    quiet.settle(connected).await;
     let with = settled_rss(pid).await?;
     let watched = joined.crowd.finish().await;
     let still_connected = watched.iter().filter(|w| !w.dropped).count();
@@ -435,14 +460,8 @@ pub async fn join_storm(target: &Target, viewers: usize, pid: Option<u32>) -> an
     );
     let code = client::create_room(target.server).await?;
     let before = pid.map(procfs::rss_kib).transpose()?;
-    let joined = join_all(
-        target,
-        &code,
-        &cookies,
-        Arc::new(Rounds::new(0)),
-        concurrency,
-    )
-    .await;
+    let quiet = Arc::new(Rounds::new(0));
+    let joined = join_all(target, &code, &cookies, quiet.clone(), concurrency).await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
     let rate = connected as f64 / joined.elapsed.as_secs_f64();
@@ -457,7 +476,7 @@ pub async fn join_storm(target: &Target, viewers: usize, pid: Option<u32>) -> an
     };
     println!("   per join    {}", summary.line());
     if let (Some(pid), Some(before)) = (pid, before) {
-        tokio::time::sleep(SETTLE).await;
+        quiet.settle(connected).await;
         let after = settled_rss(pid).await?;
         println!(
             "   memory      {} after the storm, {:.1} KiB per viewer",
