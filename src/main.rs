@@ -9,10 +9,23 @@ async fn main() -> anyhow::Result<()> {
     let config_path = config_path_from_args()?;
     let config = goblet::config::load(Some(&config_path))?;
     goblet::telemetry::init(&config.log)?;
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("while binding {}", config.bind))?;
+    let listener = listen(config.bind).with_context(|| format!("while binding {}", config.bind))?;
     goblet::run(config, listener, goblet::shutdown_signal()).await
+}
+
+/// A crowd opening the room link at once overflows a short accept queue, and every connection
+/// dropped there waits a second for its retry; so ask for a long one.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(address: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 fn config_path_from_args() -> anyhow::Result<PathBuf> {

@@ -235,6 +235,10 @@ impl LiveRoom {
     /// Notes in the database that someone was watching just now (the idle-room clock starts
     /// again).
     pub async fn touch(&self) {
+        // At shutdown the database may close before the last sockets finish.
+        if self.db.is_closed() {
+            return;
+        }
         if let Err(error) = db::rooms::touch(&self.db, &self.code, now_ms()).await {
             tracing::warn!(room = %self.code, %error, "could not note room activity");
         }
