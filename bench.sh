@@ -103,14 +103,18 @@ start_server() {
     GOBLET_ASSETS_DIR="$work/assets" GOBLET_LOG=warn RUST_LOG="" \
     "$server_bin" --config "$work/none.toml" >>"$work/server.log" 2>&1 &
   server_pid=$!
+  wait_until_up "http://127.0.0.1:$server_port/api/me" "$server_pid" "the server" "$work/server.log"
+}
+
+# Waits up to 10 s for URL to answer while PID lives; otherwise shows LOG and stops the script.
+wait_until_up() {
+  local url=$1 pid=$2 what=$3 log=$4
   for _ in $(seq 1 200); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$server_port/api/me" 2>/dev/null; then
-      return
-    fi
-    kill -0 "$server_pid" 2>/dev/null || { echo "the server did not start:" >&2; tail "$work/server.log" >&2; exit 1; }
+    curl -sS -o /dev/null "$url" 2>/dev/null && return
+    kill -0 "$pid" 2>/dev/null || { echo "$what did not start:" >&2; tail "$log" >&2; exit 1; }
     sleep 0.05
   done
-  echo "the server did not answer within 10 s" >&2
+  echo "$what did not answer within 10 s" >&2
   exit 1
 }
 
@@ -153,13 +157,7 @@ http {
 EOF
   "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
   nginx_pid=$!
-  for _ in $(seq 1 100); do
-    curl -sS -o /dev/null "http://127.0.0.1:$nginx_port/" 2>/dev/null && return
-    kill -0 "$nginx_pid" 2>/dev/null || { echo "nginx did not start" >&2; cat "$work/nginx/error.log" >&2; exit 1; }
-    sleep 0.05
-  done
-  echo "nginx did not answer within 5 s" >&2
-  exit 1
+  wait_until_up "http://127.0.0.1:$nginx_port/" "$nginx_pid" nginx "$work/nginx/error.log"
 }
 
 stop_nginx() {
