@@ -10,13 +10,7 @@ async fn a_restart_keeps_rooms_videos_spots_position_and_the_counter() {
     let bytes = webm_bytes(2_000);
     person.upload(&code, "keep.webm", bytes.clone()).await;
     let spot = format!("/api/rooms/{code}/spot");
-    person
-        .http
-        .put(person.url(&spot))
-        .json(&json!({"position": 33.5}))
-        .send()
-        .await
-        .unwrap();
+    person.put_json(&spot, json!({"position": 33.5})).await;
     let (mut socket, _) = person.join(&code).await;
     send_json(&mut socket, json!({"type": "seek", "position": 12.0})).await;
     next_of(&mut socket, "seek").await;
