@@ -6,17 +6,33 @@
 #
 #   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~2-3 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
+#   --only fanout,memory,storm,streaming   just those measurements (while working on one figure)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { echo "usage: ./bench.sh [--quick]"; }
+usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming]"; }
 quick=0
-case "${1:-}" in
-  "") ;;
-  --quick) quick=1 ;;
-  -h | --help) usage; exit 0 ;;
-  *) usage >&2; exit 2 ;;
-esac
+only=fanout,memory,storm,streaming
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --only)
+      [ $# -ge 2 ] || { usage >&2; exit 2; }
+      only=$2
+      shift
+      ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+for section in ${only//,/ }; do
+  case "$section" in
+    fanout | memory | storm | streaming) ;;
+    *) echo "unknown measurement: $section" >&2; usage >&2; exit 2 ;;
+  esac
+done
+wanted() { [[ ",$only," == *",$1,"* ]]; }
 
 if [ "$quick" -eq 1 ]; then
   fanout_viewers=(10 100)
@@ -179,40 +195,50 @@ started=$(date +%s)
 # Other work on the machine moves every figure: say how busy it was.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-step "Fan-out latency"
-for n in "${fanout_viewers[@]}"; do
+if wanted fanout; then
+  step "Fan-out latency"
+  for n in "${fanout_viewers[@]}"; do
+    start_server
+    load fanout --server "127.0.0.1:$server_port" --viewers "$n" --rounds "$rounds"
+    stop_server
+  done
+fi
+
+if wanted memory; then
+  step "Memory per idle viewer"
+  for n in "${memory_viewers[@]}"; do
+    start_server
+    load memory --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
+    stop_server
+  done
+fi
+
+if wanted storm; then
+  step "Join storm"
+  for n in "${storm_viewers[@]}"; do
+    start_server
+    load join-storm --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
+    stop_server
+  done
+fi
+
+if wanted streaming; then
+  step "Upload and range streaming"
+  "$load_bin" make-file --size $((upload_mib * 1024 * 1024)) "$work/files/upload.webm"
+  "$load_bin" make-file --size $((range_mib * 1024 * 1024)) "$work/files/range.webm"
   start_server
-  load fanout --server "127.0.0.1:$server_port" --viewers "$n" --rounds "$rounds"
+  load upload --server "127.0.0.1:$server_port" --pid "$server_pid" --file "$work/files/upload.webm" \
+    --scratch "$work/files" --runs "$upload_runs"
+  start_nginx
+  load range --server "127.0.0.1:$server_port" --nginx "127.0.0.1:$nginx_port" \
+    --pid "$server_pid" --nginx-pid "$nginx_pid" --file "$work/files/range.webm" --clients "$range_clients" --seconds "$range_seconds"
+  stop_nginx
   stop_server
-done
+fi
 
-step "Memory per idle viewer"
-for n in "${memory_viewers[@]}"; do
-  start_server
-  load memory --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
-  stop_server
-done
-
-step "Join storm"
-for n in "${storm_viewers[@]}"; do
-  start_server
-  load join-storm --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
-  stop_server
-done
-
-step "Upload and range streaming"
-"$load_bin" make-file --size $((upload_mib * 1024 * 1024)) "$work/files/upload.webm"
-"$load_bin" make-file --size $((range_mib * 1024 * 1024)) "$work/files/range.webm"
-start_server
-load upload --server "127.0.0.1:$server_port" --pid "$server_pid" --file "$work/files/upload.webm" \
-  --scratch "$work/files" --runs "$upload_runs"
-start_nginx
-load range --server "127.0.0.1:$server_port" --nginx "127.0.0.1:$nginx_port" \
-  --pid "$server_pid" --nginx-pid "$nginx_pid" --file "$work/files/range.webm" --clients "$range_clients" --seconds "$range_seconds"
-stop_nginx
-stop_server
-
-command_line="./bench.sh${1:+ $1}"
+command_line="./bench.sh"
+[ "$quick" -eq 1 ] && command_line+=" --quick"
+[ "$only" = fanout,memory,storm,streaming ] || command_line+=" --only $only"
 cores=$(nproc)
 memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
