@@ -12,8 +12,6 @@ import { displayName } from './identity.js';
 
 /** The server's limit, in characters after trimming. */
 export const MAX_CHARS = 2000;
-/** The server sends this many messages on connect: a full batch means there may be older ones. */
-export const HISTORY_SIZE = 50;
 const PAGE_SIZE = 50;
 /** Closer than this to the bottom counts as "reading the latest": new lines scroll into view. */
 const STICK_PX = 48;
@@ -70,10 +68,10 @@ export class ChatLog {
    * The history sent on (re)connect replaces the messages we had, older pages included: after a long
    * disconnect there could be a gap between those and the new history. Notices stay.
    */
-  replace(messages) {
+  replace(messages, hasMore) {
     this.messages = messages.map(messageEntry).sort((a, b) => a.id - b.id);
     this.ids = new Set(this.messages.map((m) => m.id));
-    this.hasMore = messages.length >= HISTORY_SIZE;
+    this.hasMore = Boolean(hasMore);
   }
 
   /** A new message; null when we already have it. */
@@ -190,10 +188,10 @@ export class ChatPanel {
     this.me = clientId;
   }
 
-  /** The history sent on every (re)connect. */
-  history(messages) {
+  /** The history sent on every (re)connect; `hasMore`: older messages can be paged in. */
+  history(messages, hasMore) {
     const stick = this.last === null || this.atBottom();
-    this.log.replace(messages);
+    this.log.replace(messages, hasMore);
     this.render();
     if (stick) this.scrollToBottom();
   }

@@ -52,6 +52,7 @@ const state = {
   lastCommandAt: -Infinity, // server ms of the last play/pause/seek
   ownInFlight: 0, // our commands the server has not echoed yet
   viewers: null, // Map client_id -> viewer, null before the first list
+  viewerCount: 0, // everyone in the room; the list above may be cut short by the server
   settleUntil: 0,
   joining: false, // paused on a frame ahead of the room, waiting for it to arrive (joinAhead)
   joinToken: 0,
@@ -354,6 +355,7 @@ function renderHost() {
 function setViewers(count, viewers) {
   const next = new Map(viewers.map((v) => [v.client_id, v]));
   state.viewers = next;
+  state.viewerCount = count;
   $('viewer-count').textContent = String(count);
   renderViewers();
   renderHost();
@@ -378,6 +380,14 @@ function renderViewers() {
     }
     if (viewer.client_id === state.me) item.classList.add('is-me');
     list.append(item);
+  }
+  // Large rooms: the server lists the host and the earliest arrivals, and counts the rest.
+  const unlisted = state.viewerCount - (state.viewers?.size ?? 0);
+  if (unlisted > 0) {
+    const more = document.createElement('li');
+    more.className = 'viewers-more';
+    more.textContent = `and ${unlisted} more`;
+    list.append(more);
   }
 }
 

@@ -100,7 +100,7 @@ export function setupSocial({ code, roomApi, send, serverNow }) {
         onSnapshot(message);
         return false;
       case 'history':
-        chat.history(message.messages);
+        chat.history(message.messages, message.has_more);
         return true;
       case 'chat':
         chat.receive(message);

@@ -33,15 +33,18 @@ const BROADCAST_CAPACITY: usize = 256;
 /// Joins and leaves within this window are announced in one `viewers` message, so a crowd
 /// arriving at once costs a few broadcasts instead of one per arrival.
 const VIEWERS_BATCH: Duration = Duration::from_millis(100);
-/// A large room waits longer between announcements: each one sends the viewer list (up to 100
-/// entries, about 12 KB) to every socket, so while a crowd of 10,000 arrives, announcing every
-/// 100 ms would copy gigabytes. The window grows by this much per viewer, up to the cap.
+/// A large room waits longer between announcements: each one sends the viewer list (up to 20
+/// entries, about 2 KB) to every socket, so while a crowd of 10,000 arrives, announcing every
+/// 100 ms would copy hundreds of megabytes a second. The window grows by this much per viewer, up to the cap.
 const VIEWERS_BATCH_PER_VIEWER: Duration = Duration::from_micros(100);
 const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
 
 const CODE_LEN: usize = 8;
 /// Chat messages a socket is sent when it joins; older ones are paged in over REST.
 const JOIN_HISTORY: u32 = 50;
+/// ...and at most about this many bytes of them: a socket keeps a write buffer as large as the
+/// largest message it ever sent, so 50 long messages would cost every viewer 100 KB or more.
+const JOIN_HISTORY_BYTES: usize = 8 * 1024;
 
 /// Chat flood limit: `messages` per `window`.
 #[derive(Clone, Copy, Debug)]
@@ -399,12 +402,33 @@ impl LiveRoom {
     /// The latest messages, oldest first, for a socket that just joined.
     pub async fn history(&self) -> sqlx::Result<ServerMsg> {
         let stored = db::messages::page(&self.db, &self.code, None, JOIN_HISTORY).await?;
-        let messages = stored
+        let full_page = stored.len() >= JOIN_HISTORY as usize;
+        let messages: Vec<_> = stored
             .into_iter()
             .filter_map(ChatView::from_stored)
             .collect();
-        Ok(ServerMsg::History { messages })
+        let (messages, cut) = newest_within(messages, JOIN_HISTORY_BYTES);
+        Ok(ServerMsg::History {
+            messages,
+            has_more: full_page || cut,
+        })
     }
+}
+
+/// The newest of `messages` (oldest first) whose JSON fits in `budget` bytes, always at least the
+/// newest one; and whether any were left out.
+fn newest_within(mut messages: Vec<ChatView>, budget: usize) -> (Vec<ChatView>, bool) {
+    let mut used = 0;
+    let mut keep = 0;
+    for message in messages.iter().rev() {
+        used += serde_json::to_string(message).map_or(0, |json| json.len() + 1);
+        if keep > 0 && used > budget {
+            break;
+        }
+        keep += 1;
+    }
+    let cut = messages.len() - keep;
+    (messages.split_off(cut), cut > 0)
 }
 
 fn random_code() -> String {
@@ -430,5 +454,46 @@ mod tests {
         assert!(!is_valid_code("abcdefgh"));
         assert!(!is_valid_code("ABCDEFG"));
         assert!(!is_valid_code("../ETC/P"));
+    }
+
+    fn message(id: i64, text: &str) -> ChatView {
+        ChatView {
+            id,
+            client_id: ClientId(uuid::Uuid::nil()),
+            name: None,
+            color: String::new(),
+            text: text.to_string(),
+            sent_at: 0,
+        }
+    }
+
+    #[test]
+    fn join_history_keeps_the_newest_messages_that_fit() {
+        let short: Vec<_> = (0..5).map(|id| message(id, "hi")).collect();
+        let (kept, cut) = newest_within(short, 8 * 1024);
+        assert_eq!(kept.len(), 5);
+        assert!(!cut);
+
+        let long = "x".repeat(2000);
+        let messages: Vec<_> = (0..10).map(|id| message(id, &long)).collect();
+        let (kept, cut) = newest_within(messages, 8 * 1024);
+        let ids: Vec<_> = kept.iter().map(|m| m.id).collect();
+        assert_eq!(
+            ids,
+            [7, 8, 9],
+            "three messages of about 2.1 KB fit in 8 KiB"
+        );
+        assert!(cut);
+    }
+
+    #[test]
+    fn join_history_always_has_the_newest_message() {
+        let huge = "x".repeat(20_000);
+        let (kept, cut) = newest_within(vec![message(1, "a"), message(2, &huge)], 8 * 1024);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].id, 2);
+        assert!(cut);
+        let (kept, cut) = newest_within(Vec::new(), 8 * 1024);
+        assert!(kept.is_empty() && !cut);
     }
 }

@@ -163,12 +163,19 @@ impl Room {
         }
     }
 
-    /// Viewers in the order they arrived, at most `limit` of them.
+    /// The host, then the others in the order they arrived; at most `limit` of them.
     pub fn viewers(&self, limit: usize) -> Vec<ViewerEntry> {
+        let order = |(id, p): &(&ClientId, &Presence)| {
+            (!self.is_host(**id), p.connected_since, p.join_order)
+        };
         let mut list: Vec<_> = self.viewers.iter().collect();
-        list.sort_by_key(|(_, p)| (p.connected_since, p.join_order));
+        // Only the first `limit` need sorting: a list of 20 from a room of 10,000 is a linear pass.
+        if limit < list.len() {
+            list.select_nth_unstable_by_key(limit, order);
+            list.truncate(limit);
+        }
+        list.sort_by_key(order);
         list.into_iter()
-            .take(limit)
             .map(|(id, p)| ViewerEntry {
                 client_id: *id,
                 name: p.name.clone(),
@@ -288,11 +295,24 @@ mod tests {
         assert!(room.claim_host(client(2)));
         let list = room.viewers(10);
         assert_eq!(list.len(), 2);
-        assert_eq!(list[0].client_id, client(1));
-        assert!(!list[0].is_host);
-        assert!(list[1].is_host);
-        assert_eq!(list[1].name.as_deref(), Some("Bo"));
+        assert_eq!(list[0].client_id, client(2), "the host comes first");
+        assert!(list[0].is_host);
+        assert_eq!(list[0].name.as_deref(), Some("Bo"));
+        assert!(!list[1].is_host);
         assert_eq!(room.viewers(1).len(), 1);
+    }
+
+    #[test]
+    fn a_cut_viewer_list_has_the_host_then_the_earliest_arrivals() {
+        let mut room = Room::new("ABCDEFGH".into(), 0);
+        for n in 1..=50 {
+            room.join(client(n), None, 1000 - n as u64);
+        }
+        // Arrival times run against join order: client 50 has the earliest.
+        assert!(room.claim_host(client(20)));
+        let ids: Vec<_> = room.viewers(4).iter().map(|v| v.client_id).collect();
+        assert_eq!(ids, [client(20), client(50), client(49), client(48)]);
+        assert_eq!(room.viewers(100).len(), 50);
     }
 
     #[test]

@@ -17,8 +17,9 @@ use crate::{clock::now_ms, db, error::ApiError, identity::ClientId, state::AppSt
 /// tungstenite's own ceiling; messages between our limit and this one get a policy close from us,
 /// larger ones are cut off by tungstenite itself.
 const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
-/// Small read buffers keep an idle socket cheap; client messages are a few hundred bytes.
-const READ_BUFFER: usize = 4 * 1024;
+/// Small read buffers keep an idle socket cheap (every socket holds one): client messages are
+/// mostly under 200 bytes, and a longer one (a chat message) is read in a few turns.
+const READ_BUFFER: usize = 512;
 
 #[handler]
 pub async fn upgrade(

@@ -12,8 +12,10 @@ use crate::{
     view::{ChatView, PlaybackView, RoomView, VideoView, ViewerView},
 };
 
-/// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list.
-pub const PUSHED_VIEWERS_LIMIT: usize = 100;
+/// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list. Kept short
+/// because every socket keeps a write buffer the size of the largest message it sent: 20 entries
+/// are about 2 KB, 100 were 12 KB per viewer.
+pub const PUSHED_VIEWERS_LIMIT: usize = 20;
 
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -113,8 +115,10 @@ pub enum ServerMsg {
     },
     Chat(ChatView),
     /// The room's latest messages, oldest first; sent after the snapshot when a socket joins.
+    /// `has_more`: older ones can be paged in over REST.
     History {
         messages: Vec<ChatView>,
+        has_more: bool,
     },
     /// A viewer changed their display name.
     Name {

@@ -44,8 +44,8 @@ pub async fn run(socket: WebSocketStream, session: Session) {
         shutdown,
     } = session;
     let (mut sink, mut stream) = socket.split();
-    // Serialised here and not kept: the snapshot lists up to 100 viewers, and a value still
-    // alive across the awaits below would sit in this socket's future for as long as it is open.
+    // Serialised here and not kept: a snapshot is a few KB, and a value still alive across the
+    // awaits below would sit in this socket's future for as long as it is open.
     let (mut rx, snapshot) = {
         let (rx, snapshot) = room.join(client, name);
         (rx, snapshot.to_json())

@@ -166,3 +166,51 @@ async fn history_survives_a_restart_and_pages_back() {
         .await;
     assert_eq!(too_many.status(), 400);
 }
+
+#[tokio::test]
+async fn a_join_history_of_long_messages_is_cut_to_fit_and_says_there_is_more() {
+    let app = spawn_app_with(|config| {
+        config.chat_rate_messages = 1000;
+        config.max_ws_message_bytes = 16 * 1024;
+    })
+    .await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let (mut socket, _) = person.join(&code).await;
+    for n in 0..10 {
+        let text = format!("{n} {}", "long words ".repeat(180));
+        send_json(&mut socket, json!({"type": "chat", "text": text})).await;
+    }
+    loop {
+        if next_of(&mut socket, "chat").await["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("9 ")
+        {
+            break;
+        }
+    }
+
+    let (mut late, _) = app.person().join(&code).await;
+    let history = next_of(&mut late, "history").await;
+    let messages = history["messages"].as_array().unwrap();
+    assert!(
+        (1..10).contains(&messages.len()),
+        "{} of 10 messages of 2 KB",
+        messages.len()
+    );
+    assert!(history.to_string().len() <= 9 * 1024);
+    let newest = messages.last().unwrap()["text"].as_str().unwrap();
+    assert!(newest.starts_with("9 "), "the newest message is kept");
+    assert_eq!(history["has_more"], true);
+
+    // A short history is whole.
+    let quiet = app.person().create_room().await;
+    let (mut socket, _) = person.join(&quiet).await;
+    send_json(&mut socket, json!({"type": "chat", "text": "hello"})).await;
+    next_of(&mut socket, "chat").await;
+    let (mut late, _) = app.person().join(&quiet).await;
+    let history = next_of(&mut late, "history").await;
+    assert_eq!(history["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(history["has_more"], false);
+}

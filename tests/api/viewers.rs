@@ -72,3 +72,43 @@ async fn sockets_dropped_without_a_close_frame_leave_the_room() {
     drop(sockets);
     wait_for_count(&people[0], &code, 0).await;
 }
+
+#[tokio::test]
+async fn socket_lists_stop_at_twenty_with_the_host_first_and_rest_lists_everyone() {
+    let app = spawn_app().await;
+    let people: Vec<Person> = (0..25).map(|_| app.person()).collect();
+    let code = people[0].create_room().await;
+    let mut sockets = Vec::new();
+    for person in &people {
+        sockets.push(person.join(&code).await.0);
+    }
+    wait_for_count(&people[0], &code, 25).await;
+    // The last to arrive takes the host: it still leads the cut list.
+    let (mut late, snapshot) = people[24].join(&code).await;
+    assert_eq!(snapshot["room"]["viewer_count"], 25);
+    assert_eq!(snapshot["room"]["viewers"].as_array().unwrap().len(), 20);
+    people[24]
+        .post(&format!("/api/rooms/{code}/host"))
+        .await
+        .error_for_status()
+        .unwrap();
+    let newcomer = app.person();
+    let (_newcomer_socket, _) = newcomer.join(&code).await;
+    let pushed = loop {
+        let pushed = next_of(&mut late, "viewers").await;
+        if pushed["count"] == 26 {
+            break pushed;
+        }
+    };
+    let list = pushed["viewers"].as_array().unwrap();
+    assert_eq!(list.len(), 20);
+    assert_eq!(list[0]["client_id"], people[24].client_id().await.as_str());
+    assert_eq!(list[0]["host"], true);
+    assert_eq!(list[1]["client_id"], people[0].client_id().await.as_str());
+    let newcomer_id = newcomer.client_id().await;
+    assert!(
+        list.iter().all(|v| v["client_id"] != newcomer_id.as_str()),
+        "the latest arrival is past the cut"
+    );
+    assert_eq!(viewer_count(&people[0], &code).await, 26);
+}

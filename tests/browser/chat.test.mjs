@@ -464,7 +464,10 @@ test('i. older messages load on scrolling up, keeping the place; "new messages" 
     );
     const b = await viewer(code, undefined, busy);
     const ids = () => b.page.$$eval('.chat-msg', (items) => items.map((i) => Number(i.dataset.id)));
-    await waitUntil('the history', async () => (await ids()).length === 50);
+    // The newest messages that fit the join history's byte budget: most of the last 50.
+    await waitUntil('the history', async () => (await chatTexts(b.page)).at(-1) === 'line 130');
+    const shown = (await ids()).length;
+    assert.ok(shown >= 30 && shown <= 50, `${shown} messages in the join history`);
     assert.deepEqual((await chatTexts(b.page)).slice(-2), ['line 129', 'line 130']);
     assert.ok(await b.page.isVisible('.chat-older'));
 
@@ -484,7 +487,7 @@ test('i. older messages load on scrolling up, keeping the place; "new messages" 
       assert.ok(Math.abs(after - before.top) < 2, `the line moved from ${before.top} to ${after}`);
     };
     await scrollUp();
-    assert.equal((await ids()).length, 100);
+    assert.equal((await ids()).length, shown + 50);
     await scrollUp();
     await waitUntil('all of it', async () => (await ids()).length === total);
     const all = await ids();
@@ -684,6 +687,41 @@ test('k. a YouTube link plays in the YouTube player (a stand-in here) with the s
     assert.ok(await v.page.isHidden('#youtube'));
   }
   await closeAll(a, b);
+});
+
+test('l. a crowd: the list shows the host and the earliest arrivals, and counts the rest', { timeout: 60_000 }, async () => {
+  const code = await createRoom(server.base);
+  const host = await viewer(code);
+  await rename(host.page, 'First In');
+  // 22 more people, each a browser profile of its own with nothing but a socket in the room.
+  const crowd = [];
+  for (let n = 0; n < 22; n += 1) {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.base}/api/me`);
+    await page.evaluate(
+      (code) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(`ws://${location.host}/api/rooms/${code}/ws`);
+          window.roomSocket = ws;
+          ws.onmessage = (event) => JSON.parse(event.data).type === 'snapshot' && resolve();
+          ws.onerror = () => reject(new Error('socket failed'));
+        }),
+      code,
+    );
+    crowd.push(context);
+  }
+  await waitUntil('23 viewers', async () => (await text(host.page, '#viewer-count')) === '23');
+  await waitUntil('the cut list', async () => (await viewerNames(host.page)).length === 20);
+  assert.equal((await viewerNames(host.page))[0], 'First In (you)');
+  assert.equal(await text(host.page, '#viewers .viewers-more'), 'and 3 more');
+
+  for (const context of crowd) await context.close();
+  await waitUntil('only the host left', async () => (await text(host.page, '#viewer-count')) === '1');
+  assert.deepEqual(await viewerNames(host.page), ['First In (you)']);
+  assert.equal(await host.page.locator('#viewers .viewers-more').count(), 0);
+  await closeAll(host);
 });
 
 test('j. the room with its chat, for the record (artifacts/chat.png, chat-phone.png)', { timeout: 90_000 }, async () => {

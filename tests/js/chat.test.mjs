@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatLog, HISTORY_SIZE, MAX_CHARS, counter, messageLength, continues, asStored } from '../../assets/js/chat.js';
+import { ChatLog, MAX_CHARS, counter, messageLength, continues, asStored } from '../../assets/js/chat.js';
 
 let nextId = 1;
 const msg = (fields = {}) => {
@@ -43,10 +43,10 @@ test('history replaces the messages (a reconnect shows no duplicates), notices s
   assert.equal(log.add(msg({ id: 4 })), null, 'a message seen twice is added once');
 });
 
-test('a full history means there may be older messages; pages go back until has_more is false', () => {
+test('a history with has_more leads to older pages, until a page says has_more is false', () => {
   const log = new ChatLog();
-  const history = Array.from({ length: HISTORY_SIZE }, (_, i) => msg({ id: 100 + i }));
-  log.replace(history);
+  const history = Array.from({ length: 50 }, (_, i) => msg({ id: 100 + i }));
+  log.replace(history, true);
   assert.equal(log.hasMore, true);
   assert.equal(log.oldestId, 100);
   assert.equal(log.addOlder({ messages: [msg({ id: 98 }), msg({ id: 99 })], has_more: true }), 2);
@@ -58,11 +58,11 @@ test('a full history means there may be older messages; pages go back until has_
   assert.deepEqual(log.messages.map((m) => m.id).slice(0, 3), [98, 99, 100]);
 });
 
-test('a short history has nothing older', () => {
+test('a history without has_more has nothing older', () => {
   const log = new ChatLog();
-  log.replace([msg()]);
+  log.replace([msg()], false);
   assert.equal(log.hasMore, false);
-  log.replace([]);
+  log.replace([], false);
   assert.equal(log.oldestId, null);
 });
 
