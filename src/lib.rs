@@ -28,10 +28,6 @@ pub mod ws;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use poem::{
-    Server,
-    listener::{Acceptor, TcpAcceptor},
-};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -103,13 +99,10 @@ pub async fn run(
         token.clone(),
     ));
 
-    let acceptor = TcpAcceptor::from_tokio(listener).context("while preparing the listener")?;
-    let address = acceptor
+    let address = listener
         .local_addr()
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    tracing::info!(address = %address, "goblet is listening");
+        .context("while preparing the listener")?;
+    tracing::info!(%address, "goblet is listening");
 
     let signal_token = token.clone();
     let signal = async move {
@@ -119,9 +112,7 @@ pub async fn run(
         signal_token.cancel();
     };
     let app = http::routes(state, cookie_key);
-    let served = Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app, signal, Some(SHUTDOWN_GRACE))
-        .await;
+    let served = http::server::serve(listener, app, signal, SHUTDOWN_GRACE).await;
     token.cancel();
     let _ = host_check.await;
     let _ = persist.await;

@@ -5,6 +5,7 @@ mod guard;
 mod log;
 pub mod media;
 pub mod pages;
+pub mod server;
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route,
