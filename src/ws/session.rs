@@ -35,7 +35,7 @@ enum Next {
     Close(Option<(CloseCode, &'static str)>),
 }
 
-pub async fn run(socket: WebSocketStream, session: Session) {
+pub async fn run(mut socket: WebSocketStream, session: Session) {
     let Session {
         room,
         client,
@@ -43,7 +43,6 @@ pub async fn run(socket: WebSocketStream, session: Session) {
         max_message_bytes,
         shutdown,
     } = session;
-    let (mut sink, mut stream) = socket.split();
     // Serialised here and not kept: a snapshot is a few KB, and a value still alive across the
     // awaits below would sit in this socket's future for as long as it is open.
     let (mut rx, snapshot) = {
@@ -53,31 +52,33 @@ pub async fn run(socket: WebSocketStream, session: Session) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
 
-    let mut outcome = send(&mut sink, snapshot).await;
+    let mut outcome = send(&mut socket, snapshot).await;
     if let Next::Continue = outcome {
         outcome = match room.history().await {
-            Ok(history) => send(&mut sink, history.to_json()).await,
+            Ok(history) => send(&mut socket, history.to_json()).await,
             Err(error) => {
                 tracing::error!(room = %room.code, %error, "could not load chat history");
                 Next::Continue
             }
         };
     }
+    // One socket, not split halves: select! drops the futures it raced before an arm's code runs,
+    // so the arms can send on the socket the read came from, without a lock between two halves.
     while let Next::Continue = outcome {
         outcome = tokio::select! {
-            frame = stream.next() => {
+            frame = socket.next() => {
                 last_heard = Instant::now();
                 match frame {
                     Some(Ok(Message::Text(text))) if text.len() > max_message_bytes => {
                         Next::Close(Some((CloseCode::Policy, "message too large")))
                     }
                     Some(Ok(Message::Text(text))) => match handle(&room, client, &text).await {
-                        Some(reply) => send(&mut sink, reply.to_json()).await,
+                        Some(reply) => send(&mut socket, reply.to_json()).await,
                         None => Next::Continue,
                     },
                     Some(Ok(Message::Binary(_))) => {
                         let error = ProtocolError::new("bad_message", "send JSON text frames");
-                        send(&mut sink, ServerMsg::from(error).to_json()).await
+                        send(&mut socket, ServerMsg::from(error).to_json()).await
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Next::Continue,
                     Some(Ok(Message::Close(_))) | None => Next::Close(None),
@@ -88,11 +89,11 @@ pub async fn run(socket: WebSocketStream, session: Session) {
                 }
             }
             broadcast = rx.recv() => match broadcast {
-                Ok(text) => send(&mut sink, text.to_string()).await,
+                Ok(text) => send(&mut socket, text.to_string()).await,
                 // Fell behind: the missed messages are gone, so send the whole state instead.
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(room = %room.code, %client, missed, "socket lagged; resyncing");
-                    send(&mut sink, room.snapshot_for(client).to_json()).await
+                    send(&mut socket, room.snapshot_for(client).to_json()).await
                 }
                 Err(RecvError::Closed) => Next::Close(Some((CloseCode::Away, "room closed"))),
             },
@@ -100,16 +101,16 @@ pub async fn run(socket: WebSocketStream, session: Session) {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     Next::Close(None)
                 } else {
-                    send_message(&mut sink, Message::Ping(Vec::new())).await
+                    send_message(&mut socket, Message::Ping(Vec::new())).await
                 }
             }
             _ = shutdown.cancelled() => Next::Close(Some((CloseCode::Away, "server shutting down"))),
         };
     }
     if let Next::Close(Some((code, reason))) = outcome {
-        let _ = timeout(SEND_TIMEOUT, sink.send(Message::close_with(code, reason))).await;
+        let _ = timeout(SEND_TIMEOUT, socket.send(Message::close_with(code, reason))).await;
     }
-    let _ = timeout(SEND_TIMEOUT, sink.close()).await;
+    let _ = timeout(SEND_TIMEOUT, socket.close()).await;
     room.leave(client);
     room.touch().await;
 }
@@ -148,14 +149,12 @@ async fn handle(room: &LiveRoom, client: ClientId, text: &str) -> Option<ServerM
     None
 }
 
-type Sink = futures_util::stream::SplitSink<WebSocketStream, Message>;
-
-async fn send(sink: &mut Sink, text: String) -> Next {
-    send_message(sink, Message::Text(text)).await
+async fn send(socket: &mut WebSocketStream, text: String) -> Next {
+    send_message(socket, Message::Text(text)).await
 }
 
-async fn send_message(sink: &mut Sink, message: Message) -> Next {
-    match timeout(SEND_TIMEOUT, sink.send(message)).await {
+async fn send_message(socket: &mut WebSocketStream, message: Message) -> Next {
+    match timeout(SEND_TIMEOUT, socket.send(message)).await {
         Ok(Ok(())) => Next::Continue,
         // The peer is gone or too slow: there is nobody to send a close frame to.
         Ok(Err(_)) | Err(_) => Next::Close(None),
