@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{Person, next_of, spawn_app};
+use crate::helpers::{Person, Socket, TestApp, next_of, spawn_app};
 
 async fn viewer_count(person: &Person, code: &str) -> u64 {
     let viewers: Value = person
@@ -26,6 +26,18 @@ async fn wait_for_count(person: &Person, code: &str, expected: u64) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(viewer_count(person, code).await, expected);
+}
+
+/// `n` people in a new room, each with a socket open, once the room counts them all.
+async fn crowd(app: &TestApp, n: u64) -> (Vec<Person>, String, Vec<Socket>) {
+    let people: Vec<Person> = (0..n).map(|_| app.person()).collect();
+    let code = people[0].create_room().await;
+    let mut sockets = Vec::new();
+    for person in &people {
+        sockets.push(person.join(&code).await.0);
+    }
+    wait_for_count(&people[0], &code, n).await;
+    (people, code, sockets)
 }
 
 #[tokio::test]
@@ -61,13 +73,7 @@ async fn viewers_are_counted_once_per_client_and_pushed_on_change() {
 #[tokio::test]
 async fn sockets_dropped_without_a_close_frame_leave_the_room() {
     let app = spawn_app().await;
-    let people: Vec<Person> = (0..20).map(|_| app.person()).collect();
-    let code = people[0].create_room().await;
-    let mut sockets = Vec::new();
-    for person in &people {
-        sockets.push(person.join(&code).await.0);
-    }
-    wait_for_count(&people[0], &code, 20).await;
+    let (people, code, sockets) = crowd(&app, 20).await;
     // Dropping the stream closes the TCP connection with no WebSocket close frame.
     drop(sockets);
     wait_for_count(&people[0], &code, 0).await;
@@ -76,13 +82,7 @@ async fn sockets_dropped_without_a_close_frame_leave_the_room() {
 #[tokio::test]
 async fn socket_lists_stop_at_twenty_with_the_host_first_and_rest_lists_everyone() {
     let app = spawn_app().await;
-    let people: Vec<Person> = (0..25).map(|_| app.person()).collect();
-    let code = people[0].create_room().await;
-    let mut sockets = Vec::new();
-    for person in &people {
-        sockets.push(person.join(&code).await.0);
-    }
-    wait_for_count(&people[0], &code, 25).await;
+    let (people, code, _sockets) = crowd(&app, 25).await;
     // The last to arrive takes the host: it still leads the cut list.
     let (mut late, snapshot) = people[24].join(&code).await;
     assert_eq!(snapshot["room"]["viewer_count"], 25);
