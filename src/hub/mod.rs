@@ -8,7 +8,7 @@ use std::{
     collections::HashMap,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::Duration,
 };
@@ -69,6 +69,11 @@ pub struct LiveRoom {
     viewers_announce_pending: AtomicBool,
     /// Playback changed since it was last written to the database.
     playback_dirty: AtomicBool,
+    /// Counts stored chat messages, so a join history read before the latest one is not kept.
+    chat_generation: AtomicU64,
+    /// The join history as sent, for every socket that joins until the next chat message: a
+    /// crowd arriving at once reads the database once, not once each.
+    join_history: Mutex<Option<(u64, Arc<str>)>>,
 }
 
 impl Hub {
@@ -163,6 +168,8 @@ impl LiveRoom {
             tx,
             viewers_announce_pending: AtomicBool::new(false),
             playback_dirty: AtomicBool::new(false),
+            chat_generation: AtomicU64::new(0),
+            join_history: Mutex::new(None),
         }
     }
 
@@ -388,6 +395,7 @@ impl LiveRoom {
                 tracing::error!(room = %self.code, %error, "could not store a chat message");
                 ProtocolError::new("internal", "the message could not be saved")
             })?;
+        self.chat_generation.fetch_add(1, Ordering::AcqRel);
         self.broadcast(&ServerMsg::Chat(ChatView {
             id,
             client_id: client,
@@ -399,8 +407,25 @@ impl LiveRoom {
         Ok(())
     }
 
-    /// The latest messages, oldest first, for a socket that just joined.
-    pub async fn history(&self) -> sqlx::Result<ServerMsg> {
+    /// The `history` message for a socket that just joined, as JSON.
+    pub async fn join_history(&self) -> sqlx::Result<Arc<str>> {
+        let generation = self.chat_generation.load(Ordering::Acquire);
+        if let Some((cached, json)) = &*self.join_history.lock().unwrap()
+            && *cached == generation
+        {
+            return Ok(json.clone());
+        }
+        let json: Arc<str> = self.history().await?.to_json().into();
+        let mut cache = self.join_history.lock().unwrap();
+        // A message stored meanwhile may be missing from what was read: use it, do not keep it.
+        if self.chat_generation.load(Ordering::Acquire) == generation {
+            *cache = Some((generation, json.clone()));
+        }
+        Ok(json)
+    }
+
+    /// The latest messages, oldest first.
+    async fn history(&self) -> sqlx::Result<ServerMsg> {
         let stored = db::messages::page(&self.db, &self.code, None, JOIN_HISTORY).await?;
         let full_page = stored.len() >= JOIN_HISTORY as usize;
         let messages: Vec<_> = stored

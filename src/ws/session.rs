@@ -54,8 +54,8 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
 
     let mut outcome = send(&mut socket, snapshot).await;
     if let Next::Continue = outcome {
-        outcome = match room.history().await {
-            Ok(history) => send(&mut socket, history.to_json()).await,
+        outcome = match room.join_history().await {
+            Ok(history) => send(&mut socket, history.to_string()).await,
             Err(error) => {
                 tracing::error!(room = %room.code, %error, "could not load chat history");
                 Next::Continue
