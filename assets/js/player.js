@@ -153,8 +153,14 @@ export class Player {
     return this.media.paused;
   }
 
+  /**
+   * Also true from the press on the progress bar until that gesture is reported: the player already
+   * shows where the user is going, the room does not know it yet, and the sync loop (which asks this
+   * before it reads the position) would take the jump for drift and pull the player back, losing the
+   * user's seek.
+   */
   get seeking() {
-    return this.media.seeking;
+    return this.gesture !== null || this.media.seeking;
   }
 
   get ready() {

@@ -120,3 +120,45 @@ test('both adapters have every member of the player interface', () => {
     globalThis.document = saved.document;
   }
 });
+
+test('the VideoJS adapter counts a progress-bar click as seeking until it reports it', (t) => {
+  // A click on the bar jumps the <video> at once but is reported only after VideoJS's mouseup: the
+  // sync loop asks `seeking` first, and must not take the jump for drift and pull the player back.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const listeners = (target) => (type, fn) => (target[type] = fn);
+  const bar = {};
+  const doc = {};
+  const media = { paused: false, currentTime: 3.7, seeking: false };
+  const element = () => ({ hidden: false, addEventListener() {}, appendChild() {}, dataset: {} });
+  const saved = { window: globalThis.window, document: globalThis.document };
+  globalThis.document = { createElement: element, addEventListener: listeners(doc) };
+  globalThis.window = {
+    videojs: () => ({
+      tech: () => ({ el: () => media }),
+      controlBar: { progressControl: { el: () => ({ addEventListener: listeners(bar) }) } },
+      on() {},
+      one() {},
+      off() {},
+      el: element,
+    }),
+  };
+  try {
+    const events = [];
+    const player = new Player(element(), { onEvent: (...e) => events.push(e), onUnblock() {} });
+    assert.equal(player.seeking, false);
+    bar.mousedown();
+    // What VideoJS does with the press: pause, jump; the seek itself may finish before the mouseup.
+    Object.assign(media, { paused: true, currentTime: 12 });
+    assert.equal(player.seeking, true, 'pressed on the bar');
+    doc.mouseup();
+    media.paused = false; // VideoJS's own mouseup handler resumes playback
+    assert.equal(player.seeking, true, 'released, not reported yet');
+    assert.deepEqual(events, []);
+    t.mock.timers.tick(100);
+    assert.deepEqual(events, [['seek', 12]]);
+    assert.equal(player.seeking, false, 'reported: the room knows');
+  } finally {
+    globalThis.window = saved.window;
+    globalThis.document = saved.document;
+  }
+});
