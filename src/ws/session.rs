@@ -62,6 +62,10 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
             }
         };
     }
+    // Made once: a fresh one per turn of the loop would register with, and leave, the token every
+    // socket shares, under its lock, for every message delivered.
+    let shutting_down = shutdown.cancelled();
+    tokio::pin!(shutting_down);
     // One socket, not split halves: select! drops the futures it raced before an arm's code runs,
     // so the arms can send on the socket the read came from, without a lock between two halves.
     while let Next::Continue = outcome {
@@ -104,7 +108,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                     send_message(&mut socket, Message::Ping(Vec::new())).await
                 }
             }
-            _ = shutdown.cancelled() => Next::Close(Some((CloseCode::Away, "server shutting down"))),
+            () = &mut shutting_down => Next::Close(Some((CloseCode::Away, "server shutting down"))),
         };
     }
     if let Next::Close(Some((code, reason))) = outcome {
