@@ -33,6 +33,7 @@ pub async fn serve(
     let app = Arc::new(app.into_endpoint().map_to_response());
     let local = LocalAddr(listener.local_addr()?.into());
     let stopping = CancellationToken::new();
+    let abandon = CancellationToken::new();
     let connections = TaskTracker::new();
     tokio::pin!(signal);
     loop {
@@ -52,7 +53,10 @@ pub async fn serve(
             peer,
             local.clone(),
             app.clone(),
-            stopping.clone(),
+            Shutdown {
+                stopping: stopping.clone(),
+                abandon: abandon.clone(),
+            },
         ));
     }
     drop(listener);
@@ -64,10 +68,19 @@ pub async fn serve(
     {
         tracing::info!(
             open = connections.len(),
-            "connections still open after the grace period"
+            "closing the connections still open after the grace period"
         );
+        abandon.cancel();
+        connections.wait().await;
     }
     Ok(())
+}
+
+/// What a connection hears of the server's end: `stopping` to finish the request in flight and
+/// close, `abandon` once the grace period is over.
+struct Shutdown {
+    stopping: CancellationToken,
+    abandon: CancellationToken,
 }
 
 /// One connection: HTTP/1.1 or HTTP/2, with upgrades (the room sockets).
@@ -76,7 +89,7 @@ async fn connection(
     peer: SocketAddr,
     local: LocalAddr,
     app: Arc<impl Endpoint<Output = Response> + 'static>,
-    stopping: CancellationToken,
+    shutdown: Shutdown,
 ) {
     // Small socket messages go out at once rather than waiting to be merged (Nagle).
     let _ = stream.set_nodelay(true);
@@ -100,9 +113,12 @@ async fn connection(
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => return,
-        () = stopping.cancelled() => {}
+        () = shutdown.stopping.cancelled() => {}
     }
-    // Finish the request in flight, then close.
+    // Finish the request in flight, then close; or drop it when the grace period ends.
     connection.as_mut().graceful_shutdown();
-    let _ = connection.await;
+    tokio::select! {
+        _ = connection => {}
+        () = shutdown.abandon.cancelled() => {}
+    }
 }

@@ -13,6 +13,7 @@ mod pages;
 mod persistence;
 mod playback;
 mod rooms;
+mod shutdown;
 mod sockets;
 mod spots;
 mod streaming;
