@@ -35,7 +35,8 @@ const BROADCAST_CAPACITY: usize = 256;
 const VIEWERS_BATCH: Duration = Duration::from_millis(100);
 /// A large room waits longer between announcements: each one sends the viewer list (up to 20
 /// entries, about 2 KB) to every socket, so while a crowd of 10,000 arrives, announcing every
-/// 100 ms would copy hundreds of megabytes a second. The window grows by this much per viewer, up to the cap.
+/// 100 ms would copy hundreds of megabytes a second. The window grows by this much per viewer,
+/// up to the cap.
 const VIEWERS_BATCH_PER_VIEWER: Duration = Duration::from_micros(100);
 const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
 
