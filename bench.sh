@@ -199,7 +199,7 @@ if wanted fanout; then
   step "Fan-out latency"
   for n in "${fanout_viewers[@]}"; do
     start_server
-    load fanout --server "127.0.0.1:$server_port" --viewers "$n" --rounds "$rounds"
+    load fanout --server "127.0.0.1:$server_port" --viewers "$n" --rounds "$rounds" --pid "$server_pid"
     stop_server
   done
 fi

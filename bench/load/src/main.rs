@@ -39,6 +39,9 @@ enum Command {
         /// Commands sent, alternately seek and play; each waits until every viewer has it.
         #[arg(long, default_value_t = 30)]
         rounds: usize,
+        /// The server's process ID, to report its CPU time per delivered message.
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// Server RSS before and after N idle viewers join one room.
     Memory {
@@ -119,7 +122,8 @@ async fn main() -> anyhow::Result<()> {
             target,
             viewers,
             rounds,
-        } => sockets::fanout(&target, viewers, rounds).await,
+            pid,
+        } => sockets::fanout(&target, viewers, rounds, pid).await,
         Command::Memory {
             target,
             viewers,

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     client::{self, Socket},
     procfs,
-    stats::{Summary, ms, thousands},
+    stats::{Summary, micros, ms, thousands},
 };
 
 /// Command positions start here; round `r` seeks to `FIRST_POSITION + r`, so a position names its
@@ -33,6 +33,9 @@ use crate::{
 const FIRST_POSITION: f64 = 1000.0;
 /// A round whose echo has not reached every viewer by then is counted with what arrived.
 const ROUND_TIMEOUT: Duration = Duration::from_secs(5);
+/// /proc counts CPU time in 10 ms ticks: over fewer deliveries than this, CPU per delivery is
+/// mostly rounding.
+const CPU_TIMED_DELIVERIES: usize = 20_000;
 /// Pause between rounds, so one command's fan-out never overlaps the next one's.
 const ROUND_GAP: Duration = Duration::from_millis(50);
 /// After the crowd joins, the server batches `viewers` announcements (for 0.1 ms per viewer, from
@@ -290,7 +293,12 @@ impl Crowd {
     }
 }
 
-pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::Result<()> {
+pub async fn fanout(
+    target: &Target,
+    viewers: usize,
+    rounds: usize,
+    pid: Option<u32>,
+) -> anyhow::Result<()> {
     println!(
         "== fan-out: 1 host + {} viewers in one room, {rounds} commands (seek and play in turn)",
         thousands(viewers)
@@ -321,6 +329,12 @@ pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::R
 
     tally.settle(connected).await;
 
+    // CPU time over the commands alone: both processes share the machine's cores, so what each
+    // spends per delivery bounds how soon the last viewer can have a command.
+    let cpu_before = (
+        pid.map(procfs::cpu_seconds).transpose()?,
+        procfs::cpu_seconds(std::process::id())?,
+    );
     let mut sent = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let kind = if round % 2 == 0 { "seek" } else { "play" };
@@ -332,6 +346,15 @@ pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::R
         tokio::time::sleep(ROUND_GAP).await;
     }
 
+    let deliveries = rounds * (connected + 1); // the host hears its own echo too
+    let per_delivery = |before: f64, pid: u32| -> anyhow::Result<f64> {
+        Ok((procfs::cpu_seconds(pid)? - before) / deliveries as f64)
+    };
+    let server_cpu = match (pid, cpu_before.0) {
+        (Some(pid), Some(before)) => Some(per_delivery(before, pid)?),
+        _ => None,
+    };
+    let load_cpu = per_delivery(cpu_before.1, std::process::id())?;
     let watched = joined.crowd.finish().await;
     host_drain.abort();
     let still_connected = watched.iter().filter(|w| !w.dropped).count();
@@ -362,8 +385,18 @@ pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::R
         bail!("no viewer received any command");
     };
     println!("   latency     {}", summary.line());
+    let cpu = match server_cpu {
+        _ if deliveries < CPU_TIMED_DELIVERIES => "too few deliveries to time".to_string(),
+        Some(server) => format!(
+            "server {}, load generator {}",
+            micros(server),
+            micros(load_cpu)
+        ),
+        None => format!("load generator {}", micros(load_cpu)),
+    };
+    println!("   CPU         per delivery: {cpu}");
     println!(
-        "@row|Fan-out, {} viewers|p99 {}|median {}, p95 {}, max {}; {}/{} received; {} held|{}",
+        "@row|Fan-out, {} viewers|p99 {}|median {}, p95 {}, max {}; {}/{} received; {} held{}|{}",
         thousands(viewers),
         ms(summary.p99),
         ms(summary.median),
@@ -372,6 +405,11 @@ pub async fn fanout(target: &Target, viewers: usize, rounds: usize) -> anyhow::R
         thousands(received),
         thousands(expected),
         thousands(still_connected),
+        if deliveries < CPU_TIMED_DELIVERIES {
+            String::new()
+        } else {
+            format!("; CPU per delivery: {cpu}")
+        },
         match viewers {
             1000 => "p99 ≤ 10 ms",
             10000 => "10,000 held",

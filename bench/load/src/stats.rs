@@ -49,6 +49,11 @@ pub fn ms(d: Duration) -> String {
     }
 }
 
+/// Seconds as microseconds, for CPU time per message.
+pub fn micros(seconds: f64) -> String {
+    format!("{:.1} µs", seconds * 1e6)
+}
+
 /// 12345 -> "12,345": the table is read by people.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -77,6 +82,12 @@ mod tests {
         let one = Summary::of(vec![Duration::from_millis(7)]).unwrap();
         assert_eq!(one.p99, Duration::from_millis(7));
         assert!(Summary::of(vec![]).is_none());
+    }
+
+    #[test]
+    fn microseconds() {
+        assert_eq!(micros(0.0000115), "11.5 µs");
+        assert_eq!(micros(0.0), "0.0 µs");
     }
 
     #[test]
