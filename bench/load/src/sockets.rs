@@ -385,16 +385,19 @@ pub async fn fanout(
         bail!("no viewer received any command");
     };
     println!("   latency     {}", summary.line());
-    let cpu = match server_cpu {
-        _ if deliveries < CPU_TIMED_DELIVERIES => "too few deliveries to time".to_string(),
+    // None when there were too few deliveries for /proc's ticks to say anything.
+    let cpu = (deliveries >= CPU_TIMED_DELIVERIES).then(|| match server_cpu {
         Some(server) => format!(
             "server {}, load generator {}",
             micros(server),
             micros(load_cpu)
         ),
         None => format!("load generator {}", micros(load_cpu)),
-    };
-    println!("   CPU         per delivery: {cpu}");
+    });
+    println!(
+        "   CPU         per delivery: {}",
+        cpu.as_deref().unwrap_or("too few deliveries to time")
+    );
     println!(
         "@row|Fan-out, {} viewers|p99 {}|median {}, p95 {}, max {}; {}/{} received; {} held{}|{}",
         thousands(viewers),
@@ -405,11 +408,8 @@ pub async fn fanout(
         thousands(received),
         thousands(expected),
         thousands(still_connected),
-        if deliveries < CPU_TIMED_DELIVERIES {
-            String::new()
-        } else {
-            format!("; CPU per delivery: {cpu}")
-        },
+        cpu.map(|cpu| format!("; CPU per delivery: {cpu}"))
+            .unwrap_or_default(),
         match viewers {
             1000 => "p99 ≤ 10 ms",
             10000 => "10,000 held",
