@@ -19,6 +19,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// How often the host of each room is checked, in seconds.
     pub host_check_secs: u64,
+    /// How long a host whose last tab closed keeps the role, in seconds (a reload is not leaving).
+    pub host_grace_secs: u64,
     /// Key that signs client-ID cookies; empty means "generate one and keep it in `data_dir`".
     pub cookie_key: String,
     /// `tracing` filter, e.g. `info` or `goblet=debug,poem=info`.
@@ -34,6 +36,9 @@ pub struct Config {
     pub chat_rate_secs: u64,
     /// A room nobody has watched for this many hours is deleted with its video and chat.
     pub room_ttl_hours: f64,
+    /// A room with no socket open (and no upload running) this many seconds leaves memory; it
+    /// loads again from the database on the next request.
+    pub room_unload_secs: u64,
 }
 
 impl Default for Config {
@@ -44,6 +49,7 @@ impl Default for Config {
             data_dir: ".data".into(),
             max_upload_bytes: 8 * 1024 * 1024 * 1024,
             host_check_secs: 3,
+            host_grace_secs: 5,
             cookie_key: String::new(),
             log: "info".into(),
             allowed_origins: Vec::new(),
@@ -52,6 +58,7 @@ impl Default for Config {
             chat_rate_messages: 5,
             chat_rate_secs: 5,
             room_ttl_hours: 24.0,
+            room_unload_secs: 60,
         }
     }
 }
@@ -65,6 +72,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("host_check_secs", &self.host_check_secs)
+            .field("host_grace_secs", &self.host_grace_secs)
             .field(
                 "cookie_key",
                 &if self.cookie_key.is_empty() {
@@ -80,6 +88,7 @@ impl fmt::Debug for Config {
             .field("chat_rate_messages", &self.chat_rate_messages)
             .field("chat_rate_secs", &self.chat_rate_secs)
             .field("room_ttl_hours", &self.room_ttl_hours)
+            .field("room_unload_secs", &self.room_unload_secs)
             .finish()
     }
 }
@@ -108,6 +117,9 @@ impl Config {
         }
         if !(self.room_ttl_hours.is_finite() && self.room_ttl_hours > 0.0) {
             bail!("room_ttl_hours must be a positive number of hours");
+        }
+        if self.room_unload_secs == 0 {
+            bail!("room_unload_secs must be at least 1");
         }
         for origin in &self.allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
@@ -158,6 +170,7 @@ struct DefaultsSource {
     data_dir: String,
     max_upload_bytes: u64,
     host_check_secs: u64,
+    host_grace_secs: u64,
     cookie_key: String,
     log: String,
     allowed_origins: Vec<String>,
@@ -166,6 +179,7 @@ struct DefaultsSource {
     chat_rate_messages: u64,
     chat_rate_secs: u64,
     room_ttl_hours: f64,
+    room_unload_secs: u64,
 }
 
 impl Default for DefaultsSource {
@@ -177,6 +191,7 @@ impl Default for DefaultsSource {
             data_dir: c.data_dir.display().to_string(),
             max_upload_bytes: c.max_upload_bytes,
             host_check_secs: c.host_check_secs,
+            host_grace_secs: c.host_grace_secs,
             cookie_key: c.cookie_key,
             log: c.log,
             allowed_origins: c.allowed_origins,
@@ -185,6 +200,7 @@ impl Default for DefaultsSource {
             chat_rate_messages: c.chat_rate_messages as u64,
             chat_rate_secs: c.chat_rate_secs,
             room_ttl_hours: c.room_ttl_hours,
+            room_unload_secs: c.room_unload_secs,
         }
     }
 }
@@ -200,6 +216,8 @@ mod tests {
         assert_eq!(config.bind.port(), 5000);
         assert_eq!(config.max_upload_bytes, 8 << 30);
         assert_eq!(config.host_check_secs, 3);
+        assert_eq!(config.host_grace_secs, 5);
+        assert_eq!(config.room_unload_secs, 60);
     }
 
     #[test]

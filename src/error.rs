@@ -3,7 +3,7 @@
 
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
-use crate::media::UploadError;
+use crate::{hub::HubError, media::UploadError};
 
 #[derive(Object, Debug, Clone, PartialEq)]
 pub struct ErrorBody {
@@ -36,6 +36,9 @@ pub enum ApiError {
     /// Something failed on the server; details are in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The server is shutting down, or could not load the room just now.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
 }
 
 fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
@@ -71,6 +74,18 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         Self::internal("database error", error)
+    }
+}
+
+impl From<HubError> for ApiError {
+    fn from(error: HubError) -> Self {
+        match error {
+            HubError::Database(error) => error.into(),
+            HubError::Unavailable => Self::Unavailable(body(
+                "unavailable",
+                "the room is not available right now; try again in a moment",
+            )),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Client IDs: a random UUID kept in a signed, HttpOnly cookie. A missing or tampered cookie is replaced
 //! by a fresh ID; a client cannot pick someone else's.
 
-use std::{fmt, path::Path, sync::Arc, time::Duration};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use poem::{
@@ -9,32 +9,14 @@ use poem::{
     web::cookie::{Cookie, CookieKey, SameSite},
 };
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+pub use crate::client::ClientId;
 
 const COOKIE_NAME: &str = "goblet_client";
 const KEY_FILE: &str = "cookie.key";
 /// Browsers cap cookie lifetimes at 400 days.
 const COOKIE_LIFETIME: Duration = Duration::from_secs(400 * 24 * 3600);
-
-/// Who is making a request, as proven by the signed cookie.
-#[derive(
-    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, poem_openapi::NewType,
-)]
-#[serde(transparent)]
-pub struct ClientId(pub Uuid);
-
-impl fmt::Display for ClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl fmt::Debug for ClientId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
 
 impl<'a> FromRequest<'a> for ClientId {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> Result<Self> {

@@ -1,16 +1,20 @@
 //! Goblet: a self-hosted watch-party server.
 //!
-//! Map of the modules:
-//! - [`config`]: typed configuration from defaults, `config.toml` and `GOBLET_*` variables.
-//! - [`identity`]: client IDs in signed cookies.
-//! - [`room`]: pure room logic (viewers, host, playback), unit-tested with explicit times.
-//! - [`hub`]: live rooms, their broadcast channels and background tasks.
-//! - [`ws`]: the socket protocol and each socket's loop.
-//! - [`http`]: routes, the REST API (OpenAPI), media streaming and pages.
-//! - [`media`]: the media folder: streamed uploads, container sniffing, byte ranges.
-//! - [`db`]: the SQLite database.
+//! Map of the modules, from the bottom up (each uses only those above it):
+//! - [`room`]: pure room logic (viewers, host, playback, chat rules, links): no I/O, no clock.
+//! - [`client`], [`clock`], [`config`]: client IDs, the server clock, typed configuration.
+//! - [`db`]: the SQLite database; [`media`]: the media folder (uploads, sniffing, byte ranges);
+//!   [`assets`]: the browser client's files.
+//! - [`view`], [`protocol`]: what clients see of a room, and the socket messages.
+//! - [`hub`]: live rooms, each owned by one task that applies its commands in order.
+//! - [`ws`]: each socket's loop; [`identity`]: client IDs in signed cookies; [`http`]: the accept
+//!   loop, routes, the REST API (OpenAPI), media streaming and pages.
+//!
+//! `docs/architecture.md` follows a seek and an upload through these layers.
 #![forbid(unsafe_code)]
 
+pub mod assets;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -19,6 +23,7 @@ pub mod http;
 pub mod hub;
 pub mod identity;
 pub mod media;
+pub mod protocol;
 pub mod room;
 pub mod state;
 pub mod telemetry;
@@ -28,21 +33,23 @@ pub mod ws;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
+    assets::Assets,
     config::Config,
-    http::pages::Assets,
-    hub::{ChatRate, Hub},
+    hub::{Hub, HubSettings},
     media::MediaStore,
     state::AppState,
 };
 
 /// How long in-flight requests (uploads, streams) get to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long sockets get to send their "going away" close at shutdown.
+const SOCKETS_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the server on `listener` until `shutdown` completes, then closes sockets with "going
-/// away", saves playback state and closes the database.
+/// away", lets requests finish, saves every room's state and closes the database.
 pub async fn run(
     config: Config,
     listener: tokio::net::TcpListener,
@@ -68,33 +75,19 @@ pub async fn run(
         )
     })?;
     let token = CancellationToken::new();
+    let hub = Hub::new(db.clone(), media.clone(), HubSettings::from_config(&config));
+    let sockets = TaskTracker::new();
     let state = AppState {
         db: db.clone(),
-        hub: Hub::new(
-            db.clone(),
-            ChatRate {
-                messages: config.chat_rate_messages,
-                window: Duration::from_secs(config.chat_rate_secs),
-            },
-        ),
+        hub: hub.clone(),
         media,
         assets: Arc::new(assets),
         config: Arc::new(config),
         shutdown: token.clone(),
+        sockets: sockets.clone(),
     };
-
-    let host_check = tokio::spawn(hub::tasks::host_check(
-        state.hub.clone(),
-        state.config.host_check_period(),
-        token.clone(),
-    ));
-    let persist = tokio::spawn(hub::tasks::persist_playback(
-        state.hub.clone(),
-        token.clone(),
-    ));
-    let expire = tokio::spawn(hub::tasks::expire_rooms(
-        state.hub.clone(),
-        state.media.clone(),
+    let expire = tokio::spawn(hub::expiry::run(
+        hub.clone(),
         state.config.room_ttl(),
         token.clone(),
     ));
@@ -114,9 +107,20 @@ pub async fn run(
     let app = http::routes(state, cookie_key);
     let served = http::server::serve(listener, app, signal, SHUTDOWN_GRACE).await;
     token.cancel();
-    let _ = host_check.await;
-    let _ = persist.await;
+    // Sockets were told with the signal; each leaves its room after sending its close.
+    sockets.close();
+    if tokio::time::timeout(SOCKETS_GRACE, sockets.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = sockets.len(),
+            "sockets still open after the grace period"
+        );
+    }
     let _ = expire.await;
+    // Rooms save their playback state as they stop; only then may the database close.
+    hub.stop().await;
     db.close().await;
     tracing::info!("stopped");
     served.context("while serving")

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{config::Config, db::Db, http::pages::Assets, hub::Hub, media::MediaStore};
+use crate::{assets::Assets, config::Config, db::Db, hub::Hub, media::MediaStore};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,4 +15,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cancelled when the server shuts down; sockets and background tasks watch it.
     pub shutdown: CancellationToken,
+    /// Every room socket's task (they outlive the HTTP connection they came from), so shutdown
+    /// can wait for each to say goodbye before the database closes.
+    pub sockets: TaskTracker,
 }

@@ -5,9 +5,9 @@ use poem_openapi::Object;
 use serde::Serialize;
 
 use crate::{
+    client::{ClientId, color_of},
     db::messages::StoredMessage,
-    identity::ClientId,
-    room::{Playback, Room, Video, VideoSource, ViewerEntry, chat::color_of},
+    room::{Playback, Room, Video, VideoSource, ViewerEntry},
 };
 
 #[derive(Debug, Clone, Serialize, Object)]
@@ -72,8 +72,8 @@ pub struct ViewerView {
     pub connected_since: u64,
 }
 
-impl From<ViewerEntry> for ViewerView {
-    fn from(v: ViewerEntry) -> Self {
+impl From<ViewerEntry<ClientId>> for ViewerView {
+    fn from(v: ViewerEntry<ClientId>) -> Self {
         Self {
             client_id: v.client_id,
             color: color_of(v.client_id),
@@ -97,7 +97,7 @@ pub struct RoomView {
 }
 
 impl RoomView {
-    pub fn of(room: &Room, now: u64, viewer_limit: usize) -> Self {
+    pub fn of(room: &Room<ClientId>, now: u64, viewer_limit: usize) -> Self {
         Self {
             code: room.code.clone(),
             name: room.name.clone(),

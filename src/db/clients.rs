@@ -1,7 +1,7 @@
 //! The `clients` table: what each client ID likes to be called.
 
 use super::Db;
-use crate::identity::ClientId;
+use crate::client::ClientId;
 
 pub async fn name(db: &Db, client: ClientId) -> sqlx::Result<Option<String>> {
     let name: Option<Option<String>> = sqlx::query_scalar("SELECT name FROM clients WHERE id = ?1")

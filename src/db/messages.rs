@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::Db;
-use crate::identity::ClientId;
+use crate::client::ClientId;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct StoredMessage {

@@ -115,12 +115,23 @@ pub async fn touch(db: &Db, code: &str, now: u64) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Codes of rooms nobody has watched since `cutoff`.
-pub async fn idle_since(db: &Db, cutoff: u64) -> sqlx::Result<Vec<String>> {
+/// Codes of rooms nobody has been active in since `cutoff`.
+pub async fn idle_codes(db: &Db, cutoff: u64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT code FROM rooms WHERE last_active_at < ?1")
         .bind(cutoff as i64)
         .fetch_all(db)
         .await
+}
+
+/// Whether the room exists and nobody has been active in it since `cutoff`.
+pub async fn is_idle(db: &Db, code: &str, cutoff: u64) -> sqlx::Result<bool> {
+    let idle: Option<bool> =
+        sqlx::query_scalar("SELECT last_active_at < ?2 FROM rooms WHERE code = ?1")
+            .bind(code)
+            .bind(cutoff as i64)
+            .fetch_optional(db)
+            .await?;
+    Ok(idle.unwrap_or(false))
 }
 
 /// Deletes a room with its messages, spots and visits; returns the file names of its uploads,

@@ -1,7 +1,7 @@
 //! The `spots` table: where each client stopped in a room's video, to resume later.
 
 use super::Db;
-use crate::identity::ClientId;
+use crate::client::ClientId;
 
 pub async fn save(
     db: &Db,

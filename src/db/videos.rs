@@ -14,20 +14,25 @@ pub async fn next_number(db: &Db) -> sqlx::Result<i64> {
 }
 
 /// Makes `video` the room's current video, paused at the start, and forgets the previous one.
-/// Returns the previous video's file name (when it was an upload), for the caller to delete.
+/// Returns the previous video's file name (when it was an upload), for the caller to delete; None
+/// (and nothing written) when there is no such room.
 pub async fn replace_room_video(
     db: &Db,
     code: &str,
     video: &Video,
     now: u64,
-) -> sqlx::Result<Option<String>> {
+) -> sqlx::Result<Option<Option<String>>> {
     let mut tx = super::begin_write(db).await?;
-    let previous: Option<(i64, Option<String>)> = sqlx::query_as(
-        "SELECT v.id, v.file_name FROM rooms r JOIN videos v ON v.id = r.video_id WHERE r.code = ?1",
+    let room: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT r.video_id, v.file_name FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
+         WHERE r.code = ?1",
     )
     .bind(code)
     .fetch_optional(&mut *tx)
     .await?;
+    let Some((previous_id, previous_file)) = room else {
+        return Ok(None);
+    };
     let (source, file_name, url) = columns_of(&video.source);
     sqlx::query(
         "INSERT INTO videos (id, room_code, source, file_name, url, original_name, size, mime, created_at)
@@ -53,14 +58,14 @@ pub async fn replace_room_video(
     .bind(now as i64)
     .execute(&mut *tx)
     .await?;
-    if let Some((id, _)) = &previous {
+    if let Some(id) = previous_id {
         sqlx::query("DELETE FROM videos WHERE id = ?1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
     tx.commit().await?;
-    Ok(previous.and_then(|(_, file_name)| file_name))
+    Ok(Some(previous_file))
 }
 
 /// The `source`, `file_name` and `url` columns of a video.

@@ -1,7 +1,7 @@
 //! The `visits` table: which rooms each client was in lately, for the landing page.
 
 use super::Db;
-use crate::identity::ClientId;
+use crate::client::ClientId;
 
 pub async fn record(db: &Db, client: ClientId, code: &str, now: u64) -> sqlx::Result<()> {
     sqlx::query(

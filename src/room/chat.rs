@@ -1,9 +1,9 @@
-//! Chat rules: what a message and a display name may be, how fast a client may send, and the
-//! colour each client's name gets.
+//! Chat rules: what a message and a display name may be, and how fast a client may send.
 
-use std::collections::{HashMap, VecDeque};
-
-use crate::identity::ClientId;
+use std::{
+    collections::{HashMap, VecDeque},
+    hash::Hash,
+};
 
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 pub const MAX_NAME_CHARS: usize = 32;
@@ -47,24 +47,15 @@ pub fn clean_name(raw: &str) -> Result<String, TextError> {
     }
 }
 
-/// A stable colour for a client, the same on every page: a hue from the ID, fixed saturation and
-/// lightness so every name is readable on the dark chat panel.
-pub fn color_of(client: ClientId) -> String {
-    let hue = client.0.as_bytes().iter().fold(0u32, |acc, b| {
-        acc.wrapping_mul(31).wrapping_add(u32::from(*b))
-    }) % 360;
-    format!("hsl({hue}, 70%, 68%)")
-}
-
 /// At most `max` messages per client in any `window_ms`.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K> {
     max: usize,
     window_ms: u64,
-    sent: HashMap<ClientId, VecDeque<u64>>,
+    sent: HashMap<K, VecDeque<u64>>,
 }
 
-impl RateLimiter {
+impl<K: Eq + Hash> RateLimiter<K> {
     pub fn new(max: usize, window_ms: u64) -> Self {
         Self {
             max,
@@ -75,7 +66,7 @@ impl RateLimiter {
 
     /// Records a message at `now` if the client is within its rate; false (nothing recorded)
     /// when it is sending too fast.
-    pub fn allow(&mut self, client: ClientId, now: u64) -> bool {
+    pub fn allow(&mut self, client: K, now: u64) -> bool {
         let window_start = now.saturating_sub(self.window_ms);
         // Forget clients that have been quiet for a whole window, so the map stays small.
         self.sent
@@ -95,7 +86,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
 
     #[test]
     fn messages_are_trimmed_and_bounded() {
@@ -132,18 +122,8 @@ mod tests {
     }
 
     #[test]
-    fn colours_are_stable_per_client() {
-        let a = ClientId(Uuid::from_u128(1));
-        let b = ClientId(Uuid::from_u128(2));
-        assert_eq!(color_of(a), color_of(a));
-        assert_ne!(color_of(a), color_of(b));
-        assert!(color_of(a).starts_with("hsl("));
-    }
-
-    #[test]
     fn rate_limit_uses_a_sliding_window() {
-        let a = ClientId(Uuid::from_u128(1));
-        let b = ClientId(Uuid::from_u128(2));
+        let (a, b) = (1, 2);
         let mut limiter = RateLimiter::new(5, 5_000);
         for t in 0..5 {
             assert!(limiter.allow(a, 1_000 + t * 100));

@@ -1,16 +1,15 @@
-//! Pure room logic: who is watching, who is host, what is playing. No I/O and no clock of its own:
-//! callers pass the server time (ms since the Unix epoch), so tests can use any time they like.
+//! Pure room logic: who is watching, who is host, what is playing. No I/O, no clock of its own and
+//! nothing of the web: callers pass the server time (ms since the Unix epoch), so tests can use any
+//! time they like, and viewers are any copyable ID (`V`; the server uses its client IDs).
 
 pub mod chat;
 pub mod playback;
 pub mod video;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, hash::Hash};
 
 pub use playback::{Playback, PlaybackAction, valid_position};
 pub use video::{Video, VideoSource};
-
-use crate::identity::ClientId;
 
 /// Heartbeats this soon after a command are stale: the host may not have applied it yet.
 pub const HEARTBEAT_GRACE_MS: u64 = 1000;
@@ -27,8 +26,8 @@ struct Presence {
 
 /// A viewer as shown in lists.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ViewerEntry {
-    pub client_id: ClientId,
+pub struct ViewerEntry<V> {
+    pub client_id: V,
     pub name: Option<String>,
     pub is_host: bool,
     pub connected_since: u64,
@@ -44,36 +43,42 @@ pub struct Joined {
 }
 
 #[derive(Debug)]
-pub struct Room {
+pub struct Room<V> {
     pub code: String,
     pub name: Option<String>,
     pub video: Option<Video>,
     pub playback: Playback,
-    pub host: Option<ClientId>,
-    viewers: HashMap<ClientId, Presence>,
+    pub host: Option<V>,
+    /// How long a host whose last socket closed keeps the role (ms): a reload is not a departure.
+    host_grace_ms: u64,
+    /// When the host's last socket closed; None while the host is here.
+    host_away_since: Option<u64>,
+    viewers: HashMap<V, Presence>,
     joins: u64,
     /// When the last play, pause, seek or new video happened (server ms).
     last_command_at: u64,
 }
 
-impl Room {
-    pub fn new(code: String, now: u64) -> Self {
+impl<V: Copy + Eq + Hash> Room<V> {
+    pub fn new(code: String, now: u64, host_grace_ms: u64) -> Self {
         Self {
             code,
             name: None,
             video: None,
             playback: Playback::paused_at_start(now),
             host: None,
+            host_grace_ms,
+            host_away_since: None,
             viewers: HashMap::new(),
             joins: 0,
             last_command_at: 0,
         }
     }
 
-    /// A socket of `client` opened. The first viewer of an empty room becomes host; otherwise an
-    /// absent host keeps the role until the host check hands it on, so a host who reloads the page
-    /// does not lose it.
-    pub fn join(&mut self, client: ClientId, name: Option<String>, now: u64) -> Joined {
+    /// A socket of `client` opened. The first viewer of an empty room becomes host. A host who left
+    /// keeps the role for the grace period, so one who reloads the page does not lose it; after
+    /// that the host check hands it on, or the next viewer of an empty room takes it.
+    pub fn join(&mut self, client: V, name: Option<String>, now: u64) -> Joined {
         self.joins += 1;
         let joins = self.joins;
         let nobody_else = self.viewers.keys().all(|id| *id == client);
@@ -86,9 +91,11 @@ impl Room {
         presence.sockets += 1;
         presence.name = name;
         let new_viewer = presence.sockets == 1;
-        let became_host = self.host != Some(client) && (self.host.is_none() || nobody_else);
-        if became_host {
+        let became_host = self.host != Some(client)
+            && (self.host.is_none() || (nobody_else && self.host_grace_over(now)));
+        if became_host || self.host == Some(client) {
             self.host = Some(client);
+            self.host_away_since = None;
         }
         Joined {
             new_viewer,
@@ -96,24 +103,27 @@ impl Room {
         }
     }
 
-    /// A socket of `client` closed. Returns true when that was its last one (it left).
-    pub fn leave(&mut self, client: ClientId) -> bool {
+    /// A socket of `client` closed at `now`. Returns true when that was its last one (it left).
+    pub fn leave(&mut self, client: V, now: u64) -> bool {
         let Some(presence) = self.viewers.get_mut(&client) else {
             return false;
         };
         presence.sockets = presence.sockets.saturating_sub(1);
-        if presence.sockets == 0 {
-            self.viewers.remove(&client);
-            return true;
+        if presence.sockets > 0 {
+            return false;
         }
-        false
+        self.viewers.remove(&client);
+        if self.host == Some(client) {
+            self.host_away_since = Some(now);
+        }
+        true
     }
 
-    pub fn is_watching(&self, client: ClientId) -> bool {
+    pub fn is_watching(&self, client: V) -> bool {
         self.viewers.contains_key(&client)
     }
 
-    pub fn is_host(&self, client: ClientId) -> bool {
+    pub fn is_host(&self, client: V) -> bool {
         self.host == Some(client)
     }
 
@@ -121,12 +131,18 @@ impl Room {
         self.viewers.len()
     }
 
-    /// When the host has no open socket, hands the role to the longest-connected viewer.
-    /// Returns the new host when it changed.
-    pub fn reassign_host_if_gone(&mut self) -> Option<ClientId> {
-        if self
-            .host
-            .is_some_and(|host| self.viewers.contains_key(&host))
+    /// Whether an absent host's grace period is over (true when it was never started: a host
+    /// restored without a socket).
+    fn host_grace_over(&self, now: u64) -> bool {
+        self.host_away_since
+            .is_none_or(|since| now >= since.saturating_add(self.host_grace_ms))
+    }
+
+    /// When the host has had no open socket for the grace period, hands the role to the
+    /// longest-connected viewer. Returns the new host when it changed.
+    pub fn reassign_host_if_gone(&mut self, now: u64) -> Option<V> {
+        if let Some(host) = self.host
+            && (self.viewers.contains_key(&host) || !self.host_grace_over(now))
         {
             return None;
         }
@@ -136,24 +152,26 @@ impl Room {
             .min_by_key(|(_, p)| (p.connected_since, p.join_order))
             .map(|(id, _)| *id)?;
         self.host = Some(next);
+        self.host_away_since = None;
         Some(next)
     }
 
     /// A watching client takes the host role. Returns false when the client is not watching.
-    pub fn claim_host(&mut self, client: ClientId) -> bool {
+    pub fn claim_host(&mut self, client: V) -> bool {
         if !self.is_watching(client) {
             return false;
         }
         self.host = Some(client);
+        self.host_away_since = None;
         true
     }
 
     /// The display name a watching client joined with (or changed to).
-    pub fn name_of(&self, client: ClientId) -> Option<String> {
+    pub fn name_of(&self, client: V) -> Option<String> {
         self.viewers.get(&client).and_then(|p| p.name.clone())
     }
 
-    pub fn rename_viewer(&mut self, client: ClientId, name: Option<String>) -> bool {
+    pub fn rename_viewer(&mut self, client: V, name: Option<String>) -> bool {
         match self.viewers.get_mut(&client) {
             Some(presence) => {
                 presence.name = name;
@@ -164,10 +182,9 @@ impl Room {
     }
 
     /// The host, then the others in the order they arrived; at most `limit` of them.
-    pub fn viewers(&self, limit: usize) -> Vec<ViewerEntry> {
-        let order = |(id, p): &(&ClientId, &Presence)| {
-            (!self.is_host(**id), p.connected_since, p.join_order)
-        };
+    pub fn viewers(&self, limit: usize) -> Vec<ViewerEntry<V>> {
+        let order =
+            |(id, p): &(&V, &Presence)| (!self.is_host(**id), p.connected_since, p.join_order);
         let mut list: Vec<_> = self.viewers.iter().collect();
         // Only the first `limit` need sorting: a list of 20 from a room of 10,000 is a linear pass.
         if limit < list.len() {
@@ -202,7 +219,7 @@ impl Room {
     /// about playing or paused, or arrives within [`HEARTBEAT_GRACE_MS`] of a command: then it may
     /// have been sent before the host applied that command, and commands, not heartbeats, decide
     /// where the room is.
-    pub fn heartbeat(&mut self, by: ClientId, position: f64, playing: bool, now: u64) -> bool {
+    pub fn heartbeat(&mut self, by: V, position: f64, playing: bool, now: u64) -> bool {
         let fresh = now >= self.last_command_at.saturating_add(HEARTBEAT_GRACE_MS);
         if !self.is_host(by) || self.playback.playing != playing || !fresh {
             return false;
@@ -216,16 +233,20 @@ impl Room {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
 
-    fn client(n: u128) -> ClientId {
-        ClientId(Uuid::from_u128(n))
+    /// Viewers in these tests are plain numbers.
+    type TestRoom = Room<u32>;
+
+    const GRACE: u64 = 5_000;
+
+    fn room() -> TestRoom {
+        Room::new("ABCDEFGH".into(), 0, GRACE)
     }
 
     #[test]
     fn first_viewer_is_host_and_tabs_count_once() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
-        let joined = room.join(client(1), None, 10);
+        let mut room = room();
+        let joined = room.join(1, None, 10);
         assert_eq!(
             joined,
             Joined {
@@ -233,69 +254,91 @@ mod tests {
                 became_host: true
             }
         );
-        let second_tab = room.join(client(1), None, 20);
+        let second_tab = room.join(1, None, 20);
         assert_eq!(second_tab, Joined::default());
-        assert!(!room.join(client(2), None, 30).became_host);
+        assert!(!room.join(2, None, 30).became_host);
         assert_eq!(room.viewer_count(), 2);
-        assert!(!room.leave(client(1)), "one tab is still open");
-        assert!(room.leave(client(1)));
+        assert!(!room.leave(1, 40), "one tab is still open");
+        assert!(room.leave(1, 50));
         assert_eq!(room.viewer_count(), 1);
-        assert!(!room.leave(client(9)), "unknown client");
+        assert!(!room.leave(9, 60), "unknown client");
     }
 
     #[test]
-    fn absent_host_is_replaced_by_longest_connected_viewer() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
-        room.join(client(1), None, 10);
-        room.join(client(3), None, 30);
-        room.join(client(2), None, 20);
-        assert_eq!(room.reassign_host_if_gone(), None, "host still here");
-        room.leave(client(1));
-        assert_eq!(room.host, Some(client(1)), "kept until the check runs");
-        assert_eq!(room.reassign_host_if_gone(), Some(client(2)));
-        assert_eq!(room.reassign_host_if_gone(), None);
+    fn absent_host_is_replaced_by_longest_connected_viewer_after_the_grace() {
+        let mut room = room();
+        room.join(1, None, 10);
+        room.join(3, None, 30);
+        room.join(2, None, 20);
+        assert_eq!(room.reassign_host_if_gone(40), None, "host still here");
+        room.leave(1, 1_000);
+        assert_eq!(room.reassign_host_if_gone(1_000), None, "just left");
+        assert_eq!(room.reassign_host_if_gone(5_999), None, "within the grace");
+        assert_eq!(room.host, Some(1));
+        assert_eq!(room.reassign_host_if_gone(6_000), Some(2));
+        assert_eq!(room.reassign_host_if_gone(9_000), None);
     }
 
     #[test]
     fn ties_in_join_time_go_to_who_joined_first() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
-        room.join(client(1), None, 10);
-        room.join(client(5), None, 20);
-        room.join(client(4), None, 20);
-        room.leave(client(1));
-        assert_eq!(room.reassign_host_if_gone(), Some(client(5)));
+        let mut room = room();
+        room.join(1, None, 10);
+        room.join(5, None, 20);
+        room.join(4, None, 20);
+        room.leave(1, 30);
+        assert_eq!(room.reassign_host_if_gone(30 + GRACE), Some(5));
     }
 
     #[test]
-    fn empty_room_keeps_no_host_to_hand_on_and_next_joiner_takes_it() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
-        room.join(client(1), None, 10);
-        room.leave(client(1));
-        assert_eq!(room.reassign_host_if_gone(), None);
-        assert!(room.join(client(2), None, 50).became_host);
+    fn empty_room_keeps_its_host_through_the_grace_then_the_next_joiner_takes_it() {
+        let mut room = room();
+        room.join(1, None, 10);
+        room.leave(1, 100);
+        assert_eq!(
+            room.reassign_host_if_gone(100 + GRACE),
+            None,
+            "nobody to hand it to"
+        );
+        assert!(
+            !room.join(2, None, 200).became_host,
+            "the host may be reloading"
+        );
+        assert_eq!(room.host, Some(1));
+        room.leave(2, 300);
+        assert!(room.join(2, None, 100 + GRACE).became_host);
     }
 
     #[test]
     fn host_who_reloads_keeps_the_role_while_others_watch() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
-        room.join(client(1), None, 10);
-        room.join(client(2), None, 20);
-        room.leave(client(1));
-        assert!(!room.join(client(1), None, 30).became_host);
-        assert_eq!(room.host, Some(client(1)));
-        assert_eq!(room.reassign_host_if_gone(), None);
+        let mut room = room();
+        room.join(1, None, 10);
+        room.join(2, None, 20);
+        // Many reloads, each shorter than the grace, with host checks in between.
+        let mut now = 100;
+        for _ in 0..20 {
+            room.leave(1, now);
+            assert_eq!(room.reassign_host_if_gone(now + 1_000), None);
+            now += 1_500;
+            assert!(!room.join(1, None, now).became_host, "already host");
+            assert_eq!(room.host, Some(1));
+        }
+        assert_eq!(
+            room.reassign_host_if_gone(now + 10 * GRACE),
+            None,
+            "back for good"
+        );
     }
 
     #[test]
     fn only_watching_clients_can_claim_host() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
-        room.join(client(1), None, 10);
-        assert!(!room.claim_host(client(2)));
-        room.join(client(2), Some("Bo".into()), 20);
-        assert!(room.claim_host(client(2)));
+        let mut room = room();
+        room.join(1, None, 10);
+        assert!(!room.claim_host(2));
+        room.join(2, Some("Bo".into()), 20);
+        assert!(room.claim_host(2));
         let list = room.viewers(10);
         assert_eq!(list.len(), 2);
-        assert_eq!(list[0].client_id, client(2), "the host comes first");
+        assert_eq!(list[0].client_id, 2, "the host comes first");
         assert!(list[0].is_host);
         assert_eq!(list[0].name.as_deref(), Some("Bo"));
         assert!(!list[1].is_host);
@@ -304,47 +347,44 @@ mod tests {
 
     #[test]
     fn a_cut_viewer_list_has_the_host_then_the_earliest_arrivals() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
+        let mut room = room();
         for n in 1..=50 {
-            room.join(client(n), None, 1000 - n as u64);
+            room.join(n, None, 1000 - u64::from(n));
         }
         // Arrival times run against join order: client 50 has the earliest.
-        assert!(room.claim_host(client(20)));
+        assert!(room.claim_host(20));
         let ids: Vec<_> = room.viewers(4).iter().map(|v| v.client_id).collect();
-        assert_eq!(ids, [client(20), client(50), client(49), client(48)]);
+        assert_eq!(ids, [20, 50, 49, 48]);
         assert_eq!(room.viewers(100).len(), 50);
     }
 
     #[test]
     fn heartbeats_come_from_the_host_and_never_undo_a_fresh_command() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
-        room.join(client(1), None, 10);
-        room.join(client(2), None, 20);
+        let mut room = room();
+        room.join(1, None, 10);
+        room.join(2, None, 20);
         room.command(PlaybackAction::Play, 5.0, 1_000);
         assert!(
-            !room.heartbeat(client(1), 4.0, true, 1_500),
+            !room.heartbeat(1, 4.0, true, 1_500),
             "sent before the play landed"
         );
         assert_eq!(room.playback.position_at(1_500), 5.5);
-        assert!(room.heartbeat(client(1), 6.1, true, 2_000));
+        assert!(room.heartbeat(1, 6.1, true, 2_000));
         assert_eq!(room.playback.position_at(2_000), 6.1);
+        assert!(!room.heartbeat(2, 99.0, true, 3_000), "not the host");
         assert!(
-            !room.heartbeat(client(2), 99.0, true, 3_000),
-            "not the host"
-        );
-        assert!(
-            !room.heartbeat(client(1), 7.0, false, 3_000),
+            !room.heartbeat(1, 7.0, false, 3_000),
             "disagrees about playing"
         );
         room.command(PlaybackAction::Seek, 60.0, 4_000);
-        assert!(!room.heartbeat(client(1), 8.0, true, 4_999));
+        assert!(!room.heartbeat(1, 8.0, true, 4_999));
         assert_eq!(room.playback.position_at(4_999), 60.999);
-        assert!(room.heartbeat(client(1), 61.0, true, 5_000));
+        assert!(room.heartbeat(1, 61.0, true, 5_000));
     }
 
     #[test]
     fn new_video_starts_paused_at_zero() {
-        let mut room = Room::new("ABCDEFGH".into(), 0);
+        let mut room = room();
         room.command(PlaybackAction::Play, 40.0, 5);
         let video = Video {
             id: 3,

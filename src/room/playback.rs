@@ -5,9 +5,8 @@ use serde::{Deserialize, Serialize};
 /// Longest position we accept, in seconds (a little over 115 days): anything larger is a bad client.
 pub const MAX_POSITION: f64 = 1.0e7;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, poem_openapi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[oai(rename_all = "snake_case")]
 pub enum PlaybackAction {
     Play,
     Pause,

@@ -1,7 +1,6 @@
 //! The room socket: `GET /api/rooms/{code}/ws`. The upgrade is checked here; `session` runs the
-//! socket's loop.
+//! socket's loop. The messages themselves are [`crate::protocol`]'s.
 
-pub mod protocol;
 mod session;
 
 use poem::{
@@ -12,7 +11,7 @@ use poem::{
     },
 };
 
-use crate::{clock::now_ms, db, error::ApiError, identity::ClientId, state::AppState};
+use crate::{client::ClientId, clock::now_ms, db, error::ApiError, state::AppState};
 
 /// tungstenite's own ceiling; messages between our limit and this one get a policy close from us,
 /// larger ones are cut off by tungstenite itself.
@@ -28,16 +27,16 @@ pub async fn upgrade(
     client: ClientId,
     Data(state): Data<&AppState>,
 ) -> Response {
-    let room = match state.hub.get(&code).await {
-        Ok(Some(room)) => room,
-        Ok(None) => return ApiError::room_not_found().into_response(),
+    match state.hub.exists(&code).await {
+        Ok(true) => {}
+        Ok(false) => return ApiError::room_not_found().into_response(),
         Err(error) => return ApiError::from(error).into_response(),
-    };
+    }
     let name = match db::clients::name(&state.db, client).await {
         Ok(name) => name,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    if let Err(error) = db::visits::record(&state.db, client, &room.code, now_ms()).await {
+    if let Err(error) = db::visits::record(&state.db, client, &code, now_ms()).await {
         tracing::warn!(%error, "could not record a visit");
     }
     let limit = state.config.max_ws_message_bytes;
@@ -46,19 +45,16 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .max_message_size(Some(HARD_MESSAGE_LIMIT.max(limit * 2)))
         .max_frame_size(Some(HARD_MESSAGE_LIMIT.max(limit * 2)));
-    let shutdown = state.shutdown.clone();
+    let session = session::Session {
+        hub: state.hub.clone(),
+        code,
+        client,
+        name,
+        max_message_bytes: limit,
+        shutdown: state.shutdown.clone(),
+    };
+    let sockets = state.sockets.clone();
     ws.config(config)
-        .on_upgrade(move |socket| {
-            session::run(
-                socket,
-                session::Session {
-                    room,
-                    client,
-                    name,
-                    max_message_bytes: limit,
-                    shutdown,
-                },
-            )
-        })
+        .on_upgrade(move |socket| sockets.track_future(session::run(socket, session)))
         .into_response()
 }

@@ -2,18 +2,20 @@
 //! broadcasts, a keep-alive timer and server shutdown. Every way out of the loop leaves the room,
 //! so the viewer count never outlives the socket.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocketStream};
 use tokio::{sync::broadcast::error::RecvError, time::timeout};
 use tokio_util::sync::CancellationToken;
 
-use super::protocol::{ClientMsg, ProtocolError, ServerMsg};
-use crate::{clock::now_ms, hub::LiveRoom, identity::ClientId, room::PlaybackAction};
+use crate::{
+    client::ClientId,
+    clock::now_ms,
+    hub::{Hub, RoomHandle, Welcome},
+    protocol::{ClientMsg, ProtocolError, ServerMsg},
+    room::PlaybackAction,
+};
 
 /// How often the server pings an idle client.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -23,7 +25,8 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Session {
-    pub room: Arc<LiveRoom>,
+    pub hub: Hub,
+    pub code: String,
     pub client: ClientId,
     pub name: Option<String>,
     pub max_message_bytes: usize,
@@ -37,31 +40,40 @@ enum Next {
 
 pub async fn run(mut socket: WebSocketStream, session: Session) {
     let Session {
-        room,
+        hub,
+        code,
         client,
         name,
         max_message_bytes,
         shutdown,
     } = session;
-    // Serialised here and not kept: a snapshot is a few KB, and a value still alive across the
-    // awaits below would sit in this socket's future for as long as it is open.
-    let (mut rx, snapshot) = {
-        let (rx, snapshot) = room.join(client, name);
-        (rx, snapshot.to_json())
+    let (room, mut rx, mut outcome) = match hub.join(&code, client, name).await {
+        Ok(Some((room, welcome))) => {
+            let Welcome {
+                broadcasts,
+                snapshot,
+                history,
+            } = welcome;
+            // The snapshot and history are sent and dropped here, not kept: a value still alive
+            // across the awaits below would sit in this socket's future for as long as it is open.
+            let mut outcome = send(&mut socket, snapshot).await;
+            if let (Next::Continue, Some(history)) = (&outcome, history) {
+                outcome = send(&mut socket, history.to_string()).await;
+            }
+            (room, broadcasts, outcome)
+        }
+        Ok(None) => {
+            close(&mut socket, Some((CloseCode::Away, "room closed"))).await;
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(room = %code, %error, "a socket could not join its room");
+            close(&mut socket, Some((CloseCode::Again, "try again later"))).await;
+            return;
+        }
     };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
-
-    let mut outcome = send(&mut socket, snapshot).await;
-    if let Next::Continue = outcome {
-        outcome = match room.join_history().await {
-            Ok(history) => send(&mut socket, history.to_string()).await,
-            Err(error) => {
-                tracing::error!(room = %room.code, %error, "could not load chat history");
-                Next::Continue
-            }
-        };
-    }
     // Made once: a fresh one per turn of the loop would register with, and leave, the token every
     // socket shares, under its lock, for every message delivered.
     let shutting_down = shutdown.cancelled();
@@ -77,8 +89,9 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                         Next::Close(Some((CloseCode::Policy, "message too large")))
                     }
                     Some(Ok(Message::Text(text))) => match handle(&room, client, &text).await {
-                        Some(reply) => send(&mut socket, reply.to_json()).await,
-                        None => Next::Continue,
+                        Ok(Some(reply)) => send(&mut socket, reply.to_json()).await,
+                        Ok(None) => Next::Continue,
+                        Err(()) => Next::Close(Some((CloseCode::Away, "room closed"))),
                     },
                     Some(Ok(Message::Binary(_))) => {
                         let error = ProtocolError::new("bad_message", "send JSON text frames");
@@ -87,7 +100,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Next::Continue,
                     Some(Ok(Message::Close(_))) | None => Next::Close(None),
                     Some(Err(error)) => {
-                        tracing::debug!(room = %room.code, %client, %error, "socket read failed");
+                        tracing::debug!(room = %code, %client, %error, "socket read failed");
                         Next::Close(Some((CloseCode::Policy, "unreadable frame")))
                     }
                 }
@@ -96,8 +109,11 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                 Ok(text) => send(&mut socket, text.to_string()).await,
                 // Fell behind: the missed messages are gone, so send the whole state instead.
                 Err(RecvError::Lagged(missed)) => {
-                    tracing::debug!(room = %room.code, %client, missed, "socket lagged; resyncing");
-                    send(&mut socket, room.snapshot_for(client).to_json()).await
+                    tracing::debug!(room = %code, %client, missed, "socket lagged; resyncing");
+                    match room.snapshot(client).await {
+                        Some(snapshot) => send(&mut socket, snapshot).await,
+                        None => Next::Close(Some((CloseCode::Away, "room closed"))),
+                    }
                 }
                 Err(RecvError::Closed) => Next::Close(Some((CloseCode::Away, "room closed"))),
             },
@@ -111,46 +127,51 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
             () = &mut shutting_down => Next::Close(Some((CloseCode::Away, "server shutting down"))),
         };
     }
-    if let Next::Close(Some((code, reason))) = outcome {
+    if let Next::Close(reason) = outcome {
+        close(&mut socket, reason).await;
+    }
+    room.leave(client).await;
+}
+
+/// Sends the close frame (when there is someone to send it to), then closes.
+async fn close(socket: &mut WebSocketStream, reason: Option<(CloseCode, &'static str)>) {
+    if let Some((code, reason)) = reason {
         let _ = timeout(SEND_TIMEOUT, socket.send(Message::close_with(code, reason))).await;
     }
     let _ = timeout(SEND_TIMEOUT, socket.close()).await;
-    room.leave(client);
-    room.touch().await;
 }
 
-/// Applies one client message; returns what to answer this socket alone, if anything.
-async fn handle(room: &LiveRoom, client: ClientId, text: &str) -> Option<ServerMsg> {
+/// Applies one client message; returns what to answer this socket alone, if anything (a closed
+/// socket when its room is gone).
+async fn handle(room: &RoomHandle, client: ClientId, text: &str) -> Result<Option<ServerMsg>, ()> {
     let msg = match ClientMsg::parse(text) {
         Ok(msg) => msg,
-        Err(error) => return Some(error.into()),
+        Err(error) => return Ok(Some(error.into())),
     };
-    match msg {
-        ClientMsg::Play { position } => {
-            room.apply_playback(client, PlaybackAction::Play, position);
-        }
+    let delivered = match msg {
+        ClientMsg::Play { position } => room.playback(client, PlaybackAction::Play, position).await,
         ClientMsg::Pause { position } => {
-            room.apply_playback(client, PlaybackAction::Pause, position);
+            room.playback(client, PlaybackAction::Pause, position).await
         }
-        ClientMsg::Seek { position } => {
-            room.apply_playback(client, PlaybackAction::Seek, position);
-        }
+        ClientMsg::Seek { position } => room.playback(client, PlaybackAction::Seek, position).await,
         ClientMsg::Heartbeat { position, playing } => {
-            room.heartbeat(client, position, playing);
+            room.heartbeat(client, position, playing).await
         }
         ClientMsg::Chat { text } => {
-            if let Err(error) = room.post_chat(client, &text).await {
-                return Some(error.into());
-            }
+            return match room.chat(client, text).await {
+                Some(Ok(())) => Ok(None),
+                Some(Err(error)) => Ok(Some(error.into())),
+                None => Err(()),
+            };
         }
         ClientMsg::Ping { client_time } => {
-            return Some(ServerMsg::Pong {
+            return Ok(Some(ServerMsg::Pong {
                 client_time,
                 server_time: now_ms(),
-            });
+            }));
         }
-    }
-    None
+    };
+    if delivered { Ok(None) } else { Err(()) }
 }
 
 async fn send(socket: &mut WebSocketStream, text: String) -> Next {

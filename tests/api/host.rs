@@ -1,10 +1,13 @@
 use std::time::{Duration, Instant};
 
-use crate::helpers::{HOST_CHECK_SECS, next_of, spawn_app};
+use crate::helpers::{HOST_CHECK_SECS, next_of, spawn_app, spawn_app_with};
+
+/// Shorter than the default, so the test waits less for the role to move on.
+const HOST_GRACE_SECS: u64 = 1;
 
 #[tokio::test]
-async fn the_host_is_reassigned_after_leaving_and_can_be_claimed_back() {
-    let app = spawn_app().await;
+async fn the_host_is_reassigned_after_the_grace_and_can_be_claimed_back() {
+    let app = spawn_app_with(|config| config.host_grace_secs = HOST_GRACE_SECS).await;
     let (first, second, third) = (app.person(), app.person(), app.person());
     let code = first.create_room().await;
     let (f, snapshot) = first.join(&code).await;
@@ -28,7 +31,11 @@ async fn the_host_is_reassigned_after_leaving_and_can_be_claimed_back() {
     );
     let waited = left.elapsed();
     assert!(
-        waited <= Duration::from_secs(HOST_CHECK_SECS + 1),
+        waited >= Duration::from_millis(HOST_GRACE_SECS * 1000 - 100),
+        "not before the grace: reassigned after {waited:?}"
+    );
+    assert!(
+        waited <= Duration::from_secs(HOST_GRACE_SECS + HOST_CHECK_SECS + 1),
         "reassigned after {waited:?}"
     );
     assert_eq!(third.room(&code).await["host"], second_id.as_str());

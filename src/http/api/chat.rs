@@ -4,7 +4,7 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::{ApiTags, find_room};
+use super::{ApiTags, found};
 use crate::{db, error::ApiResult, state::AppState, view::ChatView};
 
 const DEFAULT_PAGE: u32 = 50;
@@ -33,10 +33,10 @@ impl ChatApi {
         before: Query<Option<i64>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
     ) -> ApiResult<Json<MessagePage>> {
-        let room = find_room(&self.state, &code).await?;
+        found(self.state.hub.exists(&code).await?.then_some(()))?;
         let limit = limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE);
         // One more than asked tells whether there are older ones.
-        let mut stored = db::messages::page(&self.state.db, &room.code, *before, limit + 1).await?;
+        let mut stored = db::messages::page(&self.state.db, &code, *before, limit + 1).await?;
         let has_more = stored.len() > limit as usize;
         if has_more {
             stored.remove(0);

@@ -2,11 +2,11 @@ use poem_openapi::{Object, OpenApi, payload::Json};
 
 use super::ApiTags;
 use crate::{
+    client::{ClientId, color_of},
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
-    identity::ClientId,
-    room::chat::{clean_name, color_of},
+    room::chat::clean_name,
     state::AppState,
 };
 
@@ -63,7 +63,7 @@ impl MeApi {
         let name = clean_name(&body.name)
             .map_err(|error| ApiError::bad_request("bad_name", error.to_string()))?;
         db::clients::set_name(&self.state.db, client, &name, now_ms()).await?;
-        self.state.hub.rename_client(client, &name);
+        self.state.hub.rename_client(client, &name).await;
         Ok(Json(Me {
             client_id: client,
             name: Some(name),

@@ -7,15 +7,11 @@ mod rooms;
 mod spots;
 mod videos;
 
-use std::sync::Arc;
-
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::{
     error::{ApiError, ApiResult},
-    hub::LiveRoom,
     room::playback::{POSITION_RULE, valid_position},
-    state::AppState,
 };
 
 #[derive(Tags)]
@@ -46,7 +42,7 @@ pub type ApiService = OpenApiService<
     (),
 >;
 
-pub fn service(state: &AppState) -> ApiService {
+pub fn service(state: &crate::state::AppState) -> ApiService {
     OpenApiService::new(
         (
             me::MeApi {
@@ -88,11 +84,7 @@ fn check_position(position: f64) -> ApiResult<()> {
     }
 }
 
-/// The live room with this code, or 404.
-async fn find_room(state: &AppState, code: &str) -> ApiResult<Arc<LiveRoom>> {
-    state
-        .hub
-        .get(code)
-        .await?
-        .ok_or_else(ApiError::room_not_found)
+/// An answer about a room, or 404 when there is no such room.
+fn found<T>(answer: Option<T>) -> ApiResult<T> {
+    answer.ok_or_else(ApiError::room_not_found)
 }

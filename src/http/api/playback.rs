@@ -1,15 +1,28 @@
-use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{Enum, Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, check_position, find_room};
-use crate::{error::ApiResult, identity::ClientId, room::PlaybackAction, view::PlaybackView};
+use super::{ApiTags, check_position, found};
+use crate::{client::ClientId, error::ApiResult, view::PlaybackView};
 
 pub struct PlaybackApi {
     pub state: crate::state::AppState,
 }
 
+/// The room's [`crate::room::PlaybackAction`], as the API spells it.
+#[derive(Clone, Copy, Enum)]
+#[oai(
+    remote = "crate::room::PlaybackAction",
+    rename = "PlaybackAction",
+    rename_all = "snake_case"
+)]
+enum Action {
+    Play,
+    Pause,
+    Seek,
+}
+
 #[derive(Object)]
 struct Command {
-    action: PlaybackAction,
+    action: Action,
     /// Seconds into the video.
     position: f64,
 }
@@ -26,8 +39,11 @@ impl PlaybackApi {
         client: ClientId,
     ) -> ApiResult<Json<PlaybackView>> {
         check_position(command.position)?;
-        let room = find_room(&self.state, &code).await?;
-        let playback = room.apply_playback(client, command.action, command.position);
-        Ok(Json(playback.into()))
+        let playback = self
+            .state
+            .hub
+            .playback(&code, client, command.action.into(), command.position)
+            .await?;
+        Ok(Json(found(playback)?.into()))
     }
 }

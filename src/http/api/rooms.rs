@@ -1,11 +1,9 @@
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, find_room};
+use super::{ApiTags, found};
 use crate::{
-    clock::now_ms,
-    db,
+    client::ClientId,
     error::{ApiError, ApiResult},
-    identity::ClientId,
     state::AppState,
     view::{RoomView, ViewerView},
 };
@@ -66,25 +64,21 @@ impl RoomsApi {
     /// Create a room with a fresh 8-letter code.
     #[oai(path = "/rooms", method = "post")]
     async fn create(&self) -> ApiResult<Created> {
-        let room = self.state.hub.create().await?;
-        tracing::info!(room = %room.code, "room created");
-        let view = room.with(|state| RoomView::of(state, now_ms(), ROOM_VIEWERS_LIMIT));
-        Ok(Created::Room(Json(view)))
+        let code = self.state.hub.create().await?;
+        tracing::info!(room = %code, "room created");
+        Ok(Created::Room(Json(self.view(&code).await?)))
     }
 
     /// A room's video, playback state (as of now), host and viewers.
     #[oai(path = "/rooms/:code", method = "get")]
     async fn get(&self, code: Path<String>) -> ApiResult<Json<RoomView>> {
-        let room = find_room(&self.state, &code).await?;
-        let view = room.with(|state| RoomView::of(state, now_ms(), ROOM_VIEWERS_LIMIT));
-        Ok(Json(view))
+        Ok(Json(self.view(&code).await?))
     }
 
     /// Everyone watching, longest-connected first. Several tabs of one client count once.
     #[oai(path = "/rooms/:code/viewers", method = "get")]
     async fn viewers(&self, code: Path<String>) -> ApiResult<Json<Viewers>> {
-        let room = find_room(&self.state, &code).await?;
-        let viewers = room.with(|state| state.viewers(usize::MAX));
+        let viewers = found(self.state.hub.viewers(&code).await?)?;
         Ok(Json(Viewers {
             count: viewers.len() as u64,
             viewers: viewers.into_iter().map(Into::into).collect(),
@@ -94,8 +88,7 @@ impl RoomsApi {
     /// Become the room's host. You need a socket open in the room.
     #[oai(path = "/rooms/:code/host", method = "post")]
     async fn claim_host(&self, code: Path<String>, client: ClientId) -> ApiResult<Json<Host>> {
-        let room = find_room(&self.state, &code).await?;
-        if !room.claim_host(client) {
+        if !found(self.state.hub.claim_host(&code, client).await?)? {
             return Err(ApiError::conflict(
                 "not_watching",
                 "only a viewer with the room open can become host",
@@ -107,25 +100,27 @@ impl RoomsApi {
     /// Name the room (shown in its title), or clear the name with null or an empty string.
     #[oai(path = "/rooms/:code/name", method = "put")]
     async fn rename(&self, code: Path<String>, body: Json<RoomName>) -> ApiResult<Json<RoomView>> {
-        let room = find_room(&self.state, &code).await?;
         let name = match body.name.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => Some(clean_room_name(raw)?),
         };
-        db::rooms::set_name(&self.state.db, &room.code, name.as_deref()).await?;
-        room.set_name(name);
-        let view = room.with(|state| RoomView::of(state, now_ms(), ROOM_VIEWERS_LIMIT));
-        Ok(Json(view))
+        found(self.state.hub.rename(&code, name).await?)?;
+        Ok(Json(self.view(&code).await?))
     }
 
     /// Tell every viewer to reload the current video file, bypassing caches (after it was replaced
     /// by hand in the media folder).
     #[oai(path = "/rooms/:code/refresh", method = "post")]
     async fn refresh(&self, code: Path<String>) -> ApiResult<Refreshed> {
-        let room = find_room(&self.state, &code).await?;
-        if !room.refresh() {
+        if !found(self.state.hub.refresh(&code).await?)? {
             return Err(ApiError::conflict("no_video", "the room has no video yet"));
         }
         Ok(Refreshed::Done)
+    }
+}
+
+impl RoomsApi {
+    async fn view(&self, code: &str) -> ApiResult<RoomView> {
+        found(self.state.hub.view(code, ROOM_VIEWERS_LIMIT).await?)
     }
 }

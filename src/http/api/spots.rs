@@ -1,11 +1,11 @@
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, check_position, find_room};
+use super::{ApiTags, check_position, found};
 use crate::{
+    client::ClientId,
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
-    identity::ClientId,
     state::AppState,
 };
 
@@ -38,18 +38,9 @@ impl SpotsApi {
         client: ClientId,
     ) -> ApiResult<Json<Spot>> {
         check_position(spot.position)?;
-        let room = find_room(&self.state, &code).await?;
-        let video_id = current_video(&room)?;
+        let video_id = self.current_video(&code).await?;
         let now = now_ms();
-        db::spots::save(
-            &self.state.db,
-            &room.code,
-            client,
-            video_id,
-            spot.position,
-            now,
-        )
-        .await?;
+        db::spots::save(&self.state.db, &code, client, video_id, spot.position, now).await?;
         Ok(Json(Spot {
             position: spot.position,
             video_id,
@@ -60,9 +51,8 @@ impl SpotsApi {
     /// Your saved spot in the room's current video; 404 when you saved none.
     #[oai(path = "/rooms/:code/spot", method = "get")]
     async fn get(&self, code: Path<String>, client: ClientId) -> ApiResult<Json<Spot>> {
-        let room = find_room(&self.state, &code).await?;
-        let video_id = current_video(&room)?;
-        let (position, saved_at) = db::spots::get(&self.state.db, &room.code, client, video_id)
+        let video_id = self.current_video(&code).await?;
+        let (position, saved_at) = db::spots::get(&self.state.db, &code, client, video_id)
             .await?
             .ok_or_else(|| {
                 ApiError::not_found("no_spot", "you have no saved spot in this video")
@@ -75,7 +65,12 @@ impl SpotsApi {
     }
 }
 
-fn current_video(room: &crate::hub::LiveRoom) -> ApiResult<i64> {
-    room.with(|state| state.video.as_ref().map(|video| video.id))
-        .ok_or_else(|| ApiError::conflict("no_video", "the room has no video yet"))
+impl SpotsApi {
+    /// The ID of the room's current video; 404 without the room, 409 without a video.
+    async fn current_video(&self, code: &str) -> ApiResult<i64> {
+        let room = found(self.state.hub.view(code, 0).await?)?;
+        room.video
+            .map(|video| video.id)
+            .ok_or_else(|| ApiError::conflict("no_video", "the room has no video yet"))
+    }
 }

@@ -5,12 +5,13 @@ use poem_openapi::{
     payload::{Binary, Json},
 };
 
-use super::{ApiTags, find_room};
+use tokio_util::io::InspectReader;
+
+use super::{ApiTags, found};
 use crate::{
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
-    hub::LiveRoom,
     media::{self, ReceivedUpload, UploadError},
     room::{Video, VideoSource, video},
     state::AppState,
@@ -42,7 +43,9 @@ struct NewLink {
 impl VideosApi {
     /// Upload the room's video: the raw file is the request body (any content type). It must be an
     /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit. It replaces the room's current
-    /// video, paused at the start; a failed upload leaves the current video as it was.
+    /// video, paused at the start; a failed upload leaves the current video as it was. While bytes
+    /// arrive the room counts as active; a room deleted meanwhile (it expired while the upload
+    /// stalled) answers 404 at the end, and the file is not kept.
     #[oai(path = "/rooms/:code/video", method = "post")]
     async fn upload(
         &self,
@@ -52,7 +55,6 @@ impl VideosApi {
         body: Binary<Body>,
         request: &poem::Request,
     ) -> ApiResult<NewVideo> {
-        let room = find_room(&self.state, &code).await?;
         let limit = self.state.config.max_upload_bytes;
         // Refuse early when the size is announced; a chunked body is counted as it arrives.
         let announced = request
@@ -62,13 +64,15 @@ impl VideosApi {
         if announced.is_some_and(|length| length > limit) {
             return Err(UploadError::TooLarge { limit }.into());
         }
+        let activity = found(self.state.hub.begin_upload(&code).await?)?;
         let original_name = media::display_name(name.as_deref().unwrap_or_default());
+        let body = InspectReader::new(body.0.into_async_read(), |_| activity.progress(now_ms()));
         let upload = self
             .state
             .media
-            .receive(body.0.into_async_read(), limit)
+            .receive(body, limit)
             .await
-            .inspect_err(|error| tracing::info!(room = %room.code, %error, "upload refused"))?;
+            .inspect_err(|error| tracing::info!(room = %*code, %error, "upload refused"))?;
         let (file_name, mime, size) = self.store_numbered(upload).await?;
         let video = Video {
             id: file_number(&file_name),
@@ -77,8 +81,10 @@ impl VideosApi {
             size,
             mime,
         };
-        tracing::info!(room = %room.code, file = ?video.file_name(), size, "video uploaded");
-        self.make_current(&room, video).await
+        tracing::info!(room = %*code, file = ?video.file_name(), size, "video uploaded");
+        let answer = self.make_current(&code, video).await;
+        drop(activity);
+        answer
     }
 
     /// Play a link instead of an upload: a YouTube video (youtube.com/watch, youtu.be, /shorts/,
@@ -86,7 +92,6 @@ impl VideosApi {
     /// start.
     #[oai(path = "/rooms/:code/video/link", method = "post")]
     async fn link(&self, code: Path<String>, link: Json<NewLink>) -> ApiResult<NewVideo> {
-        let room = find_room(&self.state, &code).await?;
         let source = video::parse_link(&link.url)
             .map_err(|error| ApiError::bad_request("bad_link", error.to_string()))?;
         let (original_name, mime) = match &source {
@@ -109,34 +114,25 @@ impl VideosApi {
             size: 0,
             mime,
         };
-        tracing::info!(room = %room.code, kind = video.kind(), "video linked");
-        self.make_current(&room, video).await
+        tracing::info!(room = %*code, kind = video.kind(), "video linked");
+        self.make_current(&code, video).await
     }
 }
 
 impl VideosApi {
-    /// Records `video` as the room's current one, deletes the previous upload, and tells the
-    /// room. On failure a newly uploaded file is deleted and the old video stays.
-    async fn make_current(&self, room: &LiveRoom, video: Video) -> ApiResult<NewVideo> {
-        let stored =
-            db::videos::replace_room_video(&self.state.db, &room.code, &video, now_ms()).await;
-        let previous = match stored {
-            Ok(previous) => previous,
-            Err(error) => {
-                if let Some(file_name) = video.file_name() {
-                    self.state.media.remove(file_name);
-                }
-                return Err(error.into());
-            }
-        };
-        if let Some(file_name) = video.file_name() {
-            self.state.media.register(file_name);
-        }
-        if let Some(previous) = previous {
-            self.state.media.remove(&previous);
-        }
+    /// Makes `video` the room's current one (the room stores it, deletes the previous upload and
+    /// tells everyone). When that fails, or the room is gone, a newly uploaded file is deleted and
+    /// nothing else changes.
+    async fn make_current(&self, code: &str, video: Video) -> ApiResult<NewVideo> {
         let view = VideoView::from(&video);
-        room.set_video(video);
+        let file_name = video.file_name().map(str::to_string);
+        let made = self.state.hub.set_video(code, video).await;
+        if !matches!(made, Ok(Some(())))
+            && let Some(file_name) = file_name
+        {
+            self.state.media.remove(&file_name);
+        }
+        found(made?)?;
         Ok(NewVideo::Video(Json(view)))
     }
 

@@ -1,10 +1,11 @@
 //! The socket protocol: JSON objects tagged by `type`. Frames are parsed into [`ClientMsg`] before
-//! anything acts on them; what does not parse becomes an `error` message, never a panic.
+//! anything acts on them; what does not parse becomes an `error` message, never a panic. The rooms
+//! (`hub`) speak [`ServerMsg`]; the socket loop (`ws`) only carries it.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    identity::ClientId,
+    client::ClientId,
     room::{
         Playback, PlaybackAction, Room,
         playback::{POSITION_RULE, valid_position},
@@ -165,7 +166,7 @@ impl ServerMsg {
         serde_json::to_string(self).expect("server messages always serialize")
     }
 
-    pub fn viewers_of(room: &Room) -> Self {
+    pub fn viewers_of(room: &Room<ClientId>) -> Self {
         Self::Viewers {
             count: room.viewer_count(),
             viewers: room

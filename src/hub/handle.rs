@@ -1,0 +1,198 @@
+//! A handle on a live room: the sending end of its task's command queue. Requests carry a oneshot
+//! for the answer; a room that left (unloaded, deleted, server stopping) drops its queue, and the
+//! handle reads why from the note the task leaves before it goes.
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::uploads::UploadGuard;
+use crate::{
+    client::ClientId,
+    protocol::ProtocolError,
+    room::{Playback, PlaybackAction, Video, ViewerEntry},
+    view::RoomView,
+};
+
+/// Why a room's task ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum End {
+    /// Idle, it left memory: the next request loads it again.
+    Unloaded,
+    /// No such room in the database (never was, expired, or deleted).
+    Missing,
+    /// It could not be loaded; the cause is in the log.
+    Failed,
+    /// The server is shutting down.
+    Stopped,
+}
+
+/// What a socket gets on joining: its subscription to the room's broadcasts (taken before the
+/// snapshot, so nothing falls in between), the snapshot and the chat history, both as JSON.
+pub struct Welcome {
+    pub broadcasts: broadcast::Receiver<Arc<str>>,
+    pub snapshot: String,
+    /// None when the history could not be read (logged).
+    pub history: Option<Arc<str>>,
+}
+
+pub(super) type Reply<T> = oneshot::Sender<T>;
+
+/// Everything that reads or changes a room. Each is applied by the room's task, in arrival order.
+pub(super) enum Command {
+    Join {
+        client: ClientId,
+        name: Option<String>,
+        reply: Reply<Welcome>,
+    },
+    Leave {
+        client: ClientId,
+    },
+    Playback {
+        by: ClientId,
+        action: PlaybackAction,
+        position: f64,
+        reply: Option<Reply<Playback>>,
+    },
+    Heartbeat {
+        by: ClientId,
+        position: f64,
+        playing: bool,
+    },
+    ClaimHost {
+        client: ClientId,
+        reply: Reply<bool>,
+    },
+    SetVideo {
+        video: Video,
+        reply: Reply<sqlx::Result<()>>,
+    },
+    Refresh {
+        reply: Reply<bool>,
+    },
+    Rename {
+        name: Option<String>,
+        reply: Reply<sqlx::Result<()>>,
+    },
+    RenameViewer {
+        client: ClientId,
+        name: String,
+    },
+    Chat {
+        client: ClientId,
+        text: String,
+        reply: Reply<Result<(), ProtocolError>>,
+    },
+    Snapshot {
+        client: ClientId,
+        reply: Reply<String>,
+    },
+    View {
+        viewer_limit: usize,
+        reply: Reply<RoomView>,
+    },
+    Viewers {
+        reply: Reply<Vec<ViewerEntry<ClientId>>>,
+    },
+    BeginUpload {
+        reply: Reply<UploadGuard>,
+    },
+    /// Delete the room if nobody has been active in it since `cutoff` (server ms).
+    ExpireIfIdle {
+        cutoff: u64,
+        reply: Reply<sqlx::Result<bool>>,
+    },
+}
+
+#[derive(Clone)]
+pub struct RoomHandle {
+    code: Arc<str>,
+    commands: mpsc::Sender<Command>,
+    /// Written once by the task just before it stops taking commands.
+    end: Arc<OnceLock<End>>,
+}
+
+impl RoomHandle {
+    pub(super) fn new(code: &str, commands: mpsc::Sender<Command>) -> Self {
+        Self {
+            code: code.into(),
+            commands,
+            end: Arc::default(),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub(super) fn end_note(&self) -> Arc<OnceLock<End>> {
+        self.end.clone()
+    }
+
+    pub(super) fn is_same(&self, end: &Arc<OnceLock<End>>) -> bool {
+        Arc::ptr_eq(&self.end, end)
+    }
+
+    /// Why the task is gone; `Failed` when it left no note (it panicked).
+    fn ended(&self) -> End {
+        self.end.get().copied().unwrap_or(End::Failed)
+    }
+
+    /// Sends a request and waits for its answer.
+    pub(super) async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, End> {
+        let (reply, answer) = oneshot::channel();
+        self.tell(make(reply)).await?;
+        answer.await.map_err(|_| self.ended())
+    }
+
+    /// Sends a command without waiting for it to be applied. Waits while the queue is full, so a
+    /// client flooding its socket slows down itself, not the room.
+    pub(super) async fn tell(&self, command: Command) -> Result<(), End> {
+        self.commands.send(command).await.map_err(|_| self.ended())
+    }
+
+    // What a socket does with its room. A room never leaves memory while it has a socket, so these
+    // fail only while the server shuts down, or when the room was deleted under the socket; the
+    // socket then closes.
+
+    pub async fn leave(&self, client: ClientId) {
+        let _ = self.tell(Command::Leave { client }).await;
+    }
+
+    pub async fn playback(&self, by: ClientId, action: PlaybackAction, position: f64) -> bool {
+        let command = Command::Playback {
+            by,
+            action,
+            position,
+            reply: None,
+        };
+        self.tell(command).await.is_ok()
+    }
+
+    pub async fn heartbeat(&self, by: ClientId, position: f64, playing: bool) -> bool {
+        let command = Command::Heartbeat {
+            by,
+            position,
+            playing,
+        };
+        self.tell(command).await.is_ok()
+    }
+
+    /// None when the room is gone.
+    pub async fn chat(&self, client: ClientId, text: String) -> Option<Result<(), ProtocolError>> {
+        self.ask(|reply| Command::Chat {
+            client,
+            text,
+            reply,
+        })
+        .await
+        .ok()
+    }
+
+    /// A fresh snapshot for a socket that fell behind, as JSON; None when the room is gone.
+    pub async fn snapshot(&self, client: ClientId) -> Option<String> {
+        self.ask(|reply| Command::Snapshot { client, reply })
+            .await
+            .ok()
+    }
+}

@@ -1,0 +1,499 @@
+//! The task that owns one loaded room. It applies the room's commands one at a time, each with its
+//! database write, its change in memory and its broadcast, in that order, so every socket hears
+//! changes in the order they were applied and the database never disagrees with memory. Its own
+//! timers run in the same loop: the host check, saving playback behind the sockets' backs (a seek
+//! never waits for a disk write), batched viewer announcements, and leaving memory when idle.
+
+use std::{pin::Pin, sync::Arc, time::Duration};
+
+use tokio::{
+    sync::{broadcast, mpsc},
+    time::{Instant, MissedTickBehavior, Sleep},
+};
+
+use super::{
+    chat::Chat,
+    handle::{Command, End, RoomHandle, Welcome},
+    registry::Hub,
+    uploads::UploadActivity,
+};
+use crate::{
+    client::{ClientId, color_of},
+    clock::now_ms,
+    db,
+    protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
+    room::{Room, Video},
+    view::{RoomView, VideoView},
+};
+
+/// Messages a socket may fall behind by before it is sent a fresh snapshot instead.
+const BROADCAST_CAPACITY: usize = 256;
+/// How often changed playback state is written to the database.
+const PERSIST_PERIOD: Duration = Duration::from_secs(1);
+/// While people watch, the room's activity time in the database is renewed this often (playback
+/// changes renew it too), so the expiry sweep sees a watched room as active.
+const ACTIVITY_PERIOD: Duration = Duration::from_secs(60);
+/// Joins and leaves within this window are announced in one `viewers` message, so a crowd
+/// arriving at once costs a few broadcasts instead of one per arrival.
+const VIEWERS_BATCH: Duration = Duration::from_millis(100);
+/// A large room waits longer between announcements: each one sends the viewer list (up to 20
+/// entries, about 2 KB) to every socket, so while a crowd of 10,000 arrives, announcing every
+/// 100 ms would copy hundreds of megabytes a second. The window grows by this much per viewer,
+/// up to the cap.
+const VIEWERS_BATCH_PER_VIEWER: Duration = Duration::from_micros(100);
+const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
+
+/// Runs the room until it leaves memory, is deleted, or the server stops; then tells whoever still
+/// holds its handle why, and drops the commands still queued (their senders hear the same).
+pub(super) async fn run(hub: Hub, handle: RoomHandle, mut queue: mpsc::Receiver<Command>) {
+    let end_note = handle.end_note();
+    let end = match load(&hub, handle.code()).await {
+        Ok(Some(room)) => LiveRoom::new(hub.clone(), room).serve(&mut queue).await,
+        Ok(None) => End::Missing,
+        Err(error) => {
+            tracing::error!(room = %handle.code(), %error, "could not load a room");
+            End::Failed
+        }
+    };
+    let _ = end_note.set(end);
+    hub.forget(handle.code(), &end_note);
+    queue.close();
+    while queue.try_recv().is_ok() {}
+}
+
+/// The room as stored; None when there is no such room.
+async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
+    let Some(stored) = db::rooms::load(hub.db(), code).await? else {
+        return Ok(None);
+    };
+    let now = now_ms();
+    let grace = hub.shared().settings.host_grace.as_millis() as u64;
+    let mut room = Room::new(code.to_string(), now, grace);
+    room.name = stored.name;
+    room.video = stored.video;
+    // Nobody is watching when a room loads: keep the position, paused.
+    room.playback = stored.playback.at(now);
+    room.playback.playing = false;
+    Ok(Some(room))
+}
+
+struct LiveRoom {
+    hub: Hub,
+    room: Room<ClientId>,
+    broadcasts: broadcast::Sender<Arc<str>>,
+    chat: Chat,
+    uploads: Arc<UploadActivity>,
+    /// Playback changed since it was last written to the database.
+    playback_dirty: bool,
+    /// When the activity time was last written.
+    activity_written: Instant,
+    /// When the pending viewer announcement goes out.
+    announce_at: Option<Instant>,
+    /// When the room leaves memory unless someone comes.
+    unload_at: Option<Instant>,
+}
+
+impl LiveRoom {
+    fn new(hub: Hub, room: Room<ClientId>) -> Self {
+        let settings = hub.shared().settings;
+        let (broadcasts, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Self {
+            hub,
+            room,
+            broadcasts,
+            chat: Chat::new(settings.chat_rate),
+            uploads: Arc::default(),
+            playback_dirty: false,
+            activity_written: Instant::now(),
+            announce_at: None,
+            unload_at: Some(Instant::now() + settings.unload_after),
+        }
+    }
+
+    fn code(&self) -> &str {
+        &self.room.code
+    }
+
+    async fn serve(mut self, queue: &mut mpsc::Receiver<Command>) -> End {
+        let settings = self.hub.shared().settings;
+        let stopping = self.hub.shared().stopping.clone();
+        let mut host_check = tokio::time::interval(settings.host_check);
+        host_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut persist = tokio::time::interval(PERSIST_PERIOD);
+        persist.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let far = Instant::now() + Duration::from_secs(86_400 * 365);
+        let mut announce = Box::pin(tokio::time::sleep_until(far));
+        let mut unload = Box::pin(tokio::time::sleep_until(far));
+        loop {
+            rearm(&mut announce, self.announce_at, far);
+            rearm(&mut unload, self.unload_at, far);
+            tokio::select! {
+                command = queue.recv() => {
+                    // Every handle is gone: nobody can reach the room any more.
+                    let Some(command) = command else { return End::Unloaded };
+                    if let Some(end) = self.apply(command).await {
+                        return end;
+                    }
+                }
+                _ = host_check.tick() => self.check_host(),
+                _ = persist.tick() => self.persist().await,
+                () = &mut announce, if self.announce_at.is_some() => self.announce_viewers(),
+                () = &mut unload, if self.unload_at.is_some() => {
+                    if self.unload_if_idle().await {
+                        return End::Unloaded;
+                    }
+                }
+                () = stopping.cancelled() => {
+                    self.persist().await;
+                    return End::Stopped;
+                }
+            }
+        }
+    }
+
+    /// Applies one command; Some when the room ends with it.
+    async fn apply(&mut self, command: Command) -> Option<End> {
+        match command {
+            Command::Join {
+                client,
+                name,
+                reply,
+            } => {
+                let welcome = self.join(client, name).await;
+                // The socket gave up waiting: it will never leave, so leave for it.
+                if reply.send(welcome).is_err() {
+                    self.leave(client).await;
+                }
+            }
+            Command::Leave { client } => self.leave(client).await,
+            Command::Playback {
+                by,
+                action,
+                position,
+                reply,
+            } => {
+                self.room.command(action, position, now_ms());
+                self.broadcast(&ServerMsg::playback(action, &self.room.playback, by));
+                self.playback_dirty = true;
+                tracing::debug!(room = %self.code(), %by, ?action, position, "playback");
+                if let Some(reply) = reply {
+                    let _ = reply.send(self.room.playback);
+                }
+            }
+            Command::Heartbeat {
+                by,
+                position,
+                playing,
+            } => {
+                let now = now_ms();
+                if self.room.heartbeat(by, position, playing, now) {
+                    self.broadcast(&ServerMsg::Heartbeat {
+                        position,
+                        playing,
+                        by,
+                        server_time: now,
+                    });
+                    self.playback_dirty = true;
+                }
+            }
+            Command::ClaimHost { client, reply } => {
+                let _ = reply.send(self.claim_host(client));
+            }
+            Command::SetVideo { video, reply } => match self.set_video(video).await {
+                Ok(true) => {
+                    let _ = reply.send(Ok(()));
+                }
+                // The row is gone: the room was deleted behind our back; so is this copy.
+                Ok(false) => return Some(End::Missing),
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                }
+            },
+            Command::Refresh { reply } => {
+                let _ = reply.send(self.refresh());
+            }
+            Command::Rename { name, reply } => {
+                let _ = reply.send(self.rename(name).await);
+            }
+            Command::RenameViewer { client, name } => {
+                if self.room.rename_viewer(client, Some(name.clone())) {
+                    self.broadcast(&ServerMsg::Name {
+                        client_id: client,
+                        name,
+                        color: color_of(client),
+                    });
+                    self.viewers_changed();
+                }
+            }
+            Command::Chat {
+                client,
+                text,
+                reply,
+            } => {
+                let name = self.room.name_of(client);
+                let db = self.hub.db().clone();
+                let posted = self
+                    .chat
+                    .post(&db, &self.room.code, client, name, &text, now_ms())
+                    .await;
+                let _ = reply.send(posted.map(|message| {
+                    self.broadcast(&ServerMsg::Chat(message));
+                }));
+            }
+            Command::Snapshot { client, reply } => {
+                let _ = reply.send(self.snapshot(client).to_json());
+            }
+            Command::View {
+                viewer_limit,
+                reply,
+            } => {
+                let _ = reply.send(RoomView::of(&self.room, now_ms(), viewer_limit));
+            }
+            Command::Viewers { reply } => {
+                let _ = reply.send(self.room.viewers(usize::MAX));
+            }
+            Command::BeginUpload { reply } => {
+                let _ = reply.send(self.uploads.begin(now_ms()));
+            }
+            Command::ExpireIfIdle { cutoff, reply } => {
+                let expired = self.expire_if_idle(cutoff).await;
+                let gone = matches!(expired, Ok(true));
+                let _ = reply.send(expired);
+                if gone {
+                    return Some(End::Missing);
+                }
+            }
+        }
+        None
+    }
+
+    /// Sends `msg` to every socket in the room. Serialised once, whatever the number of viewers.
+    fn broadcast(&self, msg: &ServerMsg) {
+        // No receivers is fine: nobody is watching.
+        let _ = self.broadcasts.send(msg.to_json().into());
+    }
+
+    fn snapshot(&self, client: ClientId) -> ServerMsg {
+        let now = now_ms();
+        ServerMsg::Snapshot {
+            you: client,
+            server_time: now,
+            room: RoomView::of(&self.room, now, PUSHED_VIEWERS_LIMIT),
+        }
+    }
+
+    async fn join(&mut self, client: ClientId, name: Option<String>) -> Welcome {
+        // Subscribed before the snapshot is taken, so nothing is missed in between.
+        let broadcasts = self.broadcasts.subscribe();
+        let joined = self.room.join(client, name, now_ms());
+        if joined.became_host {
+            self.broadcast(&ServerMsg::Host {
+                host: self.room.host,
+            });
+        }
+        if joined.new_viewer {
+            tracing::info!(room = %self.code(), %client, "viewer joined");
+            self.viewers_changed();
+        }
+        self.unload_at = None;
+        let snapshot = self.snapshot(client).to_json();
+        let db = self.hub.db().clone();
+        let history = match self.chat.join_history(&db, &self.room.code).await {
+            Ok(history) => Some(history),
+            Err(error) => {
+                tracing::error!(room = %self.code(), %error, "could not load chat history");
+                None
+            }
+        };
+        Welcome {
+            broadcasts,
+            snapshot,
+            history,
+        }
+    }
+
+    async fn leave(&mut self, client: ClientId) {
+        if !self.room.leave(client, now_ms()) {
+            return;
+        }
+        tracing::info!(room = %self.code(), %client, "viewer left");
+        self.viewers_changed();
+        if self.room.viewer_count() == 0 {
+            // The idle clocks start now: the expiry's in the database, the unload's here.
+            self.write_activity(now_ms()).await;
+            self.unload_at = Some(Instant::now() + self.hub.shared().settings.unload_after);
+        }
+    }
+
+    fn claim_host(&mut self, client: ClientId) -> bool {
+        let changed = !self.room.is_host(client);
+        if !self.room.claim_host(client) {
+            return false;
+        }
+        if changed {
+            self.broadcast(&ServerMsg::Host {
+                host: self.room.host,
+            });
+            tracing::info!(room = %self.code(), %client, "host claimed");
+        }
+        true
+    }
+
+    /// Hands the host role on when the host has been gone for the grace period.
+    fn check_host(&mut self) {
+        if let Some(host) = self.room.reassign_host_if_gone(now_ms()) {
+            self.broadcast(&ServerMsg::Host { host: Some(host) });
+            tracing::info!(room = %self.code(), %host, "host reassigned");
+        }
+    }
+
+    /// Stores `video` as the current one, then shows it; false when the room's row is gone.
+    async fn set_video(&mut self, video: Video) -> sqlx::Result<bool> {
+        let now = now_ms();
+        let shared = self.hub.shared();
+        let replaced =
+            db::videos::replace_room_video(&shared.db, &self.room.code, &video, now).await?;
+        let Some(previous) = replaced else {
+            return Ok(false);
+        };
+        if let Some(file_name) = video.file_name() {
+            shared.media.register(file_name);
+        }
+        if let Some(previous) = previous {
+            shared.media.remove(&previous);
+        }
+        tracing::info!(room = %self.code(), kind = video.kind(), file = ?video.file_name(), "video changed");
+        self.room.set_video(Some(video), now);
+        // Stored as it is now (paused at 0) by the same transaction.
+        self.playback_dirty = false;
+        self.broadcast(&ServerMsg::Video {
+            video: self.room.video.as_ref().map(VideoView::from),
+            playback: self.room.playback.into(),
+        });
+        Ok(true)
+    }
+
+    /// Asks every viewer to reload the current video; an uploaded file gets a query that gets past
+    /// any cached copy.
+    fn refresh(&self) -> bool {
+        let Some(video) = &self.room.video else {
+            return false;
+        };
+        let url = match video.file_name() {
+            Some(_) => format!("{}?v={}", video.url(), now_ms()),
+            None => video.url(),
+        };
+        self.broadcast(&ServerMsg::Refresh { url });
+        true
+    }
+
+    async fn rename(&mut self, name: Option<String>) -> sqlx::Result<()> {
+        db::rooms::set_name(self.hub.db(), &self.room.code, name.as_deref()).await?;
+        self.room.name = name.clone();
+        self.broadcast(&ServerMsg::RoomName { name });
+        Ok(())
+    }
+
+    /// Announces the viewer list soon, once for every change made in the next [`VIEWERS_BATCH`]
+    /// (longer in a large room, see [`VIEWERS_BATCH_PER_VIEWER`]).
+    fn viewers_changed(&mut self) {
+        if self.announce_at.is_some() {
+            return;
+        }
+        let viewers = self.room.viewer_count() as u32;
+        let window = (VIEWERS_BATCH_PER_VIEWER * viewers).clamp(VIEWERS_BATCH, VIEWERS_BATCH_MAX);
+        self.announce_at = Some(Instant::now() + window);
+    }
+
+    fn announce_viewers(&mut self) {
+        self.announce_at = None;
+        self.broadcast(&ServerMsg::viewers_of(&self.room));
+    }
+
+    /// Writes changed playback state (which also renews the activity time), or renews the activity
+    /// time alone while people watch.
+    async fn persist(&mut self) {
+        let now = now_ms();
+        if self.playback_dirty {
+            let saved =
+                db::rooms::save_playback(self.hub.db(), &self.room.code, &self.room.playback, now)
+                    .await;
+            match saved {
+                Ok(()) => {
+                    self.playback_dirty = false;
+                    self.activity_written = Instant::now();
+                }
+                Err(error) => {
+                    tracing::error!(room = %self.code(), %error, "could not save playback state");
+                }
+            }
+        } else if self.room.viewer_count() > 0 && self.activity_written.elapsed() >= ACTIVITY_PERIOD
+        {
+            self.write_activity(now).await;
+        }
+    }
+
+    async fn write_activity(&mut self, at: u64) {
+        match db::rooms::touch(self.hub.db(), &self.room.code, at).await {
+            Ok(()) => self.activity_written = Instant::now(),
+            Err(error) => {
+                tracing::warn!(room = %self.code(), %error, "could not note room activity");
+            }
+        }
+    }
+
+    /// Leaves memory when nobody has come since the room went quiet and no upload is running;
+    /// otherwise looks again after another while.
+    async fn unload_if_idle(&mut self) -> bool {
+        let unload_after = self.hub.shared().settings.unload_after;
+        if self.room.viewer_count() > 0 {
+            self.unload_at = None;
+            return false;
+        }
+        if self.uploads.in_flight() > 0 {
+            self.unload_at = Some(Instant::now() + unload_after);
+            return false;
+        }
+        self.persist().await;
+        if self.playback_dirty {
+            // Not saved: stay, so nothing is lost, and try again later.
+            self.unload_at = Some(Instant::now() + unload_after);
+            return false;
+        }
+        tracing::debug!(room = %self.code(), "room left memory");
+        true
+    }
+
+    /// Deletes the room with its rows and files if nobody was active in it since `cutoff`: no
+    /// socket, no playback change, no upload bytes, and an older activity time in the database.
+    async fn expire_if_idle(&mut self, cutoff: u64) -> sqlx::Result<bool> {
+        let now = now_ms();
+        if self.room.viewer_count() > 0 {
+            self.write_activity(now).await;
+            return Ok(false);
+        }
+        let uploaded_at = self.uploads.last_progress();
+        if uploaded_at >= cutoff {
+            self.write_activity(uploaded_at).await;
+            return Ok(false);
+        }
+        self.persist().await;
+        let shared = self.hub.shared();
+        if !db::rooms::is_idle(&shared.db, &self.room.code, cutoff).await? {
+            return Ok(false);
+        }
+        for file in db::rooms::delete(&shared.db, &self.room.code).await? {
+            shared.media.remove(&file);
+        }
+        tracing::info!(room = %self.code(), "deleted a room nobody watched");
+        Ok(true)
+    }
+}
+
+/// Points `sleep` at `deadline`, or far away when there is none.
+fn rearm(sleep: &mut Pin<Box<Sleep>>, deadline: Option<Instant>, far: Instant) {
+    let deadline = deadline.unwrap_or(far);
+    if sleep.deadline() != deadline {
+        sleep.as_mut().reset(deadline);
+    }
+}

@@ -1,0 +1,352 @@
+//! The hub: which rooms are loaded, each with the handle of the task that owns it. A room is loaded
+//! on first use (its task reads it from the database before its first command) and leaves when its
+//! task ends; the map changes only under one short lock, so there is never more than one task per
+//! room, and a room whose task has ended is never handed out again.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+    time::Duration,
+};
+
+use rand::Rng;
+use tokio::sync::mpsc;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+pub use super::chat::ChatRate;
+use super::{
+    handle::{Command, End, Reply, RoomHandle, Welcome},
+    live,
+    uploads::UploadGuard,
+};
+use crate::{
+    client::ClientId,
+    clock::now_ms,
+    config::Config,
+    db::{self, Db},
+    media::MediaStore,
+    room::{Playback, PlaybackAction, Video, ViewerEntry},
+    view::RoomView,
+};
+
+const CODE_LEN: usize = 8;
+/// Commands a room's queue holds before senders wait their turn.
+const COMMAND_QUEUE: usize = 1024;
+/// A request that meets a room just leaving memory tries again on the freshly loaded one; more
+/// than a couple of such meetings in a row would mean something is wrong.
+const ATTEMPTS: usize = 3;
+
+/// How the rooms behave, from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct HubSettings {
+    pub chat_rate: ChatRate,
+    /// How often each room checks whether its host has gone.
+    pub host_check: Duration,
+    /// How long a host whose last socket closed keeps the role.
+    pub host_grace: Duration,
+    /// How long a room with no socket (and no upload) stays in memory.
+    pub unload_after: Duration,
+}
+
+impl HubSettings {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            chat_rate: ChatRate {
+                messages: config.chat_rate_messages,
+                window: Duration::from_secs(config.chat_rate_secs),
+            },
+            host_check: config.host_check_period(),
+            host_grace: Duration::from_secs(config.host_grace_secs),
+            unload_after: Duration::from_secs(config.room_unload_secs),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The server is shutting down, or the room could not be loaded (logged by its task).
+    #[error("the room is not available right now")]
+    Unavailable,
+}
+
+pub type HubResult<T> = Result<T, HubError>;
+
+#[derive(Clone)]
+pub struct Hub {
+    shared: Arc<Shared>,
+}
+
+pub(super) struct Shared {
+    pub(super) db: Db,
+    pub(super) media: MediaStore,
+    pub(super) settings: HubSettings,
+    rooms: Mutex<Registry>,
+    /// Every room's task, so shutdown can wait for them to save their state.
+    tasks: TaskTracker,
+    pub(super) stopping: CancellationToken,
+}
+
+#[derive(Default)]
+struct Registry {
+    rooms: HashMap<String, RoomHandle>,
+    /// Set at shutdown: no room is loaded any more.
+    closed: bool,
+}
+
+impl Hub {
+    pub fn new(db: Db, media: MediaStore, settings: HubSettings) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                db,
+                media,
+                settings,
+                rooms: Mutex::default(),
+                tasks: TaskTracker::new(),
+                stopping: CancellationToken::new(),
+            }),
+        }
+    }
+
+    pub(super) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.shared.db
+    }
+
+    /// The handle of the room with this code, starting its task when it is not loaded; None for a
+    /// code that cannot be a room's. The task finds out whether the room exists.
+    fn handle(&self, code: &str) -> HubResult<Option<RoomHandle>> {
+        if !is_valid_code(code) {
+            return Ok(None);
+        }
+        let mut registry = self.shared.rooms.lock().unwrap();
+        if registry.closed {
+            return Err(HubError::Unavailable);
+        }
+        if let Some(handle) = registry.rooms.get(code) {
+            return Ok(Some(handle.clone()));
+        }
+        let (commands, queue) = mpsc::channel(COMMAND_QUEUE);
+        let handle = RoomHandle::new(code, commands);
+        registry.rooms.insert(code.to_string(), handle.clone());
+        self.shared
+            .tasks
+            .spawn(live::run(self.clone(), handle.clone(), queue));
+        Ok(Some(handle))
+    }
+
+    /// Removes a room whose task is ending (and not a successor loaded since).
+    pub(super) fn forget(&self, code: &str, end: &Arc<OnceLock<End>>) {
+        let mut registry = self.shared.rooms.lock().unwrap();
+        if registry
+            .rooms
+            .get(code)
+            .is_some_and(|handle| handle.is_same(end))
+        {
+            registry.rooms.remove(code);
+        }
+    }
+
+    /// Asks the room with this code; None when there is no such room. A room that left memory
+    /// while the request was on its way is loaded again and asked again.
+    async fn ask<T>(
+        &self,
+        code: &str,
+        make: impl Fn(Reply<T>) -> Command,
+    ) -> HubResult<Option<(RoomHandle, T)>> {
+        for _ in 0..ATTEMPTS {
+            let Some(handle) = self.handle(code)? else {
+                return Ok(None);
+            };
+            match handle.ask(&make).await {
+                Ok(answer) => return Ok(Some((handle, answer))),
+                Err(End::Unloaded) => continue,
+                Err(End::Missing) => return Ok(None),
+                Err(End::Failed | End::Stopped) => return Err(HubError::Unavailable),
+            }
+        }
+        Err(HubError::Unavailable)
+    }
+
+    async fn ask_answer<T>(
+        &self,
+        code: &str,
+        make: impl Fn(Reply<T>) -> Command,
+    ) -> HubResult<Option<T>> {
+        Ok(self.ask(code, make).await?.map(|(_, answer)| answer))
+    }
+
+    /// Creates a room with a fresh random code; returns the code.
+    pub async fn create(&self) -> HubResult<String> {
+        loop {
+            let code = random_code();
+            if db::rooms::insert(self.db(), &code, now_ms()).await? {
+                return Ok(code);
+            }
+        }
+    }
+
+    pub async fn exists(&self, code: &str) -> HubResult<bool> {
+        Ok(self.view(code, 0).await?.is_some())
+    }
+
+    /// What clients see of the room now, with at most `viewer_limit` viewers listed.
+    pub async fn view(&self, code: &str, viewer_limit: usize) -> HubResult<Option<RoomView>> {
+        self.ask_answer(code, |reply| Command::View {
+            viewer_limit,
+            reply,
+        })
+        .await
+    }
+
+    /// Everyone watching: the host, then the others in the order they arrived.
+    pub async fn viewers(&self, code: &str) -> HubResult<Option<Vec<ViewerEntry<ClientId>>>> {
+        self.ask_answer(code, |reply| Command::Viewers { reply })
+            .await
+    }
+
+    /// A socket of `client` joins the room: its handle for the socket's life, and its welcome.
+    pub async fn join(
+        &self,
+        code: &str,
+        client: ClientId,
+        name: Option<String>,
+    ) -> HubResult<Option<(RoomHandle, Welcome)>> {
+        self.ask(code, |reply| Command::Join {
+            client,
+            name: name.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Play, pause or seek; returns the room's new state.
+    pub async fn playback(
+        &self,
+        code: &str,
+        by: ClientId,
+        action: PlaybackAction,
+        position: f64,
+    ) -> HubResult<Option<Playback>> {
+        self.ask_answer(code, |reply| Command::Playback {
+            by,
+            action,
+            position,
+            reply: Some(reply),
+        })
+        .await
+    }
+
+    /// `client` takes the host role; false when it has no socket in the room.
+    pub async fn claim_host(&self, code: &str, client: ClientId) -> HubResult<Option<bool>> {
+        self.ask_answer(code, |reply| Command::ClaimHost { client, reply })
+            .await
+    }
+
+    /// Makes `video` the room's current one (stored first), paused at the start; the previous
+    /// upload's file is deleted. None when the room does not exist (any more).
+    pub async fn set_video(&self, code: &str, video: Video) -> HubResult<Option<()>> {
+        let stored = self
+            .ask_answer(code, |reply| Command::SetVideo {
+                video: video.clone(),
+                reply,
+            })
+            .await?;
+        Ok(stored.transpose()?)
+    }
+
+    /// Tells every viewer to reload the video; false when there is none.
+    pub async fn refresh(&self, code: &str) -> HubResult<Option<bool>> {
+        self.ask_answer(code, |reply| Command::Refresh { reply })
+            .await
+    }
+
+    /// Names the room (None clears the name).
+    pub async fn rename(&self, code: &str, name: Option<String>) -> HubResult<Option<()>> {
+        let renamed = self
+            .ask_answer(code, |reply| Command::Rename {
+                name: name.clone(),
+                reply,
+            })
+            .await?;
+        Ok(renamed.transpose()?)
+    }
+
+    /// An upload to the room starts: the room counts it as activity while the guard lives.
+    pub async fn begin_upload(&self, code: &str) -> HubResult<Option<UploadGuard>> {
+        self.ask_answer(code, |reply| Command::BeginUpload { reply })
+            .await
+    }
+
+    /// Deletes the room (rows and files) if nobody was active in it since `cutoff`; true when it
+    /// was deleted.
+    pub async fn expire_if_idle(&self, code: &str, cutoff: u64) -> HubResult<bool> {
+        let expired = self
+            .ask_answer(code, |reply| Command::ExpireIfIdle { cutoff, reply })
+            .await?;
+        Ok(expired.transpose()?.unwrap_or(false))
+    }
+
+    /// A client changed their name: every loaded room they are watching shows it.
+    pub async fn rename_client(&self, client: ClientId, name: &str) {
+        let loaded: Vec<_> = self
+            .shared
+            .rooms
+            .lock()
+            .unwrap()
+            .rooms
+            .values()
+            .cloned()
+            .collect();
+        for room in loaded {
+            let command = Command::RenameViewer {
+                client,
+                name: name.to_string(),
+            };
+            let _ = room.tell(command).await;
+        }
+    }
+
+    /// How many rooms are in memory.
+    pub fn loaded_count(&self) -> usize {
+        self.shared.rooms.lock().unwrap().rooms.len()
+    }
+
+    /// Shutdown: loads no more rooms, and waits until every loaded one has saved its state.
+    pub async fn stop(&self) {
+        self.shared.rooms.lock().unwrap().closed = true;
+        self.shared.stopping.cancel();
+        self.shared.tasks.close();
+        self.shared.tasks.wait().await;
+    }
+}
+
+fn random_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| char::from(rng.random_range(b'A'..=b'Z')))
+        .collect()
+}
+
+pub fn is_valid_code(code: &str) -> bool {
+    code.len() == CODE_LEN && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_eight_upper_case_letters() {
+        for _ in 0..100 {
+            assert!(is_valid_code(&random_code()));
+        }
+        assert!(!is_valid_code("abcdefgh"));
+        assert!(!is_valid_code("ABCDEFG"));
+        assert!(!is_valid_code("../ETC/P"));
+    }
+}
