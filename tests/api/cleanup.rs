@@ -41,32 +41,5 @@ async fn rooms_nobody_watches_are_deleted_with_their_video_chat_and_spots() {
     );
 
     // The rows are gone too: nothing is left in the database for the idle room.
-    let db = sqlx_count(&app, &idle).await;
-    assert_eq!(db, 0);
-}
-
-/// Rows that mention the room, across every table, read straight from the database file.
-async fn sqlx_count(app: &crate::helpers::TestApp, code: &str) -> i64 {
-    let url = format!(
-        "sqlite://{}?mode=ro",
-        app.data_dir.join("goblet.db").display()
-    );
-    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let mut total = 0;
-    for table in ["rooms", "videos", "messages", "spots", "visits"] {
-        let column = if table == "rooms" {
-            "code"
-        } else {
-            "room_code"
-        };
-        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM {table} WHERE {column} = ?1"
-        )))
-        .bind(code)
-        .fetch_one(&db)
-        .await
-        .unwrap();
-        total += count;
-    }
-    total
+    assert_eq!(app.rows_for_room(&idle).await, 0);
 }

@@ -117,6 +117,37 @@ impl TestApp {
         start(dirs, |_| {}).await
     }
 
+    /// Rows that mention the room, across every table, read straight from the database file.
+    pub async fn rows_for_room(&self, code: &str) -> i64 {
+        let db = self.read_database().await;
+        let mut total = 0;
+        for table in ["rooms", "videos", "messages", "spots", "visits"] {
+            let column = if table == "rooms" {
+                "code"
+            } else {
+                "room_code"
+            };
+            let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table} WHERE {column} = ?1"
+            )))
+            .bind(code)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            total += count;
+        }
+        total
+    }
+
+    /// The database file, opened read-only beside the running server.
+    pub async fn read_database(&self) -> sqlx::SqlitePool {
+        let url = format!(
+            "sqlite://{}?mode=ro",
+            self.data_dir.join("goblet.db").display()
+        );
+        sqlx::SqlitePool::connect(&url).await.unwrap()
+    }
+
     /// Files in the media folder, sorted.
     pub fn media_files(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&self.media_dir)

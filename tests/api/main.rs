@@ -6,6 +6,7 @@ mod chat;
 mod cleanup;
 mod host;
 mod identity;
+mod lifecycle;
 mod links;
 mod names;
 mod openapi;
