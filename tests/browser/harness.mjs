@@ -14,6 +14,8 @@ export const repoRoot = resolve(here, '../..');
 export const videosDir = join(here, 'videos');
 
 export const HOST_CHECK_SECS = 2;
+/** A host's grace after closing its last tab, shorter than the default 5 s so tests wait less. */
+export const HOST_GRACE_SECS = 1;
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -71,6 +73,7 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     GOBLET_MEDIA_DIR: join(tmp, 'video'),
     GOBLET_DATA_DIR: join(tmp, 'data'),
     GOBLET_HOST_CHECK_SECS: String(HOST_CHECK_SECS),
+    GOBLET_HOST_GRACE_SECS: String(HOST_GRACE_SECS),
     GOBLET_ASSETS_DIR: join(repoRoot, 'assets'),
     ...extraEnv,
   };

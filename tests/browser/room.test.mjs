@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   HOST_CHECK_SECS,
+  HOST_GRACE_SECS,
   clickControl,
   showControls,
   createRoom,
@@ -160,7 +161,7 @@ test('5. when the host leaves another page takes over; "Claim host" moves it bac
   await b.page.waitForSelector('body[data-host="other"]');
   const closed = Date.now();
   await a.page.close();
-  const limit = (HOST_CHECK_SECS + 1) * 1000;
+  const limit = (HOST_GRACE_SECS + HOST_CHECK_SECS + 1) * 1000;
   const newHost = await waitUntil(
     'another page to show itself as host',
     async () => {
@@ -182,6 +183,48 @@ test('5. when the host leaves another page takes over; "Claim host" moves it bac
   for (const v of [b, c]) await v.page.waitForSelector('body[data-host="other"]', { timeout: 2000 });
   assert.ok(await a.page.isHidden('#claim-host'));
   await closeAll(a, b, c);
+});
+
+test('5b. a host who reloads the page stays host, however the host checks fall', { timeout: 90_000 }, async () => {
+  // The default grace (5 s) on its own server: a reload must never hand the role away.
+  const own = await startServer({ env: { GOBLET_HOST_GRACE_SECS: '5' } });
+  try {
+    const code = await createRoom(own.base);
+    await uploadVideo(own.base, code, testVideo('webm'));
+    const open = async () => {
+      const v = await openViewer(browser, own.base, code);
+      contexts.push(v.context);
+      await waitForVideo(v.page);
+      return v;
+    };
+    const a = await open();
+    await a.page.waitForSelector('body[data-host="me"]');
+    const b = await open();
+    await b.page.waitForSelector('body[data-host="other"]');
+    const hostChanges = [];
+    await b.page.exposeFunction('noteHostChange', (value) => hostChanges.push(value));
+    await b.page.evaluate(() => {
+      new MutationObserver(() => window.noteHostChange(document.body.dataset.host)).observe(document.body, {
+        attributes: true,
+        attributeFilter: ['data-host'],
+      });
+    });
+    const roomUrl = a.page.url();
+    for (let reload = 0; reload < 8; reload += 1) {
+      // A slow reload: the page is gone for most of a second before the new one connects, so
+      // host checks (every HOST_CHECK_SECS) fall inside some of these gaps.
+      await a.page.goto('about:blank');
+      await sleep(700 + reload * 40);
+      await a.page.goto(roomUrl);
+      await waitForVideo(a.page);
+      await a.page.waitForSelector('body[data-host="me"]', { timeout: 5000 });
+    }
+    assert.deepEqual(hostChanges.filter((h) => h !== 'other'), [], 'the other page never became or lost sight of the host');
+    assert.equal(await b.page.getAttribute('body', 'data-host'), 'other');
+    await closeAll(a, b);
+  } finally {
+    await own.stop();
+  }
 });
 
 test('6. viewer counts follow joins and leaves on every page', { timeout: 60_000 }, async () => {
