@@ -16,6 +16,7 @@
 
 import { Player } from './player.js';
 import { YouTubePlayer } from './youtube.js';
+import { Emitter } from './emitter.js';
 
 /** The members every adapter has (checked in tests/js/players.test.mjs). */
 export const PLAYER_INTERFACE = Object.freeze([
@@ -38,7 +39,8 @@ export class MediaPlayer {
     this.show = show;
     this.adapters = { html5: make.html5(), youtube: null };
     this.name = 'html5';
-    this.listeners = []; // {type, handler, once}
+    this.events = new Emitter(); // our listeners, whichever adapter is active
+    this.types = new Set(); // event types someone here listens for
     this.listening = new Set(); // `${adapter}:${type}` already forwarded
     this.forward(this.adapters.html5, 'html5');
   }
@@ -62,9 +64,10 @@ export class MediaPlayer {
   }
 
   // Events: listeners are kept here and fed from whichever adapter is active, so room.js subscribes
-  // once however often the room changes between kinds of video.
+  // once however often the room changes between kinds of video. Each adapter is asked to forward a
+  // type once, the first time anyone here listens for it.
   forward(adapter, name) {
-    for (const { type } of this.listeners) this.listenTo(adapter, name, type);
+    for (const type of this.types) this.listenTo(adapter, name, type);
   }
 
   listenTo(adapter, name, type) {
@@ -72,26 +75,27 @@ export class MediaPlayer {
     if (this.listening.has(key)) return;
     this.listening.add(key);
     adapter.on(type, (...args) => {
-      if (this.name !== name) return;
-      for (const entry of [...this.listeners]) {
-        if (entry.type !== type) continue;
-        if (entry.once) this.listeners.splice(this.listeners.indexOf(entry), 1);
-        entry.handler(...args);
-      }
+      if (this.name === name) this.events.emit(type, ...args);
     });
   }
 
-  subscribe(type, handler, once) {
-    this.listeners.push({ type, handler, once });
+  listenAll(type) {
+    this.types.add(type);
     for (const [name, adapter] of Object.entries(this.adapters)) if (adapter) this.listenTo(adapter, name, type);
   }
 
   on(type, handler) {
-    this.subscribe(type, handler, false);
+    this.listenAll(type);
+    return this.events.on(type, handler);
   }
 
   one(type, handler) {
-    this.subscribe(type, handler, true);
+    this.listenAll(type);
+    return this.events.one(type, handler);
+  }
+
+  off(type, handler) {
+    this.events.off(type, handler);
   }
 
   load(url, type) {
