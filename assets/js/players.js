@@ -1,8 +1,9 @@
-// One player for room.js, whatever the room plays: uploads and direct links go to the VideoJS adapter
-// (player.js), YouTube videos to the IFrame API adapter (youtube.js). room.js picks one with
-// `use(video.kind)` and then talks to this object only, so the sync logic is the same for both.
+// One player for the room page, whatever the room plays: uploads and direct links go to the VideoJS
+// adapter (player.js), YouTube videos to the IFrame API adapter (youtube.js). room.js picks one with
+// `use(video.kind)`; it and the sync controller (sync-controller.js) then talk to this object only, so
+// the sync logic is the same for both.
 //
-// The interface both adapters implement (the one room.js has always used):
+// The interface both adapters implement (the one the sync controller drives):
 //   load(url, type)     -> Promise, resolved once the video can be sought and played
 //   unload()            stops and forgets the video
 //   play()              -> Promise of 'playing' | 'blocked' (the browser wants a click) | 'failed'
@@ -12,7 +13,7 @@
 //   blocked, dismissJoin()   the "Click to join playback" state after a refused start
 //   on(type, fn), one(type, fn)   events: 'seeked' (a seek landed), 'play', 'pause'
 // and each reports the user's own play/pause/seek through the `onEvent(kind, position)` it was given,
-// calls from script included (as a <video> does), which room.js's echo guard filters.
+// calls from script included (as a <video> does), which the sync controller's echo guard filters.
 
 import { Player } from './player.js';
 import { YouTubePlayer } from './youtube.js';
@@ -63,7 +64,7 @@ export class MediaPlayer {
     return true;
   }
 
-  // Events: listeners are kept here and fed from whichever adapter is active, so room.js subscribes
+  // Events: listeners are kept here and fed from whichever adapter is active, so the page subscribes
   // once however often the room changes between kinds of video. Each adapter is asked to forward a
   // type once, the first time anyone here listens for it.
   forward(adapter, name) {

@@ -5,8 +5,9 @@
 // The IFrame API is not a <video>: commands travel to the iframe by postMessage and state changes come
 // back later, and there is no "seeking" event. So this adapter:
 // - flips `paused` at once on play()/pause() and reports those calls as play/pause events right away,
-//   as a <video> fires 'play'/'pause' for calls made from script; room.js's echo guard expects exactly
-//   that. The iframe's own PLAYING/PAUSED changes count as the user's only when they differ from that;
+//   as a <video> fires 'play'/'pause' for calls made from script; the sync controller's echo guard
+//   expects exactly that. The iframe's own PLAYING/PAUSED changes count as the user's only when they
+//   differ from that;
 // - reports seek() at once too (a <video> fires 'seeking'), and spots the user's seeks in YouTube's
 //   own controls as jumps in getCurrentTime(), polled 4 times a second;
 // - holds the video paused when YouTube starts it by itself (seekTo() on a cued video plays it).
