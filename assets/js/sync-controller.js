@@ -52,7 +52,7 @@ export class SyncController {
     // How long a paused player takes from play() to a moving clock: about 80 ms in Chromium.
     this.startLead = new SeekLead({ initial: 0.08, max: 0.5 });
 
-    this.me = null;
+    this.me = null; // our client ID: commands `by` it are echoes of our own
     this.host = false; // whether this page is the room's host
     this.connected = false;
     this.videoId = null; // the room's video
