@@ -1,4 +1,4 @@
-// The player adapter: everything room.js needs from VideoJS, and nothing else of it leaks out.
+// The player adapter: everything the room page needs from VideoJS, and nothing else of it leaks out.
 //
 // Two jobs besides passing calls through:
 // - Report what the *user* did as one event per action. VideoJS turns a click on the progress bar into

@@ -1,8 +1,9 @@
-// One player for room.js, whatever the room plays: uploads and direct links go to the VideoJS adapter
-// (player.js), YouTube videos to the IFrame API adapter (youtube.js). room.js picks one with
-// `use(video.kind)` and then talks to this object only, so the sync logic is the same for both.
+// One player for the room page, whatever the room plays: uploads and direct links go to the VideoJS
+// adapter (player.js), YouTube videos to the IFrame API adapter (youtube.js). room.js picks one with
+// `use(video.kind)`; it and the sync controller (sync-controller.js) then talk to this object only, so
+// the sync logic is the same for both.
 //
-// The interface both adapters implement (the one room.js has always used):
+// The interface both adapters implement (the one the sync controller drives):
 //   load(url, type)     -> Promise, resolved once the video can be sought and played
 //   unload()            stops and forgets the video
 //   play()              -> Promise of 'playing' | 'blocked' (the browser wants a click) | 'failed'
@@ -12,10 +13,11 @@
 //   blocked, dismissJoin()   the "Click to join playback" state after a refused start
 //   on(type, fn), one(type, fn)   events: 'seeked' (a seek landed), 'play', 'pause'
 // and each reports the user's own play/pause/seek through the `onEvent(kind, position)` it was given,
-// calls from script included (as a <video> does), which room.js's echo guard filters.
+// calls from script included (as a <video> does), which the sync controller's echo guard filters.
 
 import { Player } from './player.js';
 import { YouTubePlayer } from './youtube.js';
+import { Emitter } from './emitter.js';
 
 /** The members every adapter has (checked in tests/js/players.test.mjs). */
 export const PLAYER_INTERFACE = Object.freeze([
@@ -38,7 +40,8 @@ export class MediaPlayer {
     this.show = show;
     this.adapters = { html5: make.html5(), youtube: null };
     this.name = 'html5';
-    this.listeners = []; // {type, handler, once}
+    this.events = new Emitter(); // our listeners, whichever adapter is active
+    this.types = new Set(); // event types someone here listens for
     this.listening = new Set(); // `${adapter}:${type}` already forwarded
     this.forward(this.adapters.html5, 'html5');
   }
@@ -61,10 +64,11 @@ export class MediaPlayer {
     return true;
   }
 
-  // Events: listeners are kept here and fed from whichever adapter is active, so room.js subscribes
-  // once however often the room changes between kinds of video.
+  // Events: listeners are kept here and fed from whichever adapter is active, so the page subscribes
+  // once however often the room changes between kinds of video. Each adapter is asked to forward a
+  // type once, the first time anyone here listens for it.
   forward(adapter, name) {
-    for (const { type } of this.listeners) this.listenTo(adapter, name, type);
+    for (const type of this.types) this.listenTo(adapter, name, type);
   }
 
   listenTo(adapter, name, type) {
@@ -72,26 +76,27 @@ export class MediaPlayer {
     if (this.listening.has(key)) return;
     this.listening.add(key);
     adapter.on(type, (...args) => {
-      if (this.name !== name) return;
-      for (const entry of [...this.listeners]) {
-        if (entry.type !== type) continue;
-        if (entry.once) this.listeners.splice(this.listeners.indexOf(entry), 1);
-        entry.handler(...args);
-      }
+      if (this.name === name) this.events.emit(type, ...args);
     });
   }
 
-  subscribe(type, handler, once) {
-    this.listeners.push({ type, handler, once });
+  listenAll(type) {
+    this.types.add(type);
     for (const [name, adapter] of Object.entries(this.adapters)) if (adapter) this.listenTo(adapter, name, type);
   }
 
   on(type, handler) {
-    this.subscribe(type, handler, false);
+    this.listenAll(type);
+    return this.events.on(type, handler);
   }
 
   one(type, handler) {
-    this.subscribe(type, handler, true);
+    this.listenAll(type);
+    return this.events.one(type, handler);
+  }
+
+  off(type, handler) {
+    this.events.off(type, handler);
   }
 
   load(url, type) {

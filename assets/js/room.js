@@ -1,15 +1,10 @@
-// The room page: wires the player, the socket and the controls together.
-//
-// How playback stays in step:
-// - `reference` is the room's playback state as we last heard it ({playing, position, rate, updated_at},
-//   server clock). Commands (play/pause/seek) replace it; the host's heartbeats refine its position.
-// - A local user action replaces it at once and goes to the server, which echoes it to everyone.
-// - Applying a remote command registers it with the echo guard first, so the player event it causes
-//   is not sent back.
-// - Every TICK_MS a non-host compares its player with the reference and seeks or nudges its rate
-//   (sync.js decides); the host instead reports its position about once a second.
+// The room page: DOM wiring only. It builds the player, the sync controller (sync-controller.js: every
+// playback decision, no DOM) and the reconnecting socket, files who is here in the room store
+// (room-store.js, shared with social.js), and shows what those answer: the sync chip, the viewer list,
+// the host line, the video's details, uploads and the buttons.
 
-import { ClockOffset, expectedPosition, decideDrift, DRIFT, EchoGuard, SeekLead, acceptHeartbeat } from './sync.js';
+import { SyncController, TICK_MS, PING_EVERY_MS } from './sync-controller.js';
+import { RoomStore } from './room-store.js';
 import { roomPlayer } from './players.js';
 import { ReconnectingSocket } from './socket.js';
 import { api } from './http.js';
@@ -20,263 +15,56 @@ import { myName } from './identity.js';
 import { setupSocial } from './social.js';
 import { wireLinkForm } from './video-link.js';
 
-const TICK_MS = 250;
-const HEARTBEAT_MS = 1000;
-/**
- * Right after a command the host follows it like everyone else (its own seek lands a little off too),
- * and only then starts leading again with heartbeats: otherwise the others would chase the command's
- * timeline while the host sat a few dozen ms away from it, until the next heartbeat.
- */
-const HOST_LEADS_AFTER_MS = 2000;
-const PING_EVERY_MS = 5000;
-/** After a seek the player's clock needs a moment before its readings mean anything. */
-const SETTLE_AFTER_SEEK_MS = 400;
-
 const code = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const roomApi = `/api/rooms/${encodeURIComponent(code)}`;
 const now = () => performance.timeOrigin + performance.now();
+// The controller's clock. Timers wrapped: the browser's setTimeout refuses to run as another object's
+// method ("Illegal invocation").
+const clock = { now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id) };
 const $ = (id) => document.getElementById(id);
 
-const clock = new ClockOffset();
-const guard = new EchoGuard();
-const seekLead = new SeekLead();
-// How long a paused player takes from play() to a moving clock: about 80 ms in Chromium.
-const startLead = new SeekLead({ initial: 0.08, max: 0.5 });
-
-const state = {
-  me: null,
-  host: null,
-  video: null,
-  loadedVideoId: null,
-  reference: null,
-  lastCommandAt: -Infinity, // server ms of the last play/pause/seek
-  ownInFlight: 0, // our commands the server has not echoed yet
-  viewers: null, // Map client_id -> viewer, null before the first list
-  viewerCount: 0, // everyone in the room; the list above may be cut short by the server
-  settleUntil: 0,
-  joining: false, // paused on a frame ahead of the room, waiting for it to arrive (joinAhead)
-  joinToken: 0,
-  joinTimer: null,
-  startCheck: null, // seconds we started early after joinAhead, until its landing is measured
-  leadCheck: null, // seconds we aimed ahead on our last seek while playing, until its landing is measured
-  lastHeartbeatAt: 0,
-};
-
+const store = new RoomStore(); // who is here: viewers, host, me
+let video = null; // the room's video, as the last snapshot or `video` message described it
 let player;
+let sync; // the sync controller
 let socket;
 let social; // chat, names, room name: social.js
 let loadToken = 0;
 
-const isHost = () => state.me !== null && state.host === state.me;
-const serverNow = () => clock.toServer(now());
-/**
- * The server stamps a position with the time it *receives* it. While we play, the video moves on during
- * the trip, so positions we report while playing are projected forward by half the best round trip;
- * without this every follower would trail the host by the host's one-way latency.
- */
-const inTransit = () => (clock.rtt ?? 0) / 2000;
-
 function viewerLabel(viewer) {
-  const name = viewer.name || (viewer.client_id === state.me && myName()) || `Guest ${viewer.client_id.slice(0, 4)}`;
-  return viewer.client_id === state.me ? `${name} (you)` : name;
+  const name = viewer.name || (viewer.client_id === store.me && myName()) || `Guest ${viewer.client_id.slice(0, 4)}`;
+  return viewer.client_id === store.me ? `${name} (you)` : name;
 }
 
 function labelFor(clientId) {
-  const viewer = state.viewers?.get(clientId);
+  const viewer = store.viewers?.get(clientId);
   if (viewer) return viewerLabel(viewer);
-  return clientId === state.me ? 'You' : `Guest ${String(clientId).slice(0, 4)}`;
+  return clientId === store.me ? 'You' : `Guest ${String(clientId).slice(0, 4)}`;
 }
 
-// ---- Playback -------------------------------------------------------------------------------------
+// ---- Playback: the controller decides, this shows ---------------------------------------------------
 
-/** Seeks the player (not the room). `lead`: how far ahead of the room we aimed, to learn from. */
-function seekTo(position, lead = null) {
-  guard.expect('seek', position, now());
-  state.settleUntil = now() + SETTLE_AFTER_SEEK_MS;
-  state.leadCheck = lead;
-  player.seek(position);
-}
-
-/**
- * Brings the player to the reference at once: used when a command, snapshot or new source arrives.
- * `exact` (a seek command) moves even a small distance: someone asked for that very spot.
- */
-function applyReference({ exact = false } = {}) {
-  const ref = state.reference;
-  if (!ref || !player.ready || state.loadedVideoId !== state.video?.id) return;
-  cancelJoin();
-  const target = expectedPosition(ref, serverNow(), player.duration);
-  const atEnd = target >= player.duration - 0.05;
-  if (!ref.playing || atEnd) {
-    player.rate = 1;
-    if (player.blocked) player.dismissJoin();
-    if (!player.paused) {
-      guard.expect('pause', player.time, now());
-      player.pause();
-    }
-    if (Math.abs(player.time - target) > DRIFT.pausedTolerance / 2) seekTo(target);
-    return;
-  }
-  if (player.paused) {
-    if (player.blocked) return;
-    if (Math.abs(player.time - target) <= DRIFT.nudgeAbove) startPlaying();
-    else joinAhead(target);
-    return;
-  }
-  if (Math.abs(player.time - target) > DRIFT.seekAbove || exact) {
-    // Aim where the room will be once the seek is done.
-    const aim = Math.min(target + seekLead.value, player.duration);
-    if (Math.abs(player.time - aim) > DRIFT.nudgeAbove) seekTo(aim, seekLead.value);
-  }
-}
-
-/**
- * Joining a playing room from a paused player (a late join, a reload, a click on the join button):
- * seek a little past where the room is, wait for the frame to be ready, then start at the moment the
- * room reaches it. Overshooting costs only a short wait on a still frame; a seek aimed at "now" always
- * lands behind by however long the seek and the start took.
- */
-function joinAhead(target) {
-  const aim = Math.min(target + Math.max(0.3, 2 * seekLead.value), player.duration);
-  const token = ++state.joinToken;
-  state.joining = true;
-  seekTo(aim);
-  player.one('seeked', () => {
-    if (token === state.joinToken) startWhenRoomArrives(token);
-  });
-  // Should 'seeked' never come (a load error), give the drift loop its turn back.
-  state.joinTimer = setTimeout(() => {
-    if (token === state.joinToken) state.joining = false;
-  }, 5000);
-}
-
-function startWhenRoomArrives(token) {
-  const ref = state.reference;
-  if (token !== state.joinToken || !ref?.playing || !player.paused) {
-    state.joining = false;
-    return;
-  }
-  clearTimeout(state.joinTimer);
-  // Start a little early: the clock only moves once the player has spun up.
-  const wait = player.time - expectedPosition(ref, serverNow(), player.duration) - startLead.value;
-  if (wait > 0.005) {
-    state.joinTimer = setTimeout(() => startWhenRoomArrives(token), Math.min(wait * 1000, 2000));
-    return;
-  }
-  state.joining = false;
-  state.settleUntil = now() + SETTLE_AFTER_SEEK_MS;
-  state.startCheck = startLead.value;
-  startPlaying();
-}
-
-function cancelJoin() {
-  state.joinToken += 1;
-  state.joining = false;
-  clearTimeout(state.joinTimer);
-}
-
-function startPlaying() {
-  guard.expect('play', player.time, now());
-  player.play().then((result) => {
-    if (result === 'blocked') toast('Your browser wants a click before it plays: press "Click to join playback".');
-  });
-}
-
-/** Runs every TICK_MS: heartbeats from the host, drift correction everywhere else (see above). */
 function tick() {
-  const status = step();
+  const status = sync.tick();
   const chip = $('sync-status');
   chip.hidden = !status;
   if (status) {
-    chip.dataset.state = status[0];
-    chip.textContent = status[1];
+    chip.dataset.state = status.state;
+    chip.textContent = status.text;
   }
 }
 
-/** One round of the sync loop; returns what to show as [state, text], or null for nothing. */
-function step() {
-  const ref = state.reference;
-  if (!ref || !player?.ready || state.loadedVideoId !== state.video?.id) return null;
-  if (!socket?.isOpen) return ['offline', 'Offline'];
-  if (player.blocked) return ['waiting', 'Waiting for your click'];
-  if (player.seeking || state.joining) return ['catching-up', 'Catching up…'];
-  if (!ref.playing) {
-    if (player.paused && Math.abs(player.time - ref.position) > DRIFT.pausedTolerance) seekTo(ref.position);
-    return ['paused', `Paused at ${formatTime(ref.position)}`];
-  }
-  if (isHost() && serverNow() - state.lastCommandAt >= HOST_LEADS_AFTER_MS) {
-    player.rate = 1;
-    state.leadCheck = null;
-    state.startCheck = null;
-    if (!player.paused && now() - state.lastHeartbeatAt >= HEARTBEAT_MS) {
-      state.lastHeartbeatAt = now();
-      socket.send({ type: 'heartbeat', position: player.time + inTransit(), playing: true });
-    }
-    return ['leading', 'You lead playback'];
-  }
-  if (now() < state.settleUntil) return ['catching-up', 'Catching up…'];
-  const expected = expectedPosition(ref, serverNow(), player.duration);
-  if (player.paused) {
-    // Playing room, paused player, no user action of ours: we fell out (a stall, the end of a load).
-    if (expected < player.duration - 0.05) applyReference();
-    return ['catching-up', 'Catching up…'];
-  }
-  const drift = player.time - expected;
-  // We aimed `leadCheck` s ahead and ended up `drift` s off: the seek really took leadCheck - drift.
-  // Likewise for starting early by `startCheck`.
-  if (state.leadCheck !== null) seekLead.observe(state.leadCheck - drift);
-  if (state.startCheck !== null) startLead.observe(state.startCheck - drift);
-  state.leadCheck = null;
-  state.startCheck = null;
-  const decision = decideDrift(drift, player.rate !== 1);
-  if (decision.action === 'seek') seekTo(Math.min(expected + seekLead.value, player.duration), seekLead.value);
-  else if (decision.action === 'rate') player.rate = decision.rate;
-  const ms = Math.round(Math.abs(drift) * 1000);
-  return ms <= 50 ? ['in-sync', `In sync · ${ms} ms`] : ['catching-up', `Catching up · ${ms} ms`];
-}
-
-/** A play/pause/seek the user made on this page. */
 function onLocalEvent(kind, position) {
-  if (guard.swallow(kind, position, now())) return;
-  const playing = kind === 'play' ? true : kind === 'pause' ? false : !player.paused;
-  // A seek during playback stalls this player for about seekLead before it moves again: the room's
-  // timeline starts from `position` then, not now, or this page would begin its own seek behind everyone.
-  const startsIn = kind === 'seek' && playing ? seekLead.value : 0;
-  // It is the room's state from now on, so the drift loop does not undo it while the echo travels.
-  state.reference = { playing, position, rate: 1, updated_at: serverNow() + startsIn * 1000 };
-  state.lastCommandAt = serverNow();
-  if (startsIn > 0) {
-    state.settleUntil = now() + SETTLE_AFTER_SEEK_MS;
-    state.leadCheck = startsIn;
+  if (sync.onLocalEvent(kind, position) === 'offline') {
+    toast('Not connected: the others will not see that until you are back online.', 'error');
   }
-  player.rate = 1;
-  const sent = playing ? Math.max(0, position - startsIn + inTransit()) : position;
-  if (socket.send({ type: kind, position: sent })) state.ownInFlight += 1;
-  else toast('Not connected: the others will not see that until you are back online.', 'error');
-}
-
-function onCommand(message) {
-  if (message.by === state.me && state.ownInFlight > 0) {
-    state.ownInFlight -= 1;
-    // A newer action of ours is on its way: applying this older echo would jump back and forth.
-    if (state.ownInFlight > 0) return;
-  }
-  state.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: message.server_time };
-  state.lastCommandAt = message.server_time;
-  // Our own seek's echo needs no exact landing: we are already there, give or take the travel time.
-  applyReference({ exact: message.type === 'seek' && message.by !== state.me });
-}
-
-function onHeartbeat(message) {
-  if (message.by === state.me) return;
-  if (!acceptHeartbeat(state.reference, state.lastCommandAt, message)) return;
-  state.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: message.server_time };
 }
 
 // ---- Video source ---------------------------------------------------------------------------------
 
 async function loadSource(url, mime) {
   const token = ++loadToken;
+  sync.sourceLoading();
   $('player-empty').hidden = true;
   try {
     await player.load(url, mime);
@@ -285,30 +73,23 @@ async function loadSource(url, mime) {
     return;
   }
   if (token !== loadToken) return;
-  state.loadedVideoId = state.video?.id ?? null;
-  applyReference();
+  sync.sourceLoaded();
 }
 
-function setVideo(video, playback) {
-  state.video = video;
-  state.reference = playback;
-  state.lastCommandAt = playback?.updated_at ?? -Infinity;
-  state.ownInFlight = 0;
+function setVideo(next, playback) {
+  video = next;
   renderVideoInfo();
   if (!video) {
     loadToken += 1;
-    state.loadedVideoId = null;
+    sync.setVideo(null, playback);
     player.unload();
     showEmpty('No video yet', 'Upload one or play a link, and everybody here watches it together.');
     return;
   }
   // Uploads and links play in VideoJS, YouTube videos in YouTube's player (players.js).
   player.use(video.kind);
-  if (state.loadedVideoId === video.id && player.ready) applyReference();
-  else {
-    state.loadedVideoId = null;
-    loadSource(video.url, video.mime);
-  }
+  // The controller brings a player that already holds this video to the room; otherwise we load it.
+  if (!sync.setVideo(video, playback)) loadSource(video.url, video.mime);
 }
 
 function showEmpty(title, text) {
@@ -318,7 +99,6 @@ function showEmpty(title, text) {
 }
 
 function renderVideoInfo() {
-  const video = state.video;
   // Without a video the player area already says so.
   document.querySelector('.now-playing').hidden = !video;
   $('video-title').textContent = video ? video.original_name : '';
@@ -327,62 +107,54 @@ function renderVideoInfo() {
   for (const id of ['save-spot', 'resume-spot', 'refresh-video']) $(id).disabled = !video;
 }
 
-// ---- People ---------------------------------------------------------------------------------------
+// ---- People: rendered from the store ----------------------------------------------------------------
 
-function setHost(host, announce) {
-  const before = state.host;
-  state.host = host;
-  renderHost();
-  renderViewers();
-  if (!announce || before === host) return;
-  if (host === state.me) toast('You are now the host: the others follow your playback.');
+function announceHost({ host }) {
+  if (host === store.me) toast('You are now the host: the others follow your playback.');
   else if (host) toast(`${labelFor(host)} is now the host.`);
   else toast('The room has no host right now.');
 }
 
+function renderPeople() {
+  $('viewer-count').textContent = String(store.count);
+  renderViewers();
+  renderHost();
+}
+
 function renderHost() {
-  const mine = isHost();
-  document.body.dataset.host = mine ? 'me' : state.host ? 'other' : 'none';
+  const mine = store.isHost;
+  document.body.dataset.host = mine ? 'me' : store.host ? 'other' : 'none';
   $('host-status').textContent = mine
     ? 'You are the host'
-    : state.host
-      ? `Host: ${labelFor(state.host)}`
+    : store.host
+      ? `Host: ${labelFor(store.host)}`
       : 'No host';
   $('claim-host').hidden = mine;
 }
 
 // Joins and leaves show as notices in the chat (social.js).
-function setViewers(count, viewers) {
-  const next = new Map(viewers.map((v) => [v.client_id, v]));
-  state.viewers = next;
-  state.viewerCount = count;
-  $('viewer-count').textContent = String(count);
-  renderViewers();
-  renderHost();
-}
-
 function renderViewers() {
   const list = $('viewers');
   list.replaceChildren();
-  for (const viewer of state.viewers?.values() ?? []) {
+  for (const viewer of store.viewers?.values() ?? []) {
     const item = document.createElement('li');
     const name = document.createElement('span');
     name.className = 'viewer-name';
     name.textContent = viewerLabel(viewer);
     name.style.color = viewer.color || '';
     item.append(name);
-    if (viewer.client_id === state.host) {
+    if (viewer.client_id === store.host) {
       const badge = document.createElement('span');
       badge.className = 'badge';
       badge.textContent = 'host';
       item.append(badge);
       item.classList.add('is-host');
     }
-    if (viewer.client_id === state.me) item.classList.add('is-me');
+    if (viewer.client_id === store.me) item.classList.add('is-me');
     list.append(item);
   }
   // Large rooms: the server lists the host and the earliest arrivals, and counts the rest.
-  const unlisted = state.viewerCount - (state.viewers?.size ?? 0);
+  const unlisted = store.count - (store.viewers?.size ?? 0);
   if (unlisted > 0) {
     const more = document.createElement('li');
     more.className = 'viewers-more';
@@ -393,56 +165,47 @@ function renderViewers() {
 
 // ---- Socket ---------------------------------------------------------------------------------------
 
-function onMessage(message) {
-  if (social.handle(message)) return;
+/** Who is here goes to the store first: the viewer list, social.js and the controller follow its events. */
+function filePeople(message) {
   switch (message.type) {
     case 'snapshot': {
-      const firstTime = state.me === null;
-      state.me = message.you;
-      clock.seed(message.server_time, now());
-      const room = message.room;
-      setViewers(room.viewer_count, room.viewers);
-      setHost(room.host, !firstTime);
-      setVideo(room.video, room.playback);
+      const { room } = message;
+      store.snapshot({ me: message.you, host: room.host, count: room.viewer_count, viewers: room.viewers });
       break;
     }
-    case 'play':
-    case 'pause':
-    case 'seek':
-      onCommand(message);
+    case 'viewers':
+      store.setViewers(message.count, message.viewers);
       break;
-    case 'heartbeat':
-      onHeartbeat(message);
+    case 'host':
+      store.setHost(message.host);
+      break;
+    case 'name':
+      // Someone renamed themselves: show it now rather than at the next viewer list.
+      store.rename(message.client_id, message.name);
+      break;
+    default:
+      break;
+  }
+}
+
+function onMessage(message) {
+  filePeople(message);
+  if (social.handle(message)) return;
+  if (sync.handle(message)) return; // play, pause, seek, heartbeat, pong
+  switch (message.type) {
+    case 'snapshot':
+      sync.welcome(message);
+      setVideo(message.room.video, message.room.playback);
       break;
     case 'video':
       setVideo(message.video, message.playback);
       if (message.video) toast(`New video: ${message.video.original_name}`);
       break;
     case 'refresh':
-      if (state.video) {
+      if (video) {
         toast('Reloading the video…');
-        state.loadedVideoId = null;
-        loadSource(message.url, state.video.mime);
+        loadSource(message.url, video.mime);
       }
-      break;
-    case 'host':
-      setHost(message.host, true);
-      break;
-    case 'viewers':
-      setViewers(message.count, message.viewers);
-      break;
-    case 'name': {
-      // Someone renamed themselves: show it now rather than at the next viewer list.
-      const viewer = state.viewers?.get(message.client_id);
-      if (viewer) {
-        viewer.name = message.name;
-        renderViewers();
-        renderHost();
-      }
-      break;
-    }
-    case 'pong':
-      clock.add(message.client_time, now(), message.server_time);
       break;
     case 'error':
       toast(message.message || 'The server refused that.', 'error');
@@ -453,6 +216,7 @@ function onMessage(message) {
 }
 
 function onSocketStatus({ state: status, retryIn }) {
+  sync.setConnected(status === 'open');
   const box = $('connection');
   box.dataset.state = status;
   $('connection-text').textContent =
@@ -461,15 +225,6 @@ function onSocketStatus({ state: status, retryIn }) {
       : status === 'connecting'
         ? 'Connecting…'
         : `Offline, retrying in ${Math.ceil(retryIn / 1000)} s`;
-}
-
-function onSocketOpen() {
-  // A burst of pings gives the clock estimate a few low-latency samples within the first second.
-  for (let i = 0; i < 5; i += 1) setTimeout(ping, i * 150);
-}
-
-function ping() {
-  socket.send({ type: 'ping', client_time: now() });
 }
 
 // ---- Controls -------------------------------------------------------------------------------------
@@ -547,7 +302,7 @@ async function resumeSpot() {
     toast(error.status === 404 ? 'No saved spot for this video yet.' : error.message, error.status === 404 ? 'info' : 'error');
     return;
   }
-  if (!player.ready || spot.video_id !== state.video?.id) return;
+  if (!player.ready || spot.video_id !== video?.id) return;
   // An ordinary seek: it reaches everyone, like any other.
   player.seek(spot.position);
   toast(`Back to your spot at ${formatTime(spot.position)}, for everyone.`);
@@ -556,7 +311,7 @@ async function resumeSpot() {
 async function claimHost() {
   try {
     const answer = await api('POST', `${roomApi}/host`);
-    setHost(answer.host, true);
+    store.setHost(answer.host);
   } catch (error) {
     toast(error.message, 'error');
   }
@@ -602,32 +357,35 @@ async function main() {
     // Anything else may pass: the socket keeps retrying.
   }
 
-  social = setupSocial({ code, roomApi, send: (message) => socket?.send(message) ?? false, serverNow });
+  const send = (message) => socket?.send(message) ?? false;
+  social = setupSocial({ code, roomApi, store, send, serverNow: () => sync.serverNow() });
   wireLinkForm(roomApi);
   player = roomPlayer({
     video: $('video'),
     youtubeBox: $('youtube'),
     onError: (message) => toast(message, 'error'),
     onEvent: onLocalEvent,
-    // Runs inside the click, which is what lets play() through: seek first, then play, so the echo
-    // guard sees the play at the position it expects.
-    onUnblock: () => {
-      state.settleUntil = 0;
-      applyReference();
-    },
+    onUnblock: () => sync.unblocked(),
   });
-  player.on('seeked', () => {
-    state.settleUntil = Math.max(state.settleUntil, now() + SETTLE_AFTER_SEEK_MS / 2);
+  sync = new SyncController({
+    player,
+    clock,
+    send,
+    onBlocked: () => toast('Your browser wants a click before it plays: press "Click to join playback".'),
+  });
+  store.on('host', announceHost);
+  store.on('change', () => {
+    renderPeople();
+    sync.setHost(store.isHost);
   });
 
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   socket = new ReconnectingSocket(`${scheme}://${location.host}/api/rooms/${encodeURIComponent(code)}/ws`, {
     onMessage,
     onStatus: onSocketStatus,
-    onOpen: onSocketOpen,
   });
   setInterval(tick, TICK_MS);
-  setInterval(ping, PING_EVERY_MS);
+  setInterval(() => sync.ping(), PING_EVERY_MS);
 }
 
 main();

@@ -1,7 +1,9 @@
 // The room's people side, next to the playback wiring in room.js: chat, your display name, the room's
-// name, and the timeline notices in the chat. room.js passes every socket message to `handle()` first;
-// it answers true for the messages only this side needs (chat, history, room names, chat errors) and
-// only watches the rest (snapshot, viewers, host, video, name), which room.js handles as before.
+// name, and the timeline notices in the chat. Who is here (viewers, host, names, `me`) lives in the
+// room store (room-store.js), which room.js fills from the socket; this side subscribes to its events
+// for the notices. room.js then passes every socket message to `handle()`: it answers true for the
+// messages only this side needs (chat, history, room names, chat errors) and only watches snapshot and
+// video, which room.js handles too.
 
 import { api } from './http.js';
 import { ChatPanel, CHAT_ERRORS } from './chat.js';
@@ -10,21 +12,20 @@ import { loadMe, myName, saveMyName, noteMyName, displayName } from './identity.
 import { viewerNotices, hostNotice, renameNotice } from './timeline.js';
 
 /**
- * `code`: the room code; `roomApi`: its REST prefix; `send(message)`: put a frame on the socket (false
- * when closed); `serverNow()`: the server clock, to stamp notices like messages.
+ * `code`: the room code; `roomApi`: its REST prefix; `store`: the page's RoomStore; `send(message)`:
+ * put a frame on the socket (false when closed); `serverNow()`: the server clock, to stamp notices like
+ * messages.
  */
-export function setupSocial({ code, roomApi, send, serverNow }) {
+export function setupSocial({ code, roomApi, store, send, serverNow }) {
   const $ = (id) => document.getElementById(id);
   const chat = new ChatPanel($('chat'), {
     send,
     loadOlder: (before, limit) => api('GET', `${roomApi}/messages?before=${before}&limit=${limit}`),
   });
 
-  let me = null;
-  let seen = null; // what the last snapshot or update showed: {viewers: {count, viewers}, host, videoId, roomName}
-  const names = new Map(); // client_id -> name, for notices about people
+  let seen = null; // what the last snapshot or update showed: {videoId, roomName}
 
-  const label = (id) => (id === me ? 'You' : displayName({ client_id: id, name: names.get(id) }));
+  const label = (id) => (id === store.me ? 'You' : displayName({ client_id: id, name: store.names.get(id) }));
   const notice = (text) => chat.notice(text, serverNow());
 
   // ---- Your name ----
@@ -49,29 +50,24 @@ export function setupSocial({ code, roomApi, send, serverNow }) {
     document.title = name ? `${name} · Goblet` : `${code} · Goblet`;
   }
 
-  // ---- Socket messages ----
-  function remember(viewers) {
-    for (const v of viewers) names.set(v.client_id, v.name);
-  }
+  // ---- People: the store's events ----
+  // A later snapshot (a reconnect) tells what changed while we were away, like the live messages: the
+  // store reports both alike, and stays quiet about the first list and host.
+  store.on('viewers', ({ before, after }) => {
+    if (before) for (const text of viewerNotices(before, after, store.me)) notice(text);
+  });
+  store.on('host', ({ host }) => notice(hostNotice(host, store.me, label)));
+  store.on('name', onName);
 
+  // ---- Socket messages ----
   function onSnapshot(message) {
-    me = message.you;
-    chat.setMe(me);
+    chat.setMe(store.me);
     const room = message.room;
-    const now = {
-      viewers: { count: room.viewer_count, viewers: room.viewers },
-      host: room.host,
-      videoId: room.video?.id ?? null,
-      roomName: room.name ?? null,
-    };
-    // A later snapshot (a reconnect) tells what changed while we were away, like the live messages.
+    const now = { videoId: room.video?.id ?? null, roomName: room.name ?? null };
     if (seen) {
-      for (const text of viewerNotices(seen.viewers, now.viewers, me)) notice(text);
-      if (now.host !== seen.host) notice(hostNotice(now.host, me, label));
       if (now.videoId !== seen.videoId && room.video) notice(`New video: ${room.video.original_name}`);
       if (now.roomName !== seen.roomName) roomRenamed(now.roomName);
     }
-    remember(room.viewers);
     seen = now;
     showRoomName(room.name);
   }
@@ -80,10 +76,9 @@ export function setupSocial({ code, roomApi, send, serverNow }) {
     notice(name ? `The room is now called “${name}”` : 'The room no longer has a name');
   }
 
-  function onName({ client_id: id, name }) {
-    const before = names.has(id) ? displayName({ client_id: id, name: names.get(id) }) : null;
-    names.set(id, name);
-    if (id === me) {
+  function onName({ id, name, known, previous }) {
+    const before = known ? displayName({ client_id: id, name: previous }) : null;
+    if (id === store.me) {
       // Renamed here or in another tab: every label of ours follows (an open form keeps its text).
       noteMyName(name);
       myNameEdit.set(name);
@@ -105,25 +100,11 @@ export function setupSocial({ code, roomApi, send, serverNow }) {
       case 'chat':
         chat.receive(message);
         return true;
-      case 'name':
-        onName(message);
-        return false;
       case 'room_name':
         if (seen && message.name !== seen.roomName) roomRenamed(message.name);
         if (seen) seen.roomName = message.name;
         showRoomName(message.name);
         return true;
-      case 'viewers': {
-        const now = { count: message.count, viewers: message.viewers };
-        if (seen) for (const text of viewerNotices(seen.viewers, now, me)) notice(text);
-        remember(message.viewers);
-        if (seen) seen.viewers = now;
-        return false;
-      }
-      case 'host':
-        if (seen && message.host !== seen.host) notice(hostNotice(message.host, me, label));
-        if (seen) seen.host = message.host;
-        return false;
       case 'video':
         if (seen) seen.videoId = message.video?.id ?? null;
         notice(message.video ? `New video: ${message.video.original_name}` : 'The video was removed');

@@ -5,13 +5,15 @@
 // The IFrame API is not a <video>: commands travel to the iframe by postMessage and state changes come
 // back later, and there is no "seeking" event. So this adapter:
 // - flips `paused` at once on play()/pause() and reports those calls as play/pause events right away,
-//   as a <video> fires 'play'/'pause' for calls made from script; room.js's echo guard expects exactly
-//   that. The iframe's own PLAYING/PAUSED changes count as the user's only when they differ from that;
+//   as a <video> fires 'play'/'pause' for calls made from script; the sync controller's echo guard
+//   expects exactly that. The iframe's own PLAYING/PAUSED changes count as the user's only when they
+//   differ from that;
 // - reports seek() at once too (a <video> fires 'seeking'), and spots the user's seeks in YouTube's
 //   own controls as jumps in getCurrentTime(), polled 4 times a second;
 // - holds the video paused when YouTube starts it by itself (seekTo() on a cued video plays it).
 
 import { youtubeId } from './links.js';
+import { Emitter } from './emitter.js';
 
 export const API_URL = 'https://www.youtube.com/iframe_api';
 /** YT.PlayerState, for when the API is not loaded (tests, and before it arrives). */
@@ -79,7 +81,8 @@ export function loadYouTubeApi({ win = globalThis.window, timeoutMs = LOAD_TIMEO
   return apiPromise;
 }
 
-export class YouTubePlayer {
+/** Its events ('ready', 'seeked', 'play', 'pause') come from the shared Emitter: on, one, off, emit. */
+export class YouTubePlayer extends Emitter {
   /**
    * `mount`: the element (or its ID) YT.Player replaces with its iframe. `onEvent(kind, position)`: a
    * play/pause/seek; `onUnblock()`: the user clicked "join" after a refused start; `showJoin(visible)`:
@@ -87,6 +90,7 @@ export class YouTubePlayer {
    * `loadApi` and `now` are there for tests.
    */
   constructor(mount, { onEvent, onUnblock, showJoin = () => {}, onError = () => {}, loadApi = loadYouTubeApi, now = () => performance.now() }) {
+    super();
     this.mount = mount;
     this.onEvent = onEvent;
     this.onUnblock = onUnblock;
@@ -112,7 +116,6 @@ export class YouTubePlayer {
     this.sample = null; // {time, at, moving}: the last poll, for spotting jumps
     this.wantedRate = 1;
     this.poller = null;
-    this.listeners = new Map();
   }
 
   // ---- Loading ----
@@ -439,26 +442,5 @@ export class YouTubePlayer {
     this.blocked = false;
     this.showJoin(false);
     this.onUnblock();
-  }
-
-  on(type, handler) {
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type).add(handler);
-  }
-
-  one(type, handler) {
-    const once = (...args) => {
-      this.off(type, once);
-      handler(...args);
-    };
-    this.on(type, once);
-  }
-
-  off(type, handler) {
-    this.listeners.get(type)?.delete(handler);
-  }
-
-  emit(type, ...args) {
-    for (const handler of [...(this.listeners.get(type) ?? [])]) handler(...args);
   }
 }

@@ -1,0 +1,503 @@
+// The sync controller with a fake player and a fake clock: what it does to the player and what it sends,
+// in the situations the room page meets (late join, bursts of seeks, echoes, host changes, reconnects,
+// a paused room). Server time = local time here (the snapshot seeds an offset of 0).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SyncController } from '../../assets/js/sync-controller.js';
+import { Emitter } from '../../assets/js/emitter.js';
+
+/** A clock whose time moves only when told to, running due timers in order as it goes. */
+class FakeClock {
+  constructor(start = 1_000_000) {
+    this.t = start;
+    this.timers = new Map(); // id -> {at, fn}
+    this.nextId = 1;
+  }
+
+  now() {
+    return this.t;
+  }
+
+  setTimeout(fn, ms) {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
+    return id;
+  }
+
+  clearTimeout(id) {
+    this.timers.delete(id);
+  }
+
+  advance(ms) {
+    const end = this.t + ms;
+    for (;;) {
+      let due = null;
+      for (const [id, timer] of this.timers) if (timer.at <= end && (!due || timer.at < due.at)) due = { id, ...timer };
+      if (!due) break;
+      this.timers.delete(due.id);
+      this.t = due.at;
+      due.fn();
+    }
+    this.t = end;
+  }
+}
+
+/**
+ * A player with the interface of players.js. Its clock moves with the fake clock while it plays (from
+ * `startLatency` s after play(), as a real one spins up); a seek holds it at the target until `land()`.
+ * `log` records what the controller asked of it; `reports` the play/pause/seek events it would fire,
+ * handed to the controller by `flush()` as a real player does a moment later.
+ */
+class FakePlayer {
+  constructor(clock) {
+    this.clock = clock;
+    this.events = new Emitter();
+    this.log = [];
+    this.reports = [];
+    this.duration = 120;
+    this.ready = true;
+    this.blocked = false;
+    this.refuse = false; // play() is refused until a click (autoplay policy)
+    this.seeking = false;
+    this.paused = true;
+    this.startLatency = 0.08;
+    this.speed = 1;
+    this.base = 0; // position at `since`
+    this.since = clock.now();
+  }
+
+  get time() {
+    if (this.paused || this.seeking) return this.base;
+    return this.base + (Math.max(0, this.clock.now() - this.since) / 1000) * this.speed;
+  }
+
+  /** Tests move the player to a position (it keeps playing or stays paused). */
+  set time(position) {
+    this.base = position;
+    this.since = this.clock.now();
+  }
+
+  get rate() {
+    return this.speed;
+  }
+
+  set rate(value) {
+    const at = this.time;
+    this.speed = value;
+    this.time = at;
+  }
+
+  seek(position) {
+    this.log.push(['seek', position]);
+    this.base = position;
+    this.seeking = true;
+    this.reports.push(['seek', position]);
+  }
+
+  /** The user seeks in the player's controls: the player holds still until `land()`. */
+  userSeek(position) {
+    this.base = position;
+    this.seeking = true;
+  }
+
+  /** The seek lands: the frame is there, the clock moves again (if playing). */
+  land() {
+    this.seeking = false;
+    this.since = this.clock.now();
+    this.events.emit('seeked');
+  }
+
+  pause() {
+    const at = this.time;
+    this.log.push(['pause', at]);
+    this.base = at;
+    this.paused = true;
+    this.reports.push(['pause', at]);
+  }
+
+  play() {
+    this.log.push(['play', this.time]);
+    if (this.refuse) {
+      this.blocked = true;
+      return Promise.resolve('blocked');
+    }
+    this.paused = false;
+    this.since = this.clock.now() + this.startLatency * 1000;
+    this.reports.push(['play', this.base]);
+    return Promise.resolve('playing');
+  }
+
+  dismissJoin() {
+    this.log.push(['dismissJoin']);
+    this.blocked = false;
+  }
+
+  on(type, fn) {
+    return this.events.on(type, fn);
+  }
+
+  one(type, fn) {
+    return this.events.one(type, fn);
+  }
+
+  /** Hands the events fired since the last flush to `onEvent`; returns what it answered to each. */
+  flush(onEvent) {
+    const reports = this.reports;
+    this.reports = [];
+    return reports.map(([kind, position]) => onEvent(kind, position));
+  }
+}
+
+const VIDEO = { id: 'v1', kind: 'file', url: '/media/v1.webm', mime: 'video/webm' };
+const near = (actual, expected, what = '') =>
+  assert.ok(Math.abs(actual - expected) < 1e-6, `${what} ${actual} is not ${expected}`);
+const seeks = (player) => player.log.filter(([kind]) => kind === 'seek').map(([, at]) => at);
+const onLocal = (sync) => (kind, position) => sync.onLocalEvent(kind, position);
+
+/** A connected page that knows it is 'me'; `sent` holds what it sent (pings apart). */
+function setup() {
+  const clock = new FakeClock();
+  const player = new FakePlayer(clock);
+  const sent = [];
+  const pings = [];
+  const blocked = [];
+  const net = { online: true };
+  const sync = new SyncController({
+    player,
+    clock,
+    send: (message) => {
+      if (!net.online) return false;
+      (message.type === 'ping' ? pings : sent).push(message);
+      return true;
+    },
+    onBlocked: () => blocked.push(clock.now()),
+  });
+  sync.setConnected(true);
+  sync.welcome({ you: 'me', server_time: clock.now() });
+  return { clock, player, sync, sent, pings, blocked, net };
+}
+
+const playingAt = (position, at) => ({ playing: true, position, rate: 1, updated_at: at });
+const pausedAt = (position, at) => ({ playing: false, position, rate: 1, updated_at: at });
+
+/** A page already playing in step with a room that plays from 5 s. */
+function inStep() {
+  const page = setup();
+  const { clock, player, sync } = page;
+  player.paused = false;
+  player.time = 5;
+  sync.setVideo(VIDEO, playingAt(5, clock.now()));
+  sync.sourceLoaded();
+  assert.deepEqual(player.log, [], 'already in step: nothing to do');
+  return page;
+}
+
+/** A command as the server broadcasts it. */
+function command(type, position, { by = 'other', at }) {
+  return { type, position, playing: type === 'pause' ? false : true, by, server_time: at };
+}
+
+// ---- Late join ----
+
+test('late join into a playing room: seeks past the room, waits on that frame, starts as the room arrives', async () => {
+  const { clock, player, sync, sent } = setup();
+  const t0 = clock.now();
+  assert.equal(sync.setVideo(VIDEO, playingAt(10, t0)), false, 'not loaded yet: the page loads it');
+  assert.equal(sync.tick(), null, 'nothing to show before the source is there');
+  clock.advance(500); // loading took half a second: the room is at 10.5 s
+  sync.sourceLoaded();
+  // The room is at 10.5 s; we aim 0.3 s past it (at least twice the seek lead).
+  assert.equal(seeks(player).length, 1);
+  near(seeks(player)[0], 10.8, 'join-ahead seek');
+  assert.equal(sync.tick().state, 'catching-up');
+
+  clock.advance(100); // the seek takes 100 ms; the room is at 10.6 s
+  player.land();
+  assert.equal(player.log.filter(([k]) => k === 'play').length, 0, 'the frame waits for the room');
+  // 10.8 - 10.6 - 0.08 (start lead): it starts 120 ms from now, 80 ms before the room gets there.
+  clock.advance(119);
+  assert.equal(player.log.filter(([k]) => k === 'play').length, 0);
+  clock.advance(1);
+  assert.deepEqual(player.log.at(-1)[0], 'play');
+  near(player.log.at(-1)[1], 10.8, 'starts on the frame it sought');
+
+  await Promise.resolve();
+  assert.deepEqual(player.flush(onLocal(sync)), ['echo', 'echo'], 'its own seek and play are not sent');
+  assert.deepEqual(sent, []);
+  clock.advance(400); // past the settling time
+  const status = sync.tick();
+  assert.equal(status.state, 'in-sync');
+  assert.ok(Math.abs(status.drift) < 0.001, `landed ${status.drift} s off`);
+  assert.equal(player.rate, 1);
+  assert.equal(seeks(player).length, 1, 'no second seek');
+});
+
+test('late join: should the seek never land, the drift loop gets its turn back after 5 s', () => {
+  const { clock, player, sync } = setup();
+  sync.setVideo(VIDEO, playingAt(10, clock.now()));
+  sync.sourceLoaded();
+  assert.equal(seeks(player).length, 1);
+  player.seeking = false; // a load error: no 'seeked'
+  clock.advance(4999);
+  assert.equal(sync.tick().state, 'catching-up', 'still joining');
+  assert.equal(seeks(player).length, 1);
+  clock.advance(1);
+  sync.tick(); // paused player, playing room: it joins again
+  assert.equal(seeks(player).length, 2);
+  near(seeks(player)[1], 15.3, 'aims past where the room is now');
+});
+
+test('late join with autoplay refused: says so, waits for the click, then joins', async () => {
+  const { clock, player, sync, blocked } = setup();
+  player.refuse = true;
+  sync.setVideo(VIDEO, playingAt(10, clock.now()));
+  sync.sourceLoaded();
+  clock.advance(100);
+  player.land();
+  clock.advance(200);
+  await Promise.resolve();
+  assert.equal(blocked.length, 1, 'the page is told to ask for a click');
+  assert.equal(sync.tick().state, 'waiting');
+  sync.tick();
+  assert.equal(seeks(player).length, 1, 'no seeking while the join button is up');
+
+  clock.advance(2000); // the user takes two seconds to click: the room is at 12.3 s
+  player.refuse = false;
+  player.blocked = false;
+  sync.unblocked(); // inside the click
+  assert.equal(seeks(player).length, 2, 'seeks ahead again, then plays when the room arrives');
+  near(seeks(player)[1], 12.6);
+});
+
+// ---- Bursts of seeks ----
+
+test('a burst of our own seeks: the last one wins, older echoes do not pull us back', () => {
+  const { clock, player, sync, sent } = inStep();
+  const sentAt = [];
+  for (const target of [20, 40, 60]) {
+    clock.advance(50);
+    player.userSeek(target); // the user clicks along the bar
+    sentAt.push(clock.now());
+    assert.equal(sync.onLocalEvent('seek', target), 'sent');
+    assert.equal(sync.tick().state, 'catching-up', 'no correcting while the player seeks');
+  }
+  // Playing: each seek is sent as where the room's timeline starts, one seek lead (0.1 s) earlier.
+  assert.deepEqual(sent.map((m) => m.type), ['seek', 'seek', 'seek']);
+  sent.forEach((m, i) => near(m.position, [19.9, 39.9, 59.9][i], 'sent position'));
+  clock.advance(100); // the last seek lands as the seek lead foresaw
+  player.land();
+
+  // The server stamps each with the time it got it, and echoes them to everyone, us included.
+  const echoes = sent.map((m, i) => command('seek', m.position, { by: 'me', at: sentAt[i] }));
+  sync.handle(echoes[0]);
+  assert.equal(sync.reference.position, 60, 'an older echo does not replace our latest seek');
+  sync.handle(echoes[1]);
+  assert.equal(sync.reference.position, 60);
+  sync.handle(echoes[2]);
+  near(sync.reference.position, 59.9, 'the last echo is the room');
+  assert.deepEqual(seeks(player), [], 'we are already there: no seek back and forth');
+
+  clock.advance(400);
+  const status = sync.tick();
+  assert.equal(status.state, 'in-sync');
+  assert.ok(Math.abs(status.drift) < 0.001, `${status.drift} s off`);
+  assert.deepEqual(seeks(player), []);
+});
+
+test('a burst of remote seeks: each is followed exactly, the last one is where we end up', () => {
+  const { clock, player, sync, sent } = inStep();
+  for (const target of [20, 40, 60]) {
+    sync.handle(command('seek', target, { at: clock.now() }));
+    clock.advance(30);
+  }
+  const aims = seeks(player);
+  assert.equal(aims.length, 3);
+  aims.forEach((aim, i) => near(aim, [20, 40, 60][i] + 0.1, 'aimed one seek lead ahead'));
+  assert.deepEqual(player.flush(onLocal(sync)), ['echo', 'echo', 'echo'], 'our following is not sent back');
+  assert.deepEqual(sent, []);
+
+  clock.advance(70); // the last seek takes 100 ms, as the seek lead foresaw
+  player.land();
+  clock.advance(400);
+  const status = sync.tick();
+  assert.equal(status.state, 'in-sync');
+  near(player.time, 60.1 + 0.4, 'on the last seek');
+});
+
+test('a remote seek moves even a short way (someone asked for that spot); our own echo does not', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000); // room and player at 6 s
+  sync.handle(command('seek', 6.2, { by: 'me', at: clock.now() }));
+  assert.deepEqual(seeks(player), [], 'our own seek: already there');
+  sync.handle(command('seek', 6.2, { at: clock.now() }));
+  assert.equal(seeks(player).length, 1);
+  near(seeks(player)[0], 6.3);
+});
+
+// ---- Echoes ----
+
+test('the echo of a remote command is swallowed; a real action right after is sent', () => {
+  const { clock, player, sync, sent } = inStep();
+  clock.advance(2000); // at 7 s
+  sync.handle(command('pause', 7, { at: clock.now() }));
+  assert.deepEqual(player.log, [['pause', 7]], 'paused where the room paused: no seek needed');
+  clock.advance(20);
+  assert.deepEqual(player.flush(onLocal(sync)), ['echo'], 'the pause event it causes is ours');
+  assert.deepEqual(sent, []);
+
+  clock.advance(100);
+  assert.equal(sync.onLocalEvent('play', 7), 'sent', 'the user presses play at once');
+  assert.deepEqual(sent, [{ type: 'play', position: 7 }]);
+  clock.advance(100);
+  assert.equal(sync.onLocalEvent('pause', 7.1), 'sent', 'the expectation matched once only');
+  assert.deepEqual(sent.at(-1), { type: 'pause', position: 7.1 });
+});
+
+test('an expected echo that never comes expires: the same action later is the user\'s', () => {
+  const { clock, player, sync, sent } = inStep();
+  sync.handle(command('pause', 5, { at: clock.now() }));
+  player.reports = []; // the player never fired its pause event
+  clock.advance(801);
+  assert.equal(sync.onLocalEvent('pause', 5), 'sent');
+  assert.deepEqual(sent, [{ type: 'pause', position: 5 }]);
+});
+
+// ---- Host ----
+
+test('the host leads with heartbeats and leaves its player alone; handed over, it corrects drift', () => {
+  const { clock, player, sync, sent } = inStep();
+  sync.setHost(true);
+  // A pong with a 40 ms round trip: positions we report travel about 20 ms.
+  sync.handle({ type: 'pong', client_time: clock.now() - 40, server_time: clock.now() - 20 });
+
+  clock.advance(1000);
+  player.time = player.time + 0.3; // off the room's timeline
+  assert.notEqual(sync.tick().state, 'leading', 'right after a command the host follows it too');
+  assert.ok(player.rate < 1, 'and corrects like everyone');
+
+  clock.advance(1000); // two seconds after the command; the nudge won back 0.1 s of the 0.3
+  assert.equal(sync.tick().state, 'leading');
+  assert.equal(player.rate, 1, 'the host stops nudging');
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].type, 'heartbeat');
+  assert.equal(sent[0].playing, true);
+  near(sent[0].position, player.time + 0.02, 'heartbeat position');
+  clock.advance(250);
+  sync.tick();
+  assert.equal(sent.length, 1, 'about one heartbeat a second');
+  clock.advance(750);
+  sync.tick();
+  assert.equal(sent.length, 2);
+  assert.deepEqual(seeks(player), [], 'the host never seeks to follow');
+
+  // Someone claims host: from now on this page follows.
+  sync.setHost(false);
+  const status = sync.tick();
+  assert.equal(status.state, 'catching-up');
+  near(status.drift, 0.2, 'drift');
+  near(player.rate, 0.9, 'the largest nudge (10 %) back towards the room');
+  assert.equal(sent.length, 2, 'no more heartbeats');
+
+  // The new host reports where the room is: 1 s behind us, so we seek.
+  clock.advance(250);
+  sync.handle({ type: 'heartbeat', position: player.time - 1, playing: true, by: 'other', server_time: clock.now() });
+  clock.advance(250);
+  sync.tick();
+  assert.equal(seeks(player).length, 1);
+  near(seeks(player)[0], sync.reference.position + 0.25 + 0.1, 'seek to the new host, one lead ahead');
+});
+
+test('heartbeats: our own and one right after a command are ignored', () => {
+  const { clock, sync } = inStep();
+  const t0 = clock.now();
+  clock.advance(500);
+  sync.handle({ type: 'heartbeat', position: 50, playing: true, by: 'other', server_time: clock.now() });
+  assert.equal(sync.reference.position, 5, 'too soon after the command');
+  clock.advance(1000);
+  sync.handle({ type: 'heartbeat', position: 50, playing: true, by: 'me', server_time: clock.now() });
+  assert.equal(sync.reference.position, 5, 'our own');
+  sync.handle({ type: 'heartbeat', position: 6.6, playing: true, by: 'other', server_time: clock.now() });
+  assert.deepEqual(sync.reference, playingAt(6.6, t0 + 1500));
+});
+
+// ---- Reconnect ----
+
+test('reconnect: offline while away; the new snapshot resyncs and forgets echoes that will not come', () => {
+  const { clock, player, sync, sent, pings, net } = inStep();
+  assert.equal(pings.length, 0);
+  clock.advance(600);
+  assert.equal(pings.length, 5, 'a burst of pings on connect');
+
+  // Two seeks of ours go out, then the socket drops before their echoes.
+  for (const target of [30, 50]) {
+    player.time = target;
+    sync.onLocalEvent('seek', target);
+  }
+  assert.equal(sent.length, 2);
+  sync.setConnected(false);
+  net.online = false;
+  clock.advance(1000);
+  assert.equal(sync.tick().state, 'offline');
+  assert.equal(sync.onLocalEvent('pause', player.time), 'offline', 'the page warns that nobody saw it');
+  assert.equal(sent.length, 2);
+
+  net.online = true;
+  sync.setConnected(true);
+  clock.advance(600);
+  assert.equal(pings.length, 10, 'another burst on the new socket');
+  // The snapshot: the room went on from 30 s while we were away, and we hold the same video.
+  sync.welcome({ you: 'me', server_time: clock.now() });
+  player.paused = false;
+  player.time = 50;
+  assert.equal(sync.setVideo(VIDEO, playingAt(30, clock.now())), true, 'same video: no reload');
+  assert.equal(seeks(player).length, 1);
+  near(seeks(player)[0], 30.1, 'back to the room');
+  player.land();
+
+  // A seek of ours from another tab (same client): applied, not taken for a stale echo.
+  sync.handle(command('seek', 80, { by: 'me', at: clock.now() }));
+  assert.equal(seeks(player).length, 2);
+  near(seeks(player)[1], 80.1);
+});
+
+test('reconnect to a room with another video: the page must load it, nothing syncs until then', () => {
+  const { clock, player, sync } = inStep();
+  assert.equal(sync.setVideo({ ...VIDEO, id: 'v2' }, playingAt(0, clock.now())), false);
+  assert.equal(sync.tick(), null);
+  sync.handle(command('seek', 40, { at: clock.now() }));
+  assert.deepEqual(seeks(player), [], 'the old video is not moved');
+});
+
+// ---- Paused room ----
+
+test('a paused room: the player pauses at the room position, and is sought back when it strays', () => {
+  const { clock, player, sync, sent } = setup();
+  player.paused = false;
+  player.time = 3;
+  sync.setVideo(VIDEO, pausedAt(12, clock.now()));
+  sync.sourceLoaded();
+  assert.deepEqual(player.log, [['pause', 3], ['seek', 12]]);
+  assert.deepEqual(player.flush(onLocal(sync)), ['echo', 'echo']);
+  assert.deepEqual(sent, []);
+  player.land();
+
+  clock.advance(5000);
+  assert.deepEqual(sync.tick(), { state: 'paused', text: 'Paused at 0:12', drift: null });
+  player.time = 12.08; // within the paused tolerance (0.1 s)
+  sync.tick();
+  assert.equal(seeks(player).length, 1);
+  player.time = 12.5;
+  sync.tick();
+  assert.deepEqual(seeks(player), [12, 12], 'sought back to the room');
+});
+
+test('a room that pauses while the join button is up takes the button away', () => {
+  const { clock, player, sync } = setup();
+  player.blocked = true;
+  sync.setVideo(VIDEO, playingAt(10, clock.now()));
+  sync.sourceLoaded();
+  assert.deepEqual(player.log, [], 'nothing happens before the click');
+  sync.handle(command('pause', 10.5, { at: clock.now() }));
+  assert.deepEqual(player.log, [['dismissJoin'], ['seek', 10.5]]);
+});
