@@ -180,6 +180,15 @@ impl Hub {
         Ok(self.ask(code, make).await?.map(|(_, answer)| answer))
     }
 
+    /// Asks for a change the room stores in the database before it makes it.
+    async fn ask_to_write(
+        &self,
+        code: &str,
+        make: impl Fn(Reply<sqlx::Result<()>>) -> Command,
+    ) -> HubResult<Option<()>> {
+        Ok(self.ask_answer(code, make).await?.transpose()?)
+    }
+
     /// Creates a room with a fresh random code; returns the code.
     pub async fn create(&self) -> HubResult<String> {
         loop {
@@ -250,13 +259,11 @@ impl Hub {
     /// Makes `video` the room's current one (stored first), paused at the start; the previous
     /// upload's file is deleted. None when the room does not exist (any more).
     pub async fn set_video(&self, code: &str, video: Video) -> HubResult<Option<()>> {
-        let stored = self
-            .ask_answer(code, |reply| Command::SetVideo {
-                video: video.clone(),
-                reply,
-            })
-            .await?;
-        Ok(stored.transpose()?)
+        self.ask_to_write(code, |reply| Command::SetVideo {
+            video: video.clone(),
+            reply,
+        })
+        .await
     }
 
     /// Tells every viewer to reload the video; false when there is none.
@@ -267,13 +274,11 @@ impl Hub {
 
     /// Names the room (None clears the name).
     pub async fn rename(&self, code: &str, name: Option<String>) -> HubResult<Option<()>> {
-        let renamed = self
-            .ask_answer(code, |reply| Command::Rename {
-                name: name.clone(),
-                reply,
-            })
-            .await?;
-        Ok(renamed.transpose()?)
+        self.ask_to_write(code, |reply| Command::Rename {
+            name: name.clone(),
+            reply,
+        })
+        .await
     }
 
     /// An upload to the room starts: the room counts it as activity while the guard lives.

@@ -185,6 +185,9 @@ impl<V: Copy + Eq + Hash> Room<V> {
     pub fn viewers(&self, limit: usize) -> Vec<ViewerEntry<V>> {
         let order =
             |(id, p): &(&V, &Presence)| (!self.is_host(**id), p.connected_since, p.join_order);
+        if limit == 0 {
+            return Vec::new();
+        }
         let mut list: Vec<_> = self.viewers.iter().collect();
         // Only the first `limit` need sorting: a list of 20 from a room of 10,000 is a linear pass.
         if limit < list.len() {
@@ -343,6 +346,7 @@ mod tests {
         assert_eq!(list[0].name.as_deref(), Some("Bo"));
         assert!(!list[1].is_host);
         assert_eq!(room.viewers(1).len(), 1);
+        assert!(room.viewers(0).is_empty());
     }
 
     #[test]
