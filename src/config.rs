@@ -1,12 +1,17 @@
 //! Typed configuration: defaults in code, then `config.toml`, then `GOBLET_*` environment variables
 //! (the environment wins). A bad value stops start-up with a message naming the key.
 
-use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address and port the server listens on.
@@ -22,7 +27,7 @@ pub struct Config {
     /// How long a host whose last tab closed keeps the role, in seconds (a reload is not leaving).
     pub host_grace_secs: u64,
     /// Key that signs client-ID cookies; empty means "generate one and keep it in `data_dir`".
-    pub cookie_key: String,
+    pub cookie_key: Secret,
     /// `tracing` filter, e.g. `info` or `goblet=debug,poem=info`.
     pub log: String,
     /// Origins allowed besides the server's own (e.g. `https://party.example.org`).
@@ -34,11 +39,41 @@ pub struct Config {
     /// Chat messages a client may send per `chat_rate_secs`.
     pub chat_rate_messages: usize,
     pub chat_rate_secs: u64,
+    /// Chat messages all the clients of one address may send per `chat_rate_secs`.
+    pub chat_rate_address_messages: usize,
     /// A room nobody has watched for this many hours is deleted with its video and chat.
     pub room_ttl_hours: f64,
     /// A room with no socket open (and no upload running) this many seconds leaves memory; it
     /// loads again from the database on the next request.
     pub room_unload_secs: u64,
+    /// Seconds a client has to send a request's headers.
+    pub header_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_secs: u64,
+    /// Seconds an upload may go without a byte before it is aborted.
+    pub upload_stall_secs: u64,
+    /// Most connections open at once; 0 derives it from the open-file limit.
+    pub max_connections: usize,
+    /// Most connections open at once from one address (trusted proxies are exempt).
+    pub max_connections_per_address: usize,
+    /// Peers whose `X-Forwarded-For` names the client (a reverse proxy, the ngrok agent).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Whether direct video links may name loopback, private or link-local addresses.
+    pub allow_private_links: bool,
+    /// Play, pause and seek commands a client may send per `command_rate_secs`.
+    pub command_rate_count: u32,
+    pub command_rate_secs: u64,
+    /// Refreshes a room may have per `refresh_rate_secs`.
+    pub refresh_rate_count: u32,
+    pub refresh_rate_secs: u64,
+    /// Rooms one address may create per `room_rate_secs`.
+    pub room_rate_count: u32,
+    pub room_rate_secs: u64,
+    /// Uploads one address may run at once.
+    pub uploads_per_address: usize,
+    /// New client IDs (cookies) one address may be given per `client_rate_secs`.
+    pub client_rate_count: u32,
+    pub client_rate_secs: u64,
 }
 
 impl Default for Config {
@@ -50,46 +85,63 @@ impl Default for Config {
             max_upload_bytes: 8 * 1024 * 1024 * 1024,
             host_check_secs: 3,
             host_grace_secs: 5,
-            cookie_key: String::new(),
+            cookie_key: Secret::default(),
             log: "info".into(),
             allowed_origins: Vec::new(),
             max_ws_message_bytes: 16 * 1024,
             assets_dir: "assets".into(),
             chat_rate_messages: 5,
             chat_rate_secs: 5,
+            chat_rate_address_messages: 15,
             room_ttl_hours: 24.0,
             room_unload_secs: 60,
+            header_timeout_secs: 10,
+            keep_alive_secs: 60,
+            upload_stall_secs: 30,
+            max_connections: 0,
+            max_connections_per_address: 128,
+            trusted_proxies: vec![
+                IpAddr::from([127, 0, 0, 1]),
+                IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1]),
+            ],
+            allow_private_links: false,
+            command_rate_count: 20,
+            command_rate_secs: 10,
+            refresh_rate_count: 3,
+            refresh_rate_secs: 60,
+            room_rate_count: 10,
+            room_rate_secs: 60,
+            uploads_per_address: 2,
+            client_rate_count: 30,
+            client_rate_secs: 60,
         }
     }
 }
 
-// The key is a secret: keep it out of logs.
-impl fmt::Debug for Config {
+/// A secret setting: shown as `<hidden>` in logs and debug output.
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_string())
+    }
+}
+
+impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("bind", &self.bind)
-            .field("media_dir", &self.media_dir)
-            .field("data_dir", &self.data_dir)
-            .field("max_upload_bytes", &self.max_upload_bytes)
-            .field("host_check_secs", &self.host_check_secs)
-            .field("host_grace_secs", &self.host_grace_secs)
-            .field(
-                "cookie_key",
-                &if self.cookie_key.is_empty() {
-                    ""
-                } else {
-                    "<hidden>"
-                },
-            )
-            .field("log", &self.log)
-            .field("allowed_origins", &self.allowed_origins)
-            .field("max_ws_message_bytes", &self.max_ws_message_bytes)
-            .field("assets_dir", &self.assets_dir)
-            .field("chat_rate_messages", &self.chat_rate_messages)
-            .field("chat_rate_secs", &self.chat_rate_secs)
-            .field("room_ttl_hours", &self.room_ttl_hours)
-            .field("room_unload_secs", &self.room_unload_secs)
-            .finish()
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "<hidden>"
+        })
     }
 }
 
@@ -121,6 +173,38 @@ impl Config {
         if self.room_unload_secs == 0 {
             bail!("room_unload_secs must be at least 1");
         }
+        for (key, value) in [
+            ("header_timeout_secs", self.header_timeout_secs),
+            ("keep_alive_secs", self.keep_alive_secs),
+            ("upload_stall_secs", self.upload_stall_secs),
+            ("command_rate_secs", self.command_rate_secs),
+            ("refresh_rate_secs", self.refresh_rate_secs),
+            ("room_rate_secs", self.room_rate_secs),
+            ("client_rate_secs", self.client_rate_secs),
+        ] {
+            if value == 0 {
+                bail!("{key} must be at least 1");
+            }
+        }
+        for (key, value) in [
+            ("command_rate_count", self.command_rate_count),
+            ("refresh_rate_count", self.refresh_rate_count),
+            ("room_rate_count", self.room_rate_count),
+            ("client_rate_count", self.client_rate_count),
+        ] {
+            if value == 0 {
+                bail!("{key} must be at least 1");
+            }
+        }
+        if self.chat_rate_address_messages == 0
+            || self.uploads_per_address == 0
+            || self.max_connections_per_address == 0
+        {
+            bail!(
+                "chat_rate_address_messages, uploads_per_address and max_connections_per_address \
+                 must be at least 1"
+            );
+        }
         for origin in &self.allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 bail!("allowed_origins: {origin:?} must start with http:// or https://");
@@ -140,7 +224,7 @@ pub fn load_with_env(
     file: Option<&std::path::Path>,
     env: Option<config::Map<String, String>>,
 ) -> anyhow::Result<Config> {
-    let defaults = config::Config::try_from(&DefaultsSource::default())
+    let defaults = config::Config::try_from(&Config::default())
         .context("while preparing configuration defaults")?;
     let mut builder = config::Config::builder().add_source(defaults);
     if let Some(file) = file {
@@ -152,6 +236,7 @@ pub fn load_with_env(
                 .try_parsing(true)
                 .list_separator(",")
                 .with_list_parse_key("allowed_origins")
+                .with_list_parse_key("trusted_proxies")
                 .source(env),
         )
         .build()
@@ -160,49 +245,6 @@ pub fn load_with_env(
         .try_deserialize()
         .context("invalid configuration")?;
     config.validate().context("invalid configuration")
-}
-
-/// The defaults as a `config` source, so that file and environment layer over them key by key.
-#[derive(serde::Serialize)]
-struct DefaultsSource {
-    bind: String,
-    media_dir: String,
-    data_dir: String,
-    max_upload_bytes: u64,
-    host_check_secs: u64,
-    host_grace_secs: u64,
-    cookie_key: String,
-    log: String,
-    allowed_origins: Vec<String>,
-    max_ws_message_bytes: u64,
-    assets_dir: String,
-    chat_rate_messages: u64,
-    chat_rate_secs: u64,
-    room_ttl_hours: f64,
-    room_unload_secs: u64,
-}
-
-impl Default for DefaultsSource {
-    fn default() -> Self {
-        let c = Config::default();
-        Self {
-            bind: c.bind.to_string(),
-            media_dir: c.media_dir.display().to_string(),
-            data_dir: c.data_dir.display().to_string(),
-            max_upload_bytes: c.max_upload_bytes,
-            host_check_secs: c.host_check_secs,
-            host_grace_secs: c.host_grace_secs,
-            cookie_key: c.cookie_key,
-            log: c.log,
-            allowed_origins: c.allowed_origins,
-            max_ws_message_bytes: c.max_ws_message_bytes as u64,
-            assets_dir: c.assets_dir.display().to_string(),
-            chat_rate_messages: c.chat_rate_messages as u64,
-            chat_rate_secs: c.chat_rate_secs,
-            room_ttl_hours: c.room_ttl_hours,
-            room_unload_secs: c.room_unload_secs,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -254,6 +296,14 @@ mod tests {
         assert_eq!(config.host_check_secs, 2);
         assert_eq!(config.allowed_origins.len(), 2);
 
+        let env = config::Map::from([(
+            "GOBLET_TRUSTED_PROXIES".to_string(),
+            "10.0.0.1,fd00::1".to_string(),
+        )]);
+        let config = load_with_env(None, Some(env)).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(config.trusted_proxies[1].is_ipv6());
+
         let env = config::Map::from([("GOBLET_BIND".to_string(), "nowhere".to_string())]);
         let error = format!("{:#}", load_with_env(None, Some(env)).unwrap_err());
         assert!(error.contains("bind"), "{error}");
@@ -266,5 +316,6 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{config:?}").contains("super-secret"));
+        assert_eq!(config.cookie_key.expose(), "super-secret");
     }
 }

@@ -61,7 +61,7 @@ pub async fn run(
             config.data_dir.display()
         )
     })?;
-    let cookie_key = identity::load_or_create_key(&config.cookie_key, &config.data_dir)
+    let cookie_key = identity::load_or_create_key(config.cookie_key.expose(), &config.data_dir)
         .context("while loading the cookie key")?;
     let db = db::open(&config.data_dir).await?;
     let known_videos = db::videos::file_names(&db)
