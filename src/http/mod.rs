@@ -5,6 +5,7 @@ mod guard;
 mod log;
 pub mod media;
 pub mod pages;
+pub mod peer;
 pub mod server;
 
 use poem::{
@@ -37,6 +38,7 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
         .nest(state.assets.prefix(), statics)
         .around(guard::same_origin_only)
         .around(identity::identify)
+        .around(peer::identify_peer)
         .with(CookieJarManager::with_key(cookie_key))
         .around(log::log_requests)
         .data(state)
