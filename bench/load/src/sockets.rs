@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     client::{self, Socket},
-    procfs,
+    procfs, room,
     stats::{Summary, micros, ms, thousands},
 };
 
@@ -73,65 +73,124 @@ impl Target {
     }
 }
 
+/// Where a crowd's sockets go.
+struct Door<'a> {
+    server: SocketAddr,
+    /// The WebSocket's path: a room's `/api/rooms/CODE/ws`, or the floor server's `/`.
+    path: String,
+    /// One per viewer, in order; empty for the floor server, which knows no clients.
+    cookies: &'a [String],
+    /// Goblet sends the room's chat history right after the snapshot: a join is done once it has
+    /// arrived, as a page is not ready to show before it. The floor sends a snapshot only.
+    history: bool,
+}
+
+impl<'a> Door<'a> {
+    fn room(server: SocketAddr, code: &str, cookies: &'a [String]) -> Self {
+        Self {
+            server,
+            path: format!("/api/rooms/{code}/ws"),
+            cookies,
+            history: true,
+        }
+    }
+
+    fn floor(server: SocketAddr) -> Self {
+        Self {
+            server,
+            path: "/".to_string(),
+            cookies: &[],
+            history: false,
+        }
+    }
+
+    /// Opens the `i`-th socket and reads until the join is done; returns the socket and how long
+    /// after `begun` its snapshot, then the join, were done.
+    async fn join(
+        &self,
+        i: usize,
+        sources: usize,
+        begun: Instant,
+    ) -> anyhow::Result<(Socket, Duration, Duration)> {
+        let source = client::source_address(i, sources);
+        let cookie = self.cookies.get(i).map(String::as_str);
+        let mut socket = client::connect_to(self.server, &self.path, cookie, source).await?;
+        let first = client::next_text(&mut socket)
+            .await
+            .context("the socket closed before its snapshot")??;
+        if !first.starts_with(r#"{"type":"snapshot""#) {
+            bail!("the first message was not a snapshot: {first:.80}");
+        }
+        let snapshot = begun.elapsed();
+        if self.history {
+            // Anything before it (a viewer list) is skipped: the room is not what is timed here.
+            loop {
+                let text = client::next_text(&mut socket)
+                    .await
+                    .context("the socket closed before its history")??;
+                if text.starts_with(r#"{"type":"history""#) {
+                    break;
+                }
+            }
+        }
+        Ok((socket, snapshot, begun.elapsed()))
+    }
+}
+
 /// The outcome of opening many sockets.
 struct Joined {
     crowd: Crowd,
     /// Per socket: from starting to connect until its snapshot arrived.
+    snapshots: Vec<Duration>,
+    /// Per socket: from starting to connect until the join was done (its history arrived).
     latencies: Vec<Duration>,
     elapsed: Duration,
     failures: Vec<anyhow::Error>,
 }
 
-/// Opens one socket per cookie (at most `concurrency` at a time), each reading its
-/// snapshot, then watching for `rounds`. Every socket is read from the moment it joins: one left
-/// unread while thousands of others join fills up with `viewers` announcements until the server
-/// gives up on it as too slow. Failures are counted, not fatal: how many joined is part of the
-/// figure.
+/// Opens `viewers` sockets through `door` (at most `concurrency` at a time), each reading its
+/// snapshot (and history), then watching for `rounds`. Every socket is read from the moment it
+/// joins: one left unread while thousands of others join fills up with `viewers` announcements
+/// until the server gives up on it as too slow. Failures are counted, not fatal: how many joined
+/// is part of the figure.
 async fn join_all(
     target: &Target,
-    code: &str,
-    cookies: &[String],
+    door: &Door<'_>,
+    viewers: usize,
     rounds: Arc<Rounds>,
     concurrency: usize,
 ) -> Joined {
     let stop = CancellationToken::new();
     let started = Instant::now();
-    let results: Vec<anyhow::Result<(JoinHandle<Watched>, Duration)>> =
-        stream::iter(cookies.iter().enumerate())
-            .map(|(i, cookie)| {
-                let (rounds, stop) = (rounds.clone(), stop.clone());
-                async move {
-                    let begun = Instant::now();
-                    let source = client::source_address(i, target.sources);
-                    let mut socket = client::connect(target.server, code, cookie, source).await?;
-                    let first = client::next_text(&mut socket)
-                        .await
-                        .context("the socket closed before its snapshot")??;
-                    if !first.starts_with(r#"{"type":"snapshot""#) {
-                        bail!("the first message was not a snapshot: {first:.80}");
-                    }
-                    let latency = begun.elapsed();
-                    Ok((tokio::spawn(watch(socket, rounds, stop)), latency))
-                }
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
+    type Outcome = anyhow::Result<(JoinHandle<Watched>, Duration, Duration)>;
+    let results: Vec<Outcome> = stream::iter(0..viewers)
+        .map(|i| {
+            let (rounds, stop) = (rounds.clone(), stop.clone());
+            async move {
+                let (socket, snapshot, done) = door.join(i, target.sources, Instant::now()).await?;
+                Ok((tokio::spawn(watch(socket, rounds, stop)), snapshot, done))
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
     let elapsed = started.elapsed();
     let mut joined = Joined {
         crowd: Crowd {
             stop,
             tasks: Vec::with_capacity(results.len()),
         },
+        snapshots: Vec::with_capacity(results.len()),
         latencies: Vec::with_capacity(results.len()),
         elapsed,
         failures: Vec::new(),
     };
     for result in results {
         match result {
-            Ok((task, latency)) => {
+            Ok((task, snapshot, done)) => {
                 joined.crowd.tasks.push(task);
-                joined.latencies.push(latency);
+                joined.snapshots.push(snapshot);
+                joined.latencies.push(done);
             }
             Err(error) => joined.failures.push(error),
         }
@@ -293,11 +352,21 @@ impl Crowd {
     }
 }
 
+/// The floor server to compare fan-out with, if any (see [`crate::floor`]).
+pub struct Floor {
+    pub server: SocketAddr,
+    pub pid: Option<u32>,
+}
+
+/// Fan-out through Goblet, then (with `floor`) through the floor server, the same way: the
+/// figure reads as a ratio to what this machine allows. One after the other, not in turns: two
+/// crowds of 10,000 held at once would pass the usual limit of 20,000 open files.
 pub async fn fanout(
     target: &Target,
     viewers: usize,
     rounds: usize,
     pid: Option<u32>,
+    floor: Option<Floor>,
 ) -> anyhow::Result<()> {
     println!(
         "== fan-out: 1 host + {} viewers in one room, {rounds} commands (seek and play in turn)",
@@ -305,8 +374,131 @@ pub async fn fanout(
     );
     let cookies = client::fetch_cookies(target.server, viewers + 1).await?;
     let code = client::create_room(target.server).await?;
+    let door = Door::room(target.server, &code, &cookies[1..]);
+    let ours = fanout_once(
+        target,
+        &door,
+        viewers,
+        Some(&cookies[0]),
+        rounds,
+        pid,
+        |kind, position| format!(r#"{{"type":"{kind}","position":{position}}}"#),
+    )
+    .await?;
+    let Some(floor) = floor else {
+        println!(
+            "@row|Fan-out, {} viewers|p99 {}|{}|{}",
+            thousands(viewers),
+            ms(ours.summary.p99),
+            ours.details(),
+            if viewers == 10000 { "10,000 held" } else { "" }
+        );
+        return Ok(());
+    };
+    println!(
+        "   -- the floor: a bare tokio-tungstenite server that relays each frame to every socket"
+    );
+    let door = Door::floor(floor.server);
+    let theirs = fanout_once(target, &door, viewers, None, rounds, floor.pid, floor_frame).await?;
+    let ratio = ours.summary.p99.as_secs_f64() / theirs.summary.p99.as_secs_f64();
+    println!(
+        "   p99         Goblet {}, floor {}: {ratio:.2}× the floor",
+        ms(ours.summary.p99),
+        ms(theirs.summary.p99)
+    );
+    println!(
+        "@row|Fan-out, {} viewers|p99 {}, {ratio:.2}× floor|{}; floor: p99 {}, median {}{}|{}",
+        thousands(viewers),
+        ms(ours.summary.p99),
+        ours.details(),
+        ms(theirs.summary.p99),
+        ms(theirs.summary.median),
+        theirs
+            .server_cpu
+            .filter(|_| theirs.cpu_timed())
+            .map(|cpu| format!(", CPU per delivery {}", micros(cpu)))
+            .unwrap_or_default(),
+        match viewers {
+            1000 => "p99 ≤ 1.2× floor",
+            10000 => "10,000 held",
+            _ => "",
+        }
+    );
+    Ok(())
+}
+
+/// The frame the floor relays: the size and shape of Goblet's echo of a command
+/// (`ServerMsg::Seek` and friends), with a fixed client ID.
+fn floor_frame(kind: &str, position: f64) -> String {
+    let server_time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let playing = kind != "pause" && position > FIRST_POSITION;
+    format!(
+        r#"{{"type":"{kind}","position":{position:.1},"playing":{playing},"by":"6f1c1c5e-3b1a-4c5d-9e8f-0a1b2c3d4e5f","server_time":{server_time}}}"#
+    )
+}
+
+/// What one fan-out measurement saw.
+struct FanoutFigures {
+    summary: Summary,
+    received: usize,
+    expected: usize,
+    still_connected: usize,
+    deliveries: usize,
+    /// The server's and the load generator's CPU seconds per delivery.
+    server_cpu: Option<f64>,
+    load_cpu: f64,
+}
+
+impl FanoutFigures {
+    /// /proc counts in 10 ms ticks: over too few deliveries, CPU per delivery is mostly rounding.
+    fn cpu_timed(&self) -> bool {
+        self.deliveries >= CPU_TIMED_DELIVERIES
+    }
+
+    /// None when there were too few deliveries to time.
+    fn cpu(&self) -> Option<String> {
+        self.cpu_timed().then(|| match self.server_cpu {
+            Some(server) => format!(
+                "server {}, load generator {}",
+                micros(server),
+                micros(self.load_cpu)
+            ),
+            None => format!("load generator {}", micros(self.load_cpu)),
+        })
+    }
+
+    /// The table's details: percentiles, counts and CPU.
+    fn details(&self) -> String {
+        format!(
+            "median {}, p95 {}, max {}; {}/{} received; {} held{}",
+            ms(self.summary.median),
+            ms(self.summary.p95),
+            ms(self.summary.max),
+            thousands(self.received),
+            thousands(self.expected),
+            thousands(self.still_connected),
+            self.cpu()
+                .map(|cpu| format!("; CPU per delivery: {cpu}"))
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// One host and `viewers` through `door`; the host sends `rounds` commands made by `frame` (kind,
+/// position) and each viewer notes when the echo arrives. Prints the figure block.
+async fn fanout_once(
+    target: &Target,
+    door: &Door<'_>,
+    viewers: usize,
+    host_cookie: Option<&str>,
+    rounds: usize,
+    pid: Option<u32>,
+    frame: impl Fn(&str, f64) -> String,
+) -> anyhow::Result<FanoutFigures> {
     let host_source = client::source_address(viewers, target.sources);
-    let mut host = client::connect(target.server, &code, &cookies[0], host_source).await?;
+    let mut host = client::connect_to(door.server, &door.path, host_cookie, host_source).await?;
     client::next_text(&mut host)
         .await
         .context("the host's socket closed")??;
@@ -317,7 +509,7 @@ pub async fn fanout(
 
     let tally = Arc::new(Rounds::new(rounds));
     let concurrency = target.concurrency(STORM_CONCURRENCY);
-    let joined = join_all(target, &code, &cookies[1..], tally.clone(), concurrency).await;
+    let joined = join_all(target, door, viewers, tally.clone(), concurrency).await;
     let connected = joined.crowd.tasks.len();
     println!(
         "   joined      {} of {} sockets in {}",
@@ -338,8 +530,7 @@ pub async fn fanout(
     let mut sent = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let kind = if round % 2 == 0 { "seek" } else { "play" };
-        let position = FIRST_POSITION + round as f64;
-        let text = format!(r#"{{"type":"{kind}","position":{position}}}"#);
+        let text = frame(kind, FIRST_POSITION + round as f64);
         sent.push(Instant::now());
         host_sink.send(Message::text(text)).await?;
         tally.wait_all(round, ROUND_TIMEOUT).await;
@@ -385,38 +576,23 @@ pub async fn fanout(
         bail!("no viewer received any command");
     };
     println!("   latency     {}", summary.line());
-    // None when there were too few deliveries for /proc's ticks to say anything.
-    let cpu = (deliveries >= CPU_TIMED_DELIVERIES).then(|| match server_cpu {
-        Some(server) => format!(
-            "server {}, load generator {}",
-            micros(server),
-            micros(load_cpu)
-        ),
-        None => format!("load generator {}", micros(load_cpu)),
-    });
+    let figures = FanoutFigures {
+        summary,
+        received,
+        expected,
+        still_connected,
+        deliveries,
+        server_cpu,
+        load_cpu,
+    };
     println!(
         "   CPU         per delivery: {}",
-        cpu.as_deref().unwrap_or("too few deliveries to time")
+        figures
+            .cpu()
+            .as_deref()
+            .unwrap_or("too few deliveries to time")
     );
-    println!(
-        "@row|Fan-out, {} viewers|p99 {}|median {}, p95 {}, max {}; {}/{} received; {} held{}|{}",
-        thousands(viewers),
-        ms(summary.p99),
-        ms(summary.median),
-        ms(summary.p95),
-        ms(summary.max),
-        thousands(received),
-        thousands(expected),
-        thousands(still_connected),
-        cpu.map(|cpu| format!("; CPU per delivery: {cpu}"))
-            .unwrap_or_default(),
-        match viewers {
-            1000 => "p99 ≤ 10 ms",
-            10000 => "10,000 held",
-            _ => "",
-        }
-    );
-    Ok(())
+    Ok(figures)
 }
 
 pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result<()> {
@@ -427,12 +603,14 @@ pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result
         thousands(concurrency)
     );
     let fresh = procfs::rss_kib(pid)?;
-    let cookies = client::fetch_cookies(target.server, viewers).await?;
-    let code = client::create_room(target.server).await?;
-    // The baseline comes after the cookies and the room, so only the sockets are counted.
+    let room = room::prepare(target.server, viewers).await?;
+    println!("   room        {}", room.describe());
+    // The baseline comes after the cookies, the names and the room's chat, so only the sockets
+    // are counted.
     let before = settled_rss(pid).await?;
     let quiet = Arc::new(Rounds::new(0));
-    let joined = join_all(target, &code, &cookies, quiet.clone(), concurrency).await;
+    let door = Door::room(target.server, &room.code, &room.cookies);
+    let joined = join_all(target, &door, viewers, quiet.clone(), concurrency).await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
     quiet.settle(connected).await;
@@ -445,7 +623,7 @@ pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result
     let per_viewer = with.saturating_sub(before) as f64 / connected as f64;
     println!("   fresh       {}", procfs::mib(fresh));
     println!(
-        "   idle        {} (a room, {} cookies issued)",
+        "   idle        {} (a room with its chat, {} named client IDs)",
         procfs::mib(before),
         thousands(viewers)
     );
@@ -457,8 +635,9 @@ pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result
     );
     println!("   per viewer  {per_viewer:.1} KiB");
     println!(
-        "@row|Memory, {} idle viewers|{per_viewer:.1} KiB per viewer|RSS {} idle, {} with the viewers|≤ 16 KiB",
+        "@row|Memory, {} idle viewers|{per_viewer:.1} KiB per viewer|named viewers, {} B of history each; RSS {} idle, {} with the viewers|≤ 16 KiB",
         thousands(viewers),
+        thousands(room.history_bytes),
         procfs::mib(before),
         procfs::mib(with),
     );
@@ -490,29 +669,32 @@ pub async fn join_storm(target: &Target, viewers: usize, pid: Option<u32>) -> an
         thousands(concurrency)
     );
     let started = Instant::now();
-    let cookies = client::fetch_cookies(target.server, viewers).await?;
+    let room = room::prepare(target.server, viewers).await?;
     println!(
-        "   cookies     {} client IDs from GET /api/me in {} (not counted below)",
-        thousands(viewers),
+        "   prepared    in {} (client IDs, names, chat; not counted below)",
         ms(started.elapsed())
     );
-    let code = client::create_room(target.server).await?;
+    println!("   room        {}", room.describe());
     let before = pid.map(procfs::rss_kib).transpose()?;
     let quiet = Arc::new(Rounds::new(0));
-    let joined = join_all(target, &code, &cookies, quiet.clone(), concurrency).await;
+    let door = Door::room(target.server, &room.code, &room.cookies);
+    let joined = join_all(target, &door, viewers, quiet.clone(), concurrency).await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
     let rate = connected as f64 / joined.elapsed.as_secs_f64();
     println!(
-        "   all in      {} of {} had their snapshot after {} ({rate:.0} joins/s)",
+        "   all in      {} of {} had their history after {} ({rate:.0} joins/s)",
         thousands(connected),
         thousands(viewers),
         ms(joined.elapsed)
     );
-    let Some(summary) = Summary::of(joined.latencies) else {
+    let (Some(snapshots), Some(summary)) =
+        (Summary::of(joined.snapshots), Summary::of(joined.latencies))
+    else {
         bail!("no viewer could join");
     };
-    println!("   per join    {}", summary.line());
+    println!("   snapshot    {}", snapshots.line());
+    println!("   history     {} (a join is done here)", summary.line());
     if let (Some(pid), Some(before)) = (pid, before) {
         quiet.settle(connected).await;
         let after = settled_rss(pid).await?;
@@ -523,12 +705,13 @@ pub async fn join_storm(target: &Target, viewers: usize, pid: Option<u32>) -> an
         );
     }
     println!(
-        "@row|Join storm, {} viewers|{} until the last snapshot|{rate:.0} joins/s; per join median {}, p99 {}; {} joined|",
+        "@row|Join storm, {} viewers|{} until the last history|{rate:.0} joins/s; per join median {}, p99 {}; {} joined; named viewers, {} B of history each|",
         thousands(viewers),
         ms(joined.elapsed),
         ms(summary.median),
         ms(summary.p99),
         thousands(connected),
+        thousands(room.history_bytes),
     );
     joined.crowd.finish().await;
     Ok(())
