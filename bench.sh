@@ -221,7 +221,7 @@ started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if wanted fanout; then
-  step "Fan-out latency, Goblet then the floor (a bare tokio-tungstenite relay)"
+  step "Fan-out latency, Goblet and the floor (a bare tokio-tungstenite relay) in turns"
   for n in "${fanout_viewers[@]}"; do
     start_server
     start_floor

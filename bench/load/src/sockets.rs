@@ -358,9 +358,11 @@ pub struct Floor {
     pub pid: Option<u32>,
 }
 
-/// Fan-out through Goblet, then (with `floor`) through the floor server, the same way: the
-/// figure reads as a ratio to what this machine allows. One after the other, not in turns: two
-/// crowds of 10,000 held at once would pass the usual limit of 20,000 open files.
+/// Fan-out through Goblet and (with `floor`) through the floor server, measured the same way, so
+/// the figure reads as a ratio to what this machine allows. When both crowds fit in the open-file
+/// limit, the two take turns command by command, who goes first alternating, so a burst of other
+/// work on the machine lands on both; otherwise (10,000 viewers each against the usual limit of
+/// 20,000 files) Goblet's commands go first, then the floor's.
 pub async fn fanout(
     target: &Target,
     viewers: usize,
@@ -375,17 +377,18 @@ pub async fn fanout(
     let cookies = client::fetch_cookies(target.server, viewers + 1).await?;
     let code = client::create_room(target.server).await?;
     let door = Door::room(target.server, &code, &cookies[1..]);
-    let ours = fanout_once(
-        target,
-        &door,
-        viewers,
-        Some(&cookies[0]),
-        rounds,
-        pid,
-        |kind, position| format!(r#"{{"type":"{kind}","position":{position}}}"#),
-    )
-    .await?;
+    let goblet_frame = |kind: &str, position: f64| -> String {
+        format!(r#"{{"type":"{kind}","position":{position}}}"#)
+    };
+    let mut ours = Arena::gather(target, &door, viewers, Some(&cookies[0]), rounds, pid).await?;
     let Some(floor) = floor else {
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            ours.round(round, &goblet_frame).await?;
+        }
+        let load_cpu = load_cpu.per_delivery(ours.deliveries())?;
+        let ours = ours.finish(load_cpu).await?;
+        ours.print("Goblet");
         println!(
             "@row|Fan-out, {} viewers|p99 {}|{}|{}",
             thousands(viewers),
@@ -395,11 +398,48 @@ pub async fn fanout(
         );
         return Ok(());
     };
-    println!(
-        "   -- the floor: a bare tokio-tungstenite server that relays each frame to every socket"
-    );
-    let door = Door::floor(floor.server);
-    let theirs = fanout_once(target, &door, viewers, None, rounds, floor.pid, floor_frame).await?;
+    let floor_door = Door::floor(floor.server);
+    // The load generator holds both crowds and both hosts, besides a few files of its own.
+    let together = 2 * (viewers + 1) + 64 <= procfs::open_file_limit()?;
+    let (ours, theirs) = if together {
+        println!("   order       Goblet and the floor take turns, who goes first alternating");
+        let mut theirs =
+            Arena::gather(target, &floor_door, viewers, None, rounds, floor.pid).await?;
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            if round.is_multiple_of(2) {
+                ours.round(round, &goblet_frame).await?;
+                theirs.round(round, &floor_frame).await?;
+            } else {
+                theirs.round(round, &floor_frame).await?;
+                ours.round(round, &goblet_frame).await?;
+            }
+        }
+        // One process reads both crowds: its CPU is shared out by deliveries.
+        let load_cpu = load_cpu.per_delivery(ours.deliveries() + theirs.deliveries())?;
+        (ours.finish(load_cpu).await?, theirs.finish(load_cpu).await?)
+    } else {
+        println!(
+            "   order       Goblet, then the floor (two crowds would pass the open-file limit)"
+        );
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            ours.round(round, &goblet_frame).await?;
+        }
+        let load_cpu = load_cpu.per_delivery(ours.deliveries())?;
+        let ours = ours.finish(load_cpu).await?;
+        let mut theirs =
+            Arena::gather(target, &floor_door, viewers, None, rounds, floor.pid).await?;
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            theirs.round(round, &floor_frame).await?;
+        }
+        let load_cpu = load_cpu.per_delivery(theirs.deliveries())?;
+        let theirs = theirs.finish(load_cpu).await?;
+        (ours, theirs)
+    };
+    ours.print("Goblet");
+    theirs.print("floor (a bare tokio-tungstenite relay)");
     let ratio = ours.summary.p99.as_secs_f64() / theirs.summary.p99.as_secs_f64();
     println!(
         "   p99         Goblet {}, floor {}: {ratio:.2}× the floor",
@@ -407,7 +447,7 @@ pub async fn fanout(
         ms(theirs.summary.p99)
     );
     println!(
-        "@row|Fan-out, {} viewers|p99 {}, {ratio:.2}× floor|{}; floor: p99 {}, median {}{}|{}",
+        "@row|Fan-out, {} viewers|p99 {}, {ratio:.2}× floor|{}; floor: p99 {}, median {}{}{}|{}",
         thousands(viewers),
         ms(ours.summary.p99),
         ours.details(),
@@ -418,6 +458,11 @@ pub async fn fanout(
             .filter(|_| theirs.cpu_timed())
             .map(|cpu| format!(", CPU per delivery {}", micros(cpu)))
             .unwrap_or_default(),
+        if together {
+            ""
+        } else {
+            "; one after the other"
+        },
         match viewers {
             1000 => "p99 ≤ 1.2× floor",
             10000 => "10,000 held",
@@ -439,8 +484,157 @@ fn floor_frame(kind: &str, position: f64) -> String {
     )
 }
 
+/// A process's CPU time from a starting point (ours when `pid` is None).
+struct CpuClock {
+    pid: u32,
+    start: f64,
+}
+
+impl CpuClock {
+    fn start(pid: Option<u32>) -> anyhow::Result<Self> {
+        let pid = pid.unwrap_or_else(std::process::id);
+        Ok(Self {
+            pid,
+            start: procfs::cpu_seconds(pid)?,
+        })
+    }
+
+    fn per_delivery(&self, deliveries: usize) -> anyhow::Result<f64> {
+        Ok((procfs::cpu_seconds(self.pid)? - self.start) / deliveries.max(1) as f64)
+    }
+}
+
+/// One host and a crowd, joined and settled, ready for commands.
+struct Arena {
+    host: futures_util::stream::SplitSink<Socket, Message>,
+    host_drain: JoinHandle<()>,
+    joined: Joined,
+    viewers: usize,
+    tally: Arc<Rounds>,
+    /// When each round's command was sent.
+    sent: Vec<Instant>,
+    /// The server's CPU time from the first command on.
+    server_cpu: Option<CpuClock>,
+    pid: Option<u32>,
+}
+
+impl Arena {
+    /// Connects the host, then `viewers` through `door`, and waits for the room to settle.
+    async fn gather(
+        target: &Target,
+        door: &Door<'_>,
+        viewers: usize,
+        host_cookie: Option<&str>,
+        rounds: usize,
+        pid: Option<u32>,
+    ) -> anyhow::Result<Self> {
+        let host_source = client::source_address(viewers, target.sources);
+        let mut host =
+            client::connect_to(door.server, &door.path, host_cookie, host_source).await?;
+        client::next_text(&mut host)
+            .await
+            .context("the host's socket closed")??;
+        let (host, mut host_stream) = host.split();
+        // The host hears the crowd's arrival and its own echoes: read them all, or its socket
+        // backs up and the server drops it as too slow.
+        let host_drain = tokio::spawn(async move { while host_stream.next().await.is_some() {} });
+        let tally = Arc::new(Rounds::new(rounds));
+        let concurrency = target.concurrency(STORM_CONCURRENCY);
+        let joined = join_all(target, door, viewers, tally.clone(), concurrency).await;
+        tally.settle(joined.crowd.tasks.len()).await;
+        Ok(Self {
+            host,
+            host_drain,
+            joined,
+            viewers,
+            tally,
+            sent: Vec::with_capacity(rounds),
+            server_cpu: None,
+            pid,
+        })
+    }
+
+    /// Sends round `round`'s command and waits until every viewer has it (or the timeout).
+    async fn round(
+        &mut self,
+        round: usize,
+        frame: &impl Fn(&str, f64) -> String,
+    ) -> anyhow::Result<()> {
+        // CPU time over the commands alone: both processes share the machine's cores, so what
+        // each spends per delivery bounds how soon the last viewer can have a command.
+        if round == 0 && self.pid.is_some() {
+            self.server_cpu = Some(CpuClock::start(self.pid)?);
+        }
+        let kind = if round.is_multiple_of(2) {
+            "seek"
+        } else {
+            "play"
+        };
+        let text = frame(kind, FIRST_POSITION + round as f64);
+        self.sent.push(Instant::now());
+        self.host.send(Message::text(text)).await?;
+        self.tally.wait_all(round, ROUND_TIMEOUT).await;
+        tokio::time::sleep(ROUND_GAP).await;
+        Ok(())
+    }
+
+    fn deliveries(&self) -> usize {
+        // The host hears its own echo too.
+        self.sent.len() * (self.joined.crowd.tasks.len() + 1)
+    }
+
+    /// Closes the crowd and works out the figures; `load_cpu` is this process's CPU seconds per
+    /// delivery.
+    async fn finish(self, load_cpu: f64) -> anyhow::Result<FanoutFigures> {
+        let deliveries = self.deliveries();
+        let server_cpu = self
+            .server_cpu
+            .map(|clock| clock.per_delivery(deliveries))
+            .transpose()?;
+        let connected = self.joined.crowd.tasks.len();
+        let (join_elapsed, failures) = (self.joined.elapsed, self.joined.failures);
+        let watched = self.joined.crowd.finish().await;
+        self.host_drain.abort();
+        let still_connected = watched.iter().filter(|w| !w.dropped).count();
+        let latencies: Vec<Duration> = watched
+            .iter()
+            .flat_map(|w| w.seen.iter())
+            .map(|&(round, at)| at.saturating_duration_since(self.sent[round]))
+            .collect();
+        let rounds = self.sent.len();
+        let fewest = (0..rounds)
+            .map(|r| self.tally.received[r].load(Ordering::Acquire))
+            .min()
+            .unwrap_or(0);
+        let received = latencies.len();
+        let Some(summary) = Summary::of(latencies) else {
+            bail!("no viewer received any command");
+        };
+        Ok(FanoutFigures {
+            viewers: self.viewers,
+            connected,
+            join_elapsed,
+            failures,
+            fewest,
+            summary,
+            received,
+            expected: rounds * connected,
+            still_connected,
+            deliveries,
+            server_cpu,
+            load_cpu,
+        })
+    }
+}
+
 /// What one fan-out measurement saw.
 struct FanoutFigures {
+    viewers: usize,
+    connected: usize,
+    join_elapsed: Duration,
+    failures: Vec<anyhow::Error>,
+    /// Viewers that the least delivered command reached.
+    fewest: usize,
     summary: Summary,
     received: usize,
     expected: usize,
@@ -452,6 +646,37 @@ struct FanoutFigures {
 }
 
 impl FanoutFigures {
+    /// The figure block for one side.
+    fn print(&self, label: &str) {
+        println!("   -- {label}");
+        println!(
+            "   joined      {} of {} sockets in {}",
+            thousands(self.connected),
+            thousands(self.viewers),
+            ms(self.join_elapsed)
+        );
+        report_failures(&self.failures);
+        println!(
+            "   received    {} of {} echoes; the worst command reached {} of {} viewers",
+            thousands(self.received),
+            thousands(self.expected),
+            thousands(self.fewest),
+            thousands(self.connected)
+        );
+        println!(
+            "   connected   {} of {} still open at the end",
+            thousands(self.still_connected),
+            thousands(self.viewers)
+        );
+        println!("   latency     {}", self.summary.line());
+        println!(
+            "   CPU         per delivery: {}",
+            self.cpu()
+                .as_deref()
+                .unwrap_or("too few deliveries to time")
+        );
+    }
+
     /// /proc counts in 10 ms ticks: over too few deliveries, CPU per delivery is mostly rounding.
     fn cpu_timed(&self) -> bool {
         self.deliveries >= CPU_TIMED_DELIVERIES
@@ -484,115 +709,6 @@ impl FanoutFigures {
                 .unwrap_or_default(),
         )
     }
-}
-
-/// One host and `viewers` through `door`; the host sends `rounds` commands made by `frame` (kind,
-/// position) and each viewer notes when the echo arrives. Prints the figure block.
-async fn fanout_once(
-    target: &Target,
-    door: &Door<'_>,
-    viewers: usize,
-    host_cookie: Option<&str>,
-    rounds: usize,
-    pid: Option<u32>,
-    frame: impl Fn(&str, f64) -> String,
-) -> anyhow::Result<FanoutFigures> {
-    let host_source = client::source_address(viewers, target.sources);
-    let mut host = client::connect_to(door.server, &door.path, host_cookie, host_source).await?;
-    client::next_text(&mut host)
-        .await
-        .context("the host's socket closed")??;
-    let (mut host_sink, mut host_stream) = host.split();
-    // The host hears the crowd's arrival and its own echoes: read them all, or its socket backs
-    // up and the server drops it as too slow.
-    let host_drain = tokio::spawn(async move { while host_stream.next().await.is_some() {} });
-
-    let tally = Arc::new(Rounds::new(rounds));
-    let concurrency = target.concurrency(STORM_CONCURRENCY);
-    let joined = join_all(target, door, viewers, tally.clone(), concurrency).await;
-    let connected = joined.crowd.tasks.len();
-    println!(
-        "   joined      {} of {} sockets in {}",
-        thousands(connected),
-        thousands(viewers),
-        ms(joined.elapsed)
-    );
-    report_failures(&joined.failures);
-
-    tally.settle(connected).await;
-
-    // CPU time over the commands alone: both processes share the machine's cores, so what each
-    // spends per delivery bounds how soon the last viewer can have a command.
-    let cpu_before = (
-        pid.map(procfs::cpu_seconds).transpose()?,
-        procfs::cpu_seconds(std::process::id())?,
-    );
-    let mut sent = Vec::with_capacity(rounds);
-    for round in 0..rounds {
-        let kind = if round % 2 == 0 { "seek" } else { "play" };
-        let text = frame(kind, FIRST_POSITION + round as f64);
-        sent.push(Instant::now());
-        host_sink.send(Message::text(text)).await?;
-        tally.wait_all(round, ROUND_TIMEOUT).await;
-        tokio::time::sleep(ROUND_GAP).await;
-    }
-
-    let deliveries = rounds * (connected + 1); // the host hears its own echo too
-    let per_delivery = |before: f64, pid: u32| -> anyhow::Result<f64> {
-        Ok((procfs::cpu_seconds(pid)? - before) / deliveries as f64)
-    };
-    let server_cpu = match (pid, cpu_before.0) {
-        (Some(pid), Some(before)) => Some(per_delivery(before, pid)?),
-        _ => None,
-    };
-    let load_cpu = per_delivery(cpu_before.1, std::process::id())?;
-    let watched = joined.crowd.finish().await;
-    host_drain.abort();
-    let still_connected = watched.iter().filter(|w| !w.dropped).count();
-    let latencies: Vec<Duration> = watched
-        .iter()
-        .flat_map(|w| w.seen.iter())
-        .map(|&(round, at)| at.saturating_duration_since(sent[round]))
-        .collect();
-    let expected = rounds * connected;
-    let received = latencies.len();
-    let fewest = (0..rounds)
-        .map(|r| tally.received[r].load(Ordering::Acquire))
-        .min()
-        .unwrap_or(0);
-    println!(
-        "   received    {} of {} echoes; the worst command reached {} of {} viewers",
-        thousands(received),
-        thousands(expected),
-        thousands(fewest),
-        thousands(connected)
-    );
-    println!(
-        "   connected   {} of {} still open at the end",
-        thousands(still_connected),
-        thousands(viewers)
-    );
-    let Some(summary) = Summary::of(latencies) else {
-        bail!("no viewer received any command");
-    };
-    println!("   latency     {}", summary.line());
-    let figures = FanoutFigures {
-        summary,
-        received,
-        expected,
-        still_connected,
-        deliveries,
-        server_cpu,
-        load_cpu,
-    };
-    println!(
-        "   CPU         per delivery: {}",
-        figures
-            .cpu()
-            .as_deref()
-            .unwrap_or("too few deliveries to time")
-    );
-    Ok(figures)
 }
 
 pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result<()> {
