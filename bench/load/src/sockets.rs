@@ -1,4 +1,6 @@
-//! Many WebSockets in one room: fan-out latency, memory per idle viewer, and the join storm.
+//! Many WebSockets in one room: fan-out latency (Goblet's, and the floor's for comparison, see
+//! [`crate::floor`]), memory per idle viewer, and the join storm (both in a room prepared by
+//! [`crate::room`]).
 //!
 //! Latency is measured inside this one process, so sending and receiving read the same monotonic
 //! clock: the host notes the instant before it sends a command, and each viewer the instant its
