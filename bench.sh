@@ -2,8 +2,8 @@
 # Benchmarks. Builds the release server and the load generator (bench/load), then for each
 # measurement starts a fresh server with temporary folders (and Debian's nginx, for the streaming
 # comparison; goblet-load's bare WebSocket relay, the floor for fan-out), runs `goblet-load`
-# against it and stops everything again. Prints a figure block per
-# measurement and a results table at the end. Figures only: nothing here fails on a timing.
+# against it and stops everything again. Prints a figure block per measurement and a results
+# table at the end, ready for the README. Figures only: nothing here fails on a timing.
 #
 #   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~2-3 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
@@ -277,3 +277,5 @@ echo
 echo "| Measure | Figure | Details | Target |"
 echo "|---|---|---|---|"
 awk -F'|' '{ printf "| %s | %s | %s | %s |\n", $2, $3, $4, $5 }' "$rows"
+echo
+echo "(The README's Benchmarks section takes this line and table; docs/benchmarks.md says how each row is made.)"
