@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks. Builds the release server and the load generator (bench/load), then for each
 # measurement starts a fresh server with temporary folders (and Debian's nginx, for the streaming
-# comparison), runs `goblet-load` against it and stops everything again. Prints a figure block per
-# measurement and a results table at the end. Figures only: nothing here fails on a timing.
+# comparison; goblet-load's bare WebSocket relay, the floor for fan-out), runs `goblet-load`
+# against it and stops everything again. Prints a figure block per measurement and a results
+# table at the end, ready for the README. Figures only: nothing here fails on a timing.
 #
 #   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~2-3 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
@@ -50,7 +51,8 @@ else
   storm_viewers=(100 1000 10000)
   rounds=30
   range_clients=1,16,128
-  range_seconds=5
+  # Even, so Goblet and nginx each go first in half of the one-second slices.
+  range_seconds=6
   range_mib=1024
   upload_mib=2048
   upload_runs=2
@@ -83,9 +85,11 @@ load_bin=target/release/goblet-load
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/goblet-bench.XXXXXX")
 server_pid=""
+floor_pid=""
 nginx_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$floor_pid" ] && kill "$floor_pid" 2>/dev/null && wait "$floor_pid" 2>/dev/null
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -138,6 +142,27 @@ stop_server() {
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
+}
+
+# The fan-out floor: goblet-load's bare WebSocket relay, in its own process like the server.
+start_floor() {
+  floor_port=$(free_port)
+  "$load_bin" floor-server --bind "127.0.0.1:$floor_port" >>"$work/floor.log" 2>&1 &
+  floor_pid=$!
+  # It speaks WebSocket only: wait for the port to accept a connection.
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$floor_port") 2>/dev/null && return
+    kill -0 "$floor_pid" 2>/dev/null || { echo "the floor server did not start:" >&2; tail "$work/floor.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  echo "the floor server did not answer within 10 s" >&2
+  exit 1
+}
+
+stop_floor() {
+  kill "$floor_pid" 2>/dev/null || true
+  wait "$floor_pid" 2>/dev/null || true
+  floor_pid=""
 }
 
 start_nginx() {
@@ -196,16 +221,19 @@ started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if wanted fanout; then
-  step "Fan-out latency"
+  step "Fan-out latency, Goblet and the floor (a bare tokio-tungstenite relay) in turns"
   for n in "${fanout_viewers[@]}"; do
     start_server
-    load fanout --server "127.0.0.1:$server_port" --viewers "$n" --rounds "$rounds" --pid "$server_pid"
+    start_floor
+    load fanout --server "127.0.0.1:$server_port" --viewers "$n" --rounds "$rounds" --pid "$server_pid" \
+      --floor "127.0.0.1:$floor_port" --floor-pid "$floor_pid"
+    stop_floor
     stop_server
   done
 fi
 
 if wanted memory; then
-  step "Memory per idle viewer"
+  step "Memory per idle viewer (named viewers, a room with about 8 KB of chat history)"
   for n in "${memory_viewers[@]}"; do
     start_server
     load memory --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
@@ -214,7 +242,7 @@ if wanted memory; then
 fi
 
 if wanted storm; then
-  step "Join storm"
+  step "Join storm (named viewers, about 8 KB of chat history; done when the history arrives)"
   for n in "${storm_viewers[@]}"; do
     start_server
     load join-storm --server "127.0.0.1:$server_port" --viewers "$n" --pid "$server_pid"
@@ -249,3 +277,5 @@ echo
 echo "| Measure | Figure | Details | Target |"
 echo "|---|---|---|---|"
 awk -F'|' '{ printf "| %s | %s | %s | %s |\n", $2, $3, $4, $5 }' "$rows"
+echo
+echo "(The README's Benchmarks section takes this line and table; docs/benchmarks.md says how each row is made.)"

@@ -69,6 +69,37 @@ pub async fn fetch_cookies(server: SocketAddr, n: usize) -> anyhow::Result<Vec<S
         .await
 }
 
+/// Gives each client a display name (`viewer 1`, `viewer 2`, ... for the prefix `viewer`), as
+/// people do before they join: names travel in snapshots, viewer lists and chat, so a bench
+/// without them would send smaller messages than a real room does.
+pub async fn name_clients(
+    server: SocketAddr,
+    cookies: &[String],
+    prefix: &str,
+) -> anyhow::Result<()> {
+    let http = http_client();
+    let url = Arc::new(url(server, "/api/me"));
+    stream::iter(cookies.iter().enumerate())
+        .map(|(i, cookie)| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let body = serde_json::json!({ "name": format!("{prefix} {}", i + 1) });
+                http.put(url.as_str())
+                    .header(header::COOKIE, cookie)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await?
+                    .error_for_status()
+                    .context("PUT /api/me failed")?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(COOKIE_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
 /// Creates a room and returns its code.
 pub async fn create_room(server: SocketAddr) -> anyhow::Result<String> {
     let response = http_client()
@@ -129,16 +160,34 @@ pub async fn connect(
     cookie: &str,
     source: IpAddr,
 ) -> anyhow::Result<Socket> {
+    connect_to(
+        server,
+        &format!("/api/rooms/{code}/ws"),
+        Some(cookie),
+        source,
+    )
+    .await
+}
+
+/// Opens a WebSocket to `path` from `source`, with `cookie` when given.
+pub async fn connect_to(
+    server: SocketAddr,
+    path: &str,
+    cookie: Option<&str>,
+    source: IpAddr,
+) -> anyhow::Result<Socket> {
     let socket = TcpSocket::new_v4()?;
     socket
         .bind(SocketAddr::new(source, 0))
         .with_context(|| format!("while binding {source}"))?;
     let stream = socket.connect(server).await?;
     stream.set_nodelay(true)?;
-    let mut request = format!("ws://{server}/api/rooms/{code}/ws").into_client_request()?;
-    request
-        .headers_mut()
-        .insert(header::COOKIE, HeaderValue::from_str(cookie)?);
+    let mut request = format!("ws://{server}{path}").into_client_request()?;
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert(header::COOKIE, HeaderValue::from_str(cookie)?);
+    }
     let config = WebSocketConfig::default()
         .read_buffer_size(SOCKET_READ_BUFFER)
         .write_buffer_size(0);

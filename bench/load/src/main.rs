@@ -5,12 +5,16 @@
 //! Map of the modules:
 //! - [`client`]: cookies, rooms, uploads and sockets, the way a browser gets them.
 //! - [`sockets`]: fan-out latency, memory per viewer and the join storm (many WebSockets).
+//! - [`room`]: a representative room for them: named viewers and about 8 KB of chat history.
+//! - [`floor`]: the fan-out floor, a bare WebSocket relay that Goblet's fan-out is compared with.
 //! - [`streaming`]: concurrent Range and whole-file reads, Goblet against nginx.
 //! - [`upload`]: a large upload against `dd` writing the same bytes to the same disk.
 //! - [`stats`], [`procfs`]: percentiles, and a process's memory from `/proc`.
 
 mod client;
+mod floor;
 mod procfs;
+mod room;
 mod sockets;
 mod stats;
 mod streaming;
@@ -30,6 +34,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// One host and N viewers in a room; the host sends seek/play, each viewer times the echo.
+    /// With --floor, the same through the floor server afterwards, and the ratio.
     Fanout {
         #[command(flatten)]
         target: sockets::Target,
@@ -42,8 +47,20 @@ enum Command {
         /// The server's process ID, to report its CPU time per delivered message.
         #[arg(long)]
         pid: Option<u32>,
+        /// The floor server's address (see `floor-server`), to measure it the same way.
+        #[arg(long)]
+        floor: Option<SocketAddr>,
+        /// The floor server's process ID, for its CPU time per delivered message.
+        #[arg(long, requires = "floor")]
+        floor_pid: Option<u32>,
     },
-    /// Server RSS before and after N idle viewers join one room.
+    /// A bare WebSocket server that relays every text frame to every socket: fan-out's floor.
+    FloorServer {
+        /// The address to listen on.
+        #[arg(long)]
+        bind: SocketAddr,
+    },
+    /// Server RSS before and after N idle viewers join one room with chat history.
     Memory {
         #[command(flatten)]
         target: sockets::Target,
@@ -53,7 +70,8 @@ enum Command {
         #[arg(long)]
         pid: u32,
     },
-    /// N viewers connect at once; time until every one has its snapshot.
+    /// N named viewers connect at once to a room with chat history; time until every one has
+    /// its history.
     JoinStorm {
         #[command(flatten)]
         target: sockets::Target,
@@ -123,7 +141,16 @@ async fn main() -> anyhow::Result<()> {
             viewers,
             rounds,
             pid,
-        } => sockets::fanout(&target, viewers, rounds, pid).await,
+            floor,
+            floor_pid,
+        } => {
+            let floor = floor.map(|server| sockets::Floor {
+                server,
+                pid: floor_pid,
+            });
+            sockets::fanout(&target, viewers, rounds, pid, floor).await
+        }
+        Command::FloorServer { bind } => floor::serve(bind).await,
         Command::Memory {
             target,
             viewers,

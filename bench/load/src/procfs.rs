@@ -50,6 +50,17 @@ fn stat_ticks(stat: &str) -> Option<(u32, u64)> {
     Some((parent, utime + stime))
 }
 
+/// This process's soft limit on open files (each socket is one).
+pub fn open_file_limit() -> anyhow::Result<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits")?;
+    let soft = limits
+        .lines()
+        .find_map(|line| line.strip_prefix("Max open files"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .ok_or_else(|| anyhow::anyhow!("no open-file limit in /proc/self/limits"))?;
+    Ok(soft.parse().unwrap_or(usize::MAX)) // "unlimited"
+}
+
 pub fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
@@ -62,6 +73,11 @@ mod tests {
         let rss = super::rss_kib(pid).unwrap();
         assert!(rss > 0);
         assert!(super::peak_rss_kib(pid).unwrap() >= rss);
+    }
+
+    #[test]
+    fn reads_our_open_file_limit() {
+        assert!(super::open_file_limit().unwrap() > 0);
     }
 
     #[test]

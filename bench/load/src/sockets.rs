@@ -1,4 +1,6 @@
-//! Many WebSockets in one room: fan-out latency, memory per idle viewer, and the join storm.
+//! Many WebSockets in one room: fan-out latency (Goblet's, and the floor's for comparison, see
+//! [`crate::floor`]), memory per idle viewer, and the join storm (both in a room prepared by
+//! [`crate::room`]).
 //!
 //! Latency is measured inside this one process, so sending and receiving read the same monotonic
 //! clock: the host notes the instant before it sends a command, and each viewer the instant its
@@ -24,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     client::{self, Socket},
-    procfs,
+    procfs, room,
     stats::{Summary, micros, ms, thousands},
 };
 
@@ -73,65 +75,124 @@ impl Target {
     }
 }
 
+/// Where a crowd's sockets go.
+struct Door<'a> {
+    server: SocketAddr,
+    /// The WebSocket's path: a room's `/api/rooms/CODE/ws`, or the floor server's `/`.
+    path: String,
+    /// One per viewer, in order; empty for the floor server, which knows no clients.
+    cookies: &'a [String],
+    /// Goblet sends the room's chat history right after the snapshot: a join is done once it has
+    /// arrived, as a page is not ready to show before it. The floor sends a snapshot only.
+    history: bool,
+}
+
+impl<'a> Door<'a> {
+    fn room(server: SocketAddr, code: &str, cookies: &'a [String]) -> Self {
+        Self {
+            server,
+            path: format!("/api/rooms/{code}/ws"),
+            cookies,
+            history: true,
+        }
+    }
+
+    fn floor(server: SocketAddr) -> Self {
+        Self {
+            server,
+            path: "/".to_string(),
+            cookies: &[],
+            history: false,
+        }
+    }
+
+    /// Opens the `i`-th socket and reads until the join is done; returns the socket and how long
+    /// after `begun` its snapshot, then the join, were done.
+    async fn join(
+        &self,
+        i: usize,
+        sources: usize,
+        begun: Instant,
+    ) -> anyhow::Result<(Socket, Duration, Duration)> {
+        let source = client::source_address(i, sources);
+        let cookie = self.cookies.get(i).map(String::as_str);
+        let mut socket = client::connect_to(self.server, &self.path, cookie, source).await?;
+        let first = client::next_text(&mut socket)
+            .await
+            .context("the socket closed before its snapshot")??;
+        if !first.starts_with(r#"{"type":"snapshot""#) {
+            bail!("the first message was not a snapshot: {first:.80}");
+        }
+        let snapshot = begun.elapsed();
+        if self.history {
+            // Anything before it (a viewer list) is skipped: the room is not what is timed here.
+            loop {
+                let text = client::next_text(&mut socket)
+                    .await
+                    .context("the socket closed before its history")??;
+                if text.starts_with(r#"{"type":"history""#) {
+                    break;
+                }
+            }
+        }
+        Ok((socket, snapshot, begun.elapsed()))
+    }
+}
+
 /// The outcome of opening many sockets.
 struct Joined {
     crowd: Crowd,
     /// Per socket: from starting to connect until its snapshot arrived.
+    snapshots: Vec<Duration>,
+    /// Per socket: from starting to connect until the join was done (its history arrived).
     latencies: Vec<Duration>,
     elapsed: Duration,
     failures: Vec<anyhow::Error>,
 }
 
-/// Opens one socket per cookie (at most `concurrency` at a time), each reading its
-/// snapshot, then watching for `rounds`. Every socket is read from the moment it joins: one left
-/// unread while thousands of others join fills up with `viewers` announcements until the server
-/// gives up on it as too slow. Failures are counted, not fatal: how many joined is part of the
-/// figure.
+/// Opens `viewers` sockets through `door` (at most `concurrency` at a time), each reading its
+/// snapshot (and history), then watching for `rounds`. Every socket is read from the moment it
+/// joins: one left unread while thousands of others join fills up with `viewers` announcements
+/// until the server gives up on it as too slow. Failures are counted, not fatal: how many joined
+/// is part of the figure.
 async fn join_all(
     target: &Target,
-    code: &str,
-    cookies: &[String],
+    door: &Door<'_>,
+    viewers: usize,
     rounds: Arc<Rounds>,
     concurrency: usize,
 ) -> Joined {
     let stop = CancellationToken::new();
     let started = Instant::now();
-    let results: Vec<anyhow::Result<(JoinHandle<Watched>, Duration)>> =
-        stream::iter(cookies.iter().enumerate())
-            .map(|(i, cookie)| {
-                let (rounds, stop) = (rounds.clone(), stop.clone());
-                async move {
-                    let begun = Instant::now();
-                    let source = client::source_address(i, target.sources);
-                    let mut socket = client::connect(target.server, code, cookie, source).await?;
-                    let first = client::next_text(&mut socket)
-                        .await
-                        .context("the socket closed before its snapshot")??;
-                    if !first.starts_with(r#"{"type":"snapshot""#) {
-                        bail!("the first message was not a snapshot: {first:.80}");
-                    }
-                    let latency = begun.elapsed();
-                    Ok((tokio::spawn(watch(socket, rounds, stop)), latency))
-                }
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
+    type Outcome = anyhow::Result<(JoinHandle<Watched>, Duration, Duration)>;
+    let results: Vec<Outcome> = stream::iter(0..viewers)
+        .map(|i| {
+            let (rounds, stop) = (rounds.clone(), stop.clone());
+            async move {
+                let (socket, snapshot, done) = door.join(i, target.sources, Instant::now()).await?;
+                Ok((tokio::spawn(watch(socket, rounds, stop)), snapshot, done))
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
     let elapsed = started.elapsed();
     let mut joined = Joined {
         crowd: Crowd {
             stop,
             tasks: Vec::with_capacity(results.len()),
         },
+        snapshots: Vec::with_capacity(results.len()),
         latencies: Vec::with_capacity(results.len()),
         elapsed,
         failures: Vec::new(),
     };
     for result in results {
         match result {
-            Ok((task, latency)) => {
+            Ok((task, snapshot, done)) => {
                 joined.crowd.tasks.push(task);
-                joined.latencies.push(latency);
+                joined.snapshots.push(snapshot);
+                joined.latencies.push(done);
             }
             Err(error) => joined.failures.push(error),
         }
@@ -293,11 +354,23 @@ impl Crowd {
     }
 }
 
+/// The floor server to compare fan-out with, if any (see [`crate::floor`]).
+pub struct Floor {
+    pub server: SocketAddr,
+    pub pid: Option<u32>,
+}
+
+/// Fan-out through Goblet and (with `floor`) through the floor server, measured the same way, so
+/// the figure reads as a ratio to what this machine allows. When both crowds fit in the open-file
+/// limit, the two take turns command by command, who goes first alternating, so a burst of other
+/// work on the machine lands on both; otherwise (10,000 viewers each against the usual limit of
+/// 20,000 files) Goblet's commands go first, then the floor's.
 pub async fn fanout(
     target: &Target,
     viewers: usize,
     rounds: usize,
     pid: Option<u32>,
+    floor: Option<Floor>,
 ) -> anyhow::Result<()> {
     println!(
         "== fan-out: 1 host + {} viewers in one room, {rounds} commands (seek and play in turn)",
@@ -305,118 +378,339 @@ pub async fn fanout(
     );
     let cookies = client::fetch_cookies(target.server, viewers + 1).await?;
     let code = client::create_room(target.server).await?;
-    let host_source = client::source_address(viewers, target.sources);
-    let mut host = client::connect(target.server, &code, &cookies[0], host_source).await?;
-    client::next_text(&mut host)
-        .await
-        .context("the host's socket closed")??;
-    let (mut host_sink, mut host_stream) = host.split();
-    // The host hears the crowd's arrival and its own echoes: read them all, or its socket backs
-    // up and the server drops it as too slow.
-    let host_drain = tokio::spawn(async move { while host_stream.next().await.is_some() {} });
-
-    let tally = Arc::new(Rounds::new(rounds));
-    let concurrency = target.concurrency(STORM_CONCURRENCY);
-    let joined = join_all(target, &code, &cookies[1..], tally.clone(), concurrency).await;
-    let connected = joined.crowd.tasks.len();
+    let door = Door::room(target.server, &code, &cookies[1..]);
+    let goblet_frame = |kind: &str, position: f64| -> String {
+        format!(r#"{{"type":"{kind}","position":{position}}}"#)
+    };
+    let mut ours = Arena::gather(target, &door, viewers, Some(&cookies[0]), rounds, pid).await?;
+    let Some(floor) = floor else {
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            ours.round(round, &goblet_frame).await?;
+        }
+        let load_cpu = load_cpu.per_delivery(ours.deliveries())?;
+        let ours = ours.finish(load_cpu).await?;
+        ours.print("Goblet");
+        println!(
+            "@row|Fan-out, {} viewers|p99 {}|{}|{}",
+            thousands(viewers),
+            ms(ours.summary.p99),
+            ours.details(),
+            if viewers == 10000 { "10,000 held" } else { "" }
+        );
+        return Ok(());
+    };
+    let floor_door = Door::floor(floor.server);
+    // The load generator holds both crowds and both hosts, besides a few files of its own.
+    let together = 2 * (viewers + 1) + 64 <= procfs::open_file_limit()?;
+    let (ours, theirs) = if together {
+        println!("   order       Goblet and the floor take turns, who goes first alternating");
+        let mut theirs =
+            Arena::gather(target, &floor_door, viewers, None, rounds, floor.pid).await?;
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            if round.is_multiple_of(2) {
+                ours.round(round, &goblet_frame).await?;
+                theirs.round(round, &floor_frame).await?;
+            } else {
+                theirs.round(round, &floor_frame).await?;
+                ours.round(round, &goblet_frame).await?;
+            }
+        }
+        // One process reads both crowds: its CPU is shared out by deliveries.
+        let load_cpu = load_cpu.per_delivery(ours.deliveries() + theirs.deliveries())?;
+        (ours.finish(load_cpu).await?, theirs.finish(load_cpu).await?)
+    } else {
+        println!(
+            "   order       Goblet, then the floor (two crowds would pass the open-file limit)"
+        );
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            ours.round(round, &goblet_frame).await?;
+        }
+        let load_cpu = load_cpu.per_delivery(ours.deliveries())?;
+        let ours = ours.finish(load_cpu).await?;
+        let mut theirs =
+            Arena::gather(target, &floor_door, viewers, None, rounds, floor.pid).await?;
+        let load_cpu = CpuClock::start(None)?;
+        for round in 0..rounds {
+            theirs.round(round, &floor_frame).await?;
+        }
+        let load_cpu = load_cpu.per_delivery(theirs.deliveries())?;
+        let theirs = theirs.finish(load_cpu).await?;
+        (ours, theirs)
+    };
+    ours.print("Goblet");
+    theirs.print("floor (a bare tokio-tungstenite relay)");
+    let ratio = ours.summary.p99.as_secs_f64() / theirs.summary.p99.as_secs_f64();
     println!(
-        "   joined      {} of {} sockets in {}",
-        thousands(connected),
+        "   p99         Goblet {}, floor {}: {ratio:.2}× the floor",
+        ms(ours.summary.p99),
+        ms(theirs.summary.p99)
+    );
+    println!(
+        "@row|Fan-out, {} viewers|p99 {}, {ratio:.2}× floor|{}; floor: p99 {}, median {}{}{}|{}",
         thousands(viewers),
-        ms(joined.elapsed)
-    );
-    report_failures(&joined.failures);
-
-    tally.settle(connected).await;
-
-    // CPU time over the commands alone: both processes share the machine's cores, so what each
-    // spends per delivery bounds how soon the last viewer can have a command.
-    let cpu_before = (
-        pid.map(procfs::cpu_seconds).transpose()?,
-        procfs::cpu_seconds(std::process::id())?,
-    );
-    let mut sent = Vec::with_capacity(rounds);
-    for round in 0..rounds {
-        let kind = if round % 2 == 0 { "seek" } else { "play" };
-        let position = FIRST_POSITION + round as f64;
-        let text = format!(r#"{{"type":"{kind}","position":{position}}}"#);
-        sent.push(Instant::now());
-        host_sink.send(Message::text(text)).await?;
-        tally.wait_all(round, ROUND_TIMEOUT).await;
-        tokio::time::sleep(ROUND_GAP).await;
-    }
-
-    let deliveries = rounds * (connected + 1); // the host hears its own echo too
-    let per_delivery = |before: f64, pid: u32| -> anyhow::Result<f64> {
-        Ok((procfs::cpu_seconds(pid)? - before) / deliveries as f64)
-    };
-    let server_cpu = match (pid, cpu_before.0) {
-        (Some(pid), Some(before)) => Some(per_delivery(before, pid)?),
-        _ => None,
-    };
-    let load_cpu = per_delivery(cpu_before.1, std::process::id())?;
-    let watched = joined.crowd.finish().await;
-    host_drain.abort();
-    let still_connected = watched.iter().filter(|w| !w.dropped).count();
-    let latencies: Vec<Duration> = watched
-        .iter()
-        .flat_map(|w| w.seen.iter())
-        .map(|&(round, at)| at.saturating_duration_since(sent[round]))
-        .collect();
-    let expected = rounds * connected;
-    let received = latencies.len();
-    let fewest = (0..rounds)
-        .map(|r| tally.received[r].load(Ordering::Acquire))
-        .min()
-        .unwrap_or(0);
-    println!(
-        "   received    {} of {} echoes; the worst command reached {} of {} viewers",
-        thousands(received),
-        thousands(expected),
-        thousands(fewest),
-        thousands(connected)
-    );
-    println!(
-        "   connected   {} of {} still open at the end",
-        thousands(still_connected),
-        thousands(viewers)
-    );
-    let Some(summary) = Summary::of(latencies) else {
-        bail!("no viewer received any command");
-    };
-    println!("   latency     {}", summary.line());
-    // None when there were too few deliveries for /proc's ticks to say anything.
-    let cpu = (deliveries >= CPU_TIMED_DELIVERIES).then(|| match server_cpu {
-        Some(server) => format!(
-            "server {}, load generator {}",
-            micros(server),
-            micros(load_cpu)
-        ),
-        None => format!("load generator {}", micros(load_cpu)),
-    });
-    println!(
-        "   CPU         per delivery: {}",
-        cpu.as_deref().unwrap_or("too few deliveries to time")
-    );
-    println!(
-        "@row|Fan-out, {} viewers|p99 {}|median {}, p95 {}, max {}; {}/{} received; {} held{}|{}",
-        thousands(viewers),
-        ms(summary.p99),
-        ms(summary.median),
-        ms(summary.p95),
-        ms(summary.max),
-        thousands(received),
-        thousands(expected),
-        thousands(still_connected),
-        cpu.map(|cpu| format!("; CPU per delivery: {cpu}"))
+        ms(ours.summary.p99),
+        ours.details(),
+        ms(theirs.summary.p99),
+        ms(theirs.summary.median),
+        theirs
+            .server_cpu
+            .filter(|_| theirs.cpu_timed())
+            .map(|cpu| format!(", CPU per delivery {}", micros(cpu)))
             .unwrap_or_default(),
+        if together {
+            ""
+        } else {
+            "; one after the other"
+        },
         match viewers {
-            1000 => "p99 ≤ 10 ms",
+            1000 => "p99 ≤ 1.2× floor",
             10000 => "10,000 held",
             _ => "",
         }
     );
     Ok(())
+}
+
+/// The frame the floor relays: the size and shape of Goblet's echo of a command
+/// (`ServerMsg::Seek` and friends), with a fixed client ID.
+fn floor_frame(kind: &str, position: f64) -> String {
+    let server_time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let playing = kind != "pause" && position > FIRST_POSITION;
+    format!(
+        r#"{{"type":"{kind}","position":{position:.1},"playing":{playing},"by":"6f1c1c5e-3b1a-4c5d-9e8f-0a1b2c3d4e5f","server_time":{server_time}}}"#
+    )
+}
+
+/// A process's CPU time from a starting point (ours when `pid` is None).
+struct CpuClock {
+    pid: u32,
+    start: f64,
+}
+
+impl CpuClock {
+    fn start(pid: Option<u32>) -> anyhow::Result<Self> {
+        let pid = pid.unwrap_or_else(std::process::id);
+        Ok(Self {
+            pid,
+            start: procfs::cpu_seconds(pid)?,
+        })
+    }
+
+    fn per_delivery(&self, deliveries: usize) -> anyhow::Result<f64> {
+        Ok((procfs::cpu_seconds(self.pid)? - self.start) / deliveries.max(1) as f64)
+    }
+}
+
+/// One host and a crowd, joined and settled, ready for commands.
+struct Arena {
+    host: futures_util::stream::SplitSink<Socket, Message>,
+    host_drain: JoinHandle<()>,
+    joined: Joined,
+    viewers: usize,
+    tally: Arc<Rounds>,
+    /// When each round's command was sent.
+    sent: Vec<Instant>,
+    /// The server's CPU time from the first command on.
+    server_cpu: Option<CpuClock>,
+    pid: Option<u32>,
+}
+
+impl Arena {
+    /// Connects the host, then `viewers` through `door`, and waits for the room to settle.
+    async fn gather(
+        target: &Target,
+        door: &Door<'_>,
+        viewers: usize,
+        host_cookie: Option<&str>,
+        rounds: usize,
+        pid: Option<u32>,
+    ) -> anyhow::Result<Self> {
+        let host_source = client::source_address(viewers, target.sources);
+        let mut host =
+            client::connect_to(door.server, &door.path, host_cookie, host_source).await?;
+        client::next_text(&mut host)
+            .await
+            .context("the host's socket closed")??;
+        let (host, mut host_stream) = host.split();
+        // The host hears the crowd's arrival and its own echoes: read them all, or its socket
+        // backs up and the server drops it as too slow.
+        let host_drain = tokio::spawn(async move { while host_stream.next().await.is_some() {} });
+        let tally = Arc::new(Rounds::new(rounds));
+        let concurrency = target.concurrency(STORM_CONCURRENCY);
+        let joined = join_all(target, door, viewers, tally.clone(), concurrency).await;
+        tally.settle(joined.crowd.tasks.len()).await;
+        Ok(Self {
+            host,
+            host_drain,
+            joined,
+            viewers,
+            tally,
+            sent: Vec::with_capacity(rounds),
+            server_cpu: None,
+            pid,
+        })
+    }
+
+    /// Sends round `round`'s command and waits until every viewer has it (or the timeout).
+    async fn round(
+        &mut self,
+        round: usize,
+        frame: &impl Fn(&str, f64) -> String,
+    ) -> anyhow::Result<()> {
+        // CPU time over the commands alone: both processes share the machine's cores, so what
+        // each spends per delivery bounds how soon the last viewer can have a command.
+        if round == 0 && self.pid.is_some() {
+            self.server_cpu = Some(CpuClock::start(self.pid)?);
+        }
+        let kind = if round.is_multiple_of(2) {
+            "seek"
+        } else {
+            "play"
+        };
+        let text = frame(kind, FIRST_POSITION + round as f64);
+        self.sent.push(Instant::now());
+        self.host.send(Message::text(text)).await?;
+        self.tally.wait_all(round, ROUND_TIMEOUT).await;
+        tokio::time::sleep(ROUND_GAP).await;
+        Ok(())
+    }
+
+    fn deliveries(&self) -> usize {
+        // The host hears its own echo too.
+        self.sent.len() * (self.joined.crowd.tasks.len() + 1)
+    }
+
+    /// Closes the crowd and works out the figures; `load_cpu` is this process's CPU seconds per
+    /// delivery.
+    async fn finish(self, load_cpu: f64) -> anyhow::Result<FanoutFigures> {
+        let deliveries = self.deliveries();
+        let server_cpu = self
+            .server_cpu
+            .map(|clock| clock.per_delivery(deliveries))
+            .transpose()?;
+        let connected = self.joined.crowd.tasks.len();
+        let (join_elapsed, failures) = (self.joined.elapsed, self.joined.failures);
+        let watched = self.joined.crowd.finish().await;
+        self.host_drain.abort();
+        let still_connected = watched.iter().filter(|w| !w.dropped).count();
+        let latencies: Vec<Duration> = watched
+            .iter()
+            .flat_map(|w| w.seen.iter())
+            .map(|&(round, at)| at.saturating_duration_since(self.sent[round]))
+            .collect();
+        let rounds = self.sent.len();
+        let fewest = (0..rounds)
+            .map(|r| self.tally.received[r].load(Ordering::Acquire))
+            .min()
+            .unwrap_or(0);
+        let received = latencies.len();
+        let Some(summary) = Summary::of(latencies) else {
+            bail!("no viewer received any command");
+        };
+        Ok(FanoutFigures {
+            viewers: self.viewers,
+            connected,
+            join_elapsed,
+            failures,
+            fewest,
+            summary,
+            received,
+            expected: rounds * connected,
+            still_connected,
+            deliveries,
+            server_cpu,
+            load_cpu,
+        })
+    }
+}
+
+/// What one fan-out measurement saw.
+struct FanoutFigures {
+    viewers: usize,
+    connected: usize,
+    join_elapsed: Duration,
+    failures: Vec<anyhow::Error>,
+    /// Viewers that the least delivered command reached.
+    fewest: usize,
+    summary: Summary,
+    received: usize,
+    expected: usize,
+    still_connected: usize,
+    deliveries: usize,
+    /// The server's and the load generator's CPU seconds per delivery.
+    server_cpu: Option<f64>,
+    load_cpu: f64,
+}
+
+impl FanoutFigures {
+    /// The figure block for one side.
+    fn print(&self, label: &str) {
+        println!("   -- {label}");
+        println!(
+            "   joined      {} of {} sockets in {}",
+            thousands(self.connected),
+            thousands(self.viewers),
+            ms(self.join_elapsed)
+        );
+        report_failures(&self.failures);
+        println!(
+            "   received    {} of {} echoes; the worst command reached {} of {} viewers",
+            thousands(self.received),
+            thousands(self.expected),
+            thousands(self.fewest),
+            thousands(self.connected)
+        );
+        println!(
+            "   connected   {} of {} still open at the end",
+            thousands(self.still_connected),
+            thousands(self.viewers)
+        );
+        println!("   latency     {}", self.summary.line());
+        println!(
+            "   CPU         per delivery: {}",
+            self.cpu()
+                .as_deref()
+                .unwrap_or("too few deliveries to time")
+        );
+    }
+
+    /// /proc counts in 10 ms ticks: over too few deliveries, CPU per delivery is mostly rounding.
+    fn cpu_timed(&self) -> bool {
+        self.deliveries >= CPU_TIMED_DELIVERIES
+    }
+
+    /// None when there were too few deliveries to time.
+    fn cpu(&self) -> Option<String> {
+        self.cpu_timed().then(|| match self.server_cpu {
+            Some(server) => format!(
+                "server {}, load generator {}",
+                micros(server),
+                micros(self.load_cpu)
+            ),
+            None => format!("load generator {}", micros(self.load_cpu)),
+        })
+    }
+
+    /// The table's details: percentiles, counts and CPU.
+    fn details(&self) -> String {
+        format!(
+            "median {}, p95 {}, max {}; {}/{} received; {} held{}",
+            ms(self.summary.median),
+            ms(self.summary.p95),
+            ms(self.summary.max),
+            thousands(self.received),
+            thousands(self.expected),
+            thousands(self.still_connected),
+            self.cpu()
+                .map(|cpu| format!("; CPU per delivery: {cpu}"))
+                .unwrap_or_default(),
+        )
+    }
 }
 
 pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result<()> {
@@ -427,12 +721,14 @@ pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result
         thousands(concurrency)
     );
     let fresh = procfs::rss_kib(pid)?;
-    let cookies = client::fetch_cookies(target.server, viewers).await?;
-    let code = client::create_room(target.server).await?;
-    // The baseline comes after the cookies and the room, so only the sockets are counted.
+    let room = room::prepare(target.server, viewers).await?;
+    println!("   room        {}", room.describe());
+    // The baseline comes after the cookies, the names and the room's chat, so only the sockets
+    // are counted.
     let before = settled_rss(pid).await?;
     let quiet = Arc::new(Rounds::new(0));
-    let joined = join_all(target, &code, &cookies, quiet.clone(), concurrency).await;
+    let door = Door::room(target.server, &room.code, &room.cookies);
+    let joined = join_all(target, &door, viewers, quiet.clone(), concurrency).await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
     quiet.settle(connected).await;
@@ -445,7 +741,7 @@ pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result
     let per_viewer = with.saturating_sub(before) as f64 / connected as f64;
     println!("   fresh       {}", procfs::mib(fresh));
     println!(
-        "   idle        {} (a room, {} cookies issued)",
+        "   idle        {} (a room with its chat, {} named client IDs)",
         procfs::mib(before),
         thousands(viewers)
     );
@@ -457,8 +753,9 @@ pub async fn memory(target: &Target, viewers: usize, pid: u32) -> anyhow::Result
     );
     println!("   per viewer  {per_viewer:.1} KiB");
     println!(
-        "@row|Memory, {} idle viewers|{per_viewer:.1} KiB per viewer|RSS {} idle, {} with the viewers|≤ 16 KiB",
+        "@row|Memory, {} idle viewers|{per_viewer:.1} KiB per viewer|named viewers, {} B of history each; RSS {} idle, {} with the viewers|≤ 16 KiB",
         thousands(viewers),
+        thousands(room.history_bytes),
         procfs::mib(before),
         procfs::mib(with),
     );
@@ -490,29 +787,32 @@ pub async fn join_storm(target: &Target, viewers: usize, pid: Option<u32>) -> an
         thousands(concurrency)
     );
     let started = Instant::now();
-    let cookies = client::fetch_cookies(target.server, viewers).await?;
+    let room = room::prepare(target.server, viewers).await?;
     println!(
-        "   cookies     {} client IDs from GET /api/me in {} (not counted below)",
-        thousands(viewers),
+        "   prepared    in {} (client IDs, names, chat; not counted below)",
         ms(started.elapsed())
     );
-    let code = client::create_room(target.server).await?;
+    println!("   room        {}", room.describe());
     let before = pid.map(procfs::rss_kib).transpose()?;
     let quiet = Arc::new(Rounds::new(0));
-    let joined = join_all(target, &code, &cookies, quiet.clone(), concurrency).await;
+    let door = Door::room(target.server, &room.code, &room.cookies);
+    let joined = join_all(target, &door, viewers, quiet.clone(), concurrency).await;
     report_failures(&joined.failures);
     let connected = joined.crowd.tasks.len();
     let rate = connected as f64 / joined.elapsed.as_secs_f64();
     println!(
-        "   all in      {} of {} had their snapshot after {} ({rate:.0} joins/s)",
+        "   all in      {} of {} had their history after {} ({rate:.0} joins/s)",
         thousands(connected),
         thousands(viewers),
         ms(joined.elapsed)
     );
-    let Some(summary) = Summary::of(joined.latencies) else {
+    let (Some(snapshots), Some(summary)) =
+        (Summary::of(joined.snapshots), Summary::of(joined.latencies))
+    else {
         bail!("no viewer could join");
     };
-    println!("   per join    {}", summary.line());
+    println!("   snapshot    {}", snapshots.line());
+    println!("   history     {} (a join is done here)", summary.line());
     if let (Some(pid), Some(before)) = (pid, before) {
         quiet.settle(connected).await;
         let after = settled_rss(pid).await?;
@@ -523,12 +823,13 @@ pub async fn join_storm(target: &Target, viewers: usize, pid: Option<u32>) -> an
         );
     }
     println!(
-        "@row|Join storm, {} viewers|{} until the last snapshot|{rate:.0} joins/s; per join median {}, p99 {}; {} joined|",
+        "@row|Join storm, {} viewers|{} until the last history|{rate:.0} joins/s; per join median {}, p99 {}; {} joined; named viewers, {} B of history each|",
         thousands(viewers),
         ms(joined.elapsed),
         ms(summary.median),
         ms(summary.p99),
         thousands(connected),
+        thousands(room.history_bytes),
     );
     joined.crowd.finish().await;
     Ok(())
