@@ -3,7 +3,7 @@
 
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
-use crate::{hub::HubError, media::UploadError};
+use crate::{hub::HubError, limits::RetryAfter, media::UploadError};
 
 #[derive(Object, Debug, Clone, PartialEq)]
 pub struct ErrorBody {
@@ -33,6 +33,10 @@ pub enum ApiError {
     /// The upload is not a video container browsers play.
     #[oai(status = 415)]
     UnsupportedMedia(Json<ErrorBody>),
+    /// Too many requests of this kind from this client, address or room; try again after
+    /// `Retry-After` seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// Something failed on the server; details are in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -61,6 +65,11 @@ impl ApiError {
         Self::Conflict(body(code, message))
     }
 
+    /// 429 with `Retry-After: retry_secs`.
+    pub fn too_many(code: &str, message: impl Into<String>, retry_secs: u64) -> Self {
+        Self::TooManyRequests(body(code, message), retry_secs)
+    }
+
     pub fn room_not_found() -> Self {
         Self::not_found("room_not_found", "there is no room with this code")
     }
@@ -74,6 +83,17 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         Self::internal("database error", error)
+    }
+}
+
+impl From<RetryAfter> for ApiError {
+    fn from(retry: RetryAfter) -> Self {
+        let seconds = retry.secs();
+        Self::too_many(
+            "rate_limited",
+            format!("too many requests; try again in {seconds} s"),
+            seconds,
+        )
     }
 }
 

@@ -12,6 +12,7 @@ use rand::RngCore;
 use uuid::Uuid;
 
 pub use crate::client::ClientId;
+use crate::{error::ApiError, http::peer::Peer, limits::RetryAfter, state::AppState};
 
 const COOKIE_NAME: &str = "goblet_client";
 const KEY_FILE: &str = "cookie.key";
@@ -69,13 +70,22 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Middleware: puts the request's [`ClientId`] into its extensions, issuing a cookie when needed.
-/// Needs `CookieJarManager::with_key` outside it.
+/// A new ID counts against its address's `client_rate_count`: a fresh cookie must not be a way
+/// around the limits per client. Needs `CookieJarManager::with_key` and [`identify_peer`] outside
+/// it.
+///
+/// [`identify_peer`]: crate::http::peer::identify_peer
 pub async fn identify<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Response> {
     let jar = req.cookie().clone();
     let known = jar
         .signed()
         .get(COOKIE_NAME)
         .and_then(|cookie| Uuid::parse_str(cookie.value_str()).ok());
+    if known.is_none()
+        && let Err(retry) = new_ids_allowed(&req)
+    {
+        return Ok(ApiError::from(retry).into_response());
+    }
     let id = known.unwrap_or_else(|| {
         let id = Uuid::new_v4();
         let mut cookie = Cookie::new_with_str(COOKIE_NAME, id.to_string());
@@ -88,6 +98,18 @@ pub async fn identify<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Res
     });
     req.extensions_mut().insert(ClientId(id));
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Whether the request's address may be given another client ID now.
+fn new_ids_allowed(req: &Request) -> std::result::Result<(), RetryAfter> {
+    let Some(peer) = req.extensions().get::<Peer>() else {
+        return Ok(());
+    };
+    req.data::<AppState>()
+        .expect("the app state is attached to every request")
+        .limits
+        .clients
+        .check(&peer.address)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod identity;
+pub mod limits;
 pub mod media;
 pub mod protocol;
 pub mod room;
@@ -39,6 +40,7 @@ use crate::{
     assets::Assets,
     config::Config,
     hub::{Hub, HubSettings},
+    limits::AddressLimits,
     media::MediaStore,
     state::AppState,
 };
@@ -75,7 +77,13 @@ pub async fn run(
         )
     })?;
     let token = CancellationToken::new();
-    let hub = Hub::new(db.clone(), media.clone(), HubSettings::from_config(&config));
+    let limits = Arc::new(AddressLimits::from_config(&config));
+    let hub = Hub::new(
+        db.clone(),
+        media.clone(),
+        HubSettings::from_config(&config),
+        limits.clone(),
+    );
     let sockets = TaskTracker::new();
     let state = AppState {
         db: db.clone(),
@@ -83,6 +91,7 @@ pub async fn run(
         media,
         assets: Arc::new(assets),
         config: Arc::new(config),
+        limits: limits.clone(),
         shutdown: token.clone(),
         sockets: sockets.clone(),
     };
@@ -91,6 +100,7 @@ pub async fn run(
         state.config.room_ttl(),
         token.clone(),
     ));
+    let forget = tokio::spawn(limits::forget_idle_addresses(limits, token.clone()));
 
     let address = listener
         .local_addr()
@@ -119,6 +129,7 @@ pub async fn run(
         );
     }
     let _ = expire.await;
+    let _ = forget.await;
     // Rooms save their playback state as they stop; only then may the database close.
     hub.stop().await;
     db.close().await;

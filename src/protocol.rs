@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     client::ClientId,
+    limits::RetryAfter,
     room::{
         Playback, PlaybackAction, Room,
         playback::{POSITION_RULE, valid_position},
@@ -175,6 +176,16 @@ impl ServerMsg {
                 .map(Into::into)
                 .collect(),
         }
+    }
+}
+
+/// A message over a rate limit: the socket stays open.
+impl From<RetryAfter> for ProtocolError {
+    fn from(retry: RetryAfter) -> Self {
+        Self::new(
+            "rate_limited",
+            format!("you are sending too fast; wait {} s", retry.secs()),
+        )
     }
 }
 

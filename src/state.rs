@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::{assets::Assets, config::Config, db::Db, hub::Hub, media::MediaStore};
+use crate::{
+    assets::Assets, config::Config, db::Db, hub::Hub, limits::AddressLimits, media::MediaStore,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,6 +15,8 @@ pub struct AppState {
     pub media: MediaStore,
     pub assets: Arc<Assets>,
     pub config: Arc<Config>,
+    /// Rate limits and caps per client address.
+    pub limits: Arc<AddressLimits>,
     /// Cancelled when the server shuts down; sockets and background tasks watch it.
     pub shutdown: CancellationToken,
     /// Every room socket's task (they outlive the HTTP connection they came from), so shutdown

@@ -2,13 +2,14 @@
 //! history a joining socket is sent (read once and kept until the next message, so a crowd
 //! arriving at once reads the database once, not once each).
 
-use std::{sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc};
 
 use crate::{
     client::{ClientId, color_of},
     db::{self, Db},
+    limits::{KeyedLimit, Rate},
     protocol::{ProtocolError, ServerMsg},
-    room::chat::{RateLimiter, TextError, clean_message},
+    room::chat::{TextError, clean_message},
     view::ChatView,
 };
 
@@ -18,37 +19,47 @@ const JOIN_HISTORY: u32 = 50;
 /// largest message it ever sent, so 50 long messages would cost every viewer 100 KB or more.
 const JOIN_HISTORY_BYTES: usize = 8 * 1024;
 
-/// Chat flood limit: `messages` per `window`.
-#[derive(Clone, Copy, Debug)]
-pub struct ChatRate {
-    pub messages: usize,
-    pub window: Duration,
+/// A message as it arrives.
+pub(super) struct Posted<'a> {
+    pub client: ClientId,
+    pub address: IpAddr,
+    /// The author's name now, kept with the message.
+    pub name: Option<String>,
+    pub text: &'a str,
+    pub now: u64,
 }
 
 pub(super) struct Chat {
-    limiter: RateLimiter<ClientId>,
+    /// Messages per client in this room.
+    limit: KeyedLimit<ClientId>,
     /// The join history as sent, until the next message.
     join_history: Option<Arc<str>>,
 }
 
 impl Chat {
-    pub(super) fn new(rate: ChatRate) -> Self {
+    pub(super) fn new(rate: Rate) -> Self {
         Self {
-            limiter: RateLimiter::new(rate.messages, rate.window.as_millis() as u64),
+            limit: KeyedLimit::new(rate),
             join_history: None,
         }
     }
 
-    /// Checks and stores a message from `client` (shown as `name`); returns it as everyone sees it.
+    /// Checks and stores a message; returns it as everyone sees it. `per_address` is the limit all
+    /// of an address's clients share.
     pub(super) async fn post(
         &mut self,
         db: &Db,
         code: &str,
-        client: ClientId,
-        name: Option<String>,
-        raw: &str,
-        now: u64,
+        per_address: &KeyedLimit<IpAddr>,
+        message: Posted<'_>,
     ) -> Result<ChatView, ProtocolError> {
+        let Posted {
+            client,
+            address,
+            name,
+            text: raw,
+            now,
+        } = message;
         let text = clean_message(raw).map_err(|error| {
             let code = match error {
                 TextError::MessageTooLong => "message_too_long",
@@ -56,12 +67,10 @@ impl Chat {
             };
             ProtocolError::new(code, error.to_string())
         })?;
-        if !self.limiter.allow(client, now) {
-            return Err(ProtocolError::new(
-                "rate_limited",
-                "you are sending messages too fast; wait a few seconds",
-            ));
-        }
+        self.limit
+            .check(&client)
+            .and_then(|()| per_address.check(&address))
+            .map_err(ProtocolError::from)?;
         let id = db::messages::insert(db, code, client, name.as_deref(), &text, now)
             .await
             .map_err(|error| {

@@ -2,13 +2,17 @@
 //! for the answer; a room that left (unloaded, deleted, server stopping) drops its queue, and the
 //! handle reads why from the note the task leaves before it goes.
 
-use std::sync::{Arc, OnceLock};
+use std::{
+    net::IpAddr,
+    sync::{Arc, OnceLock},
+};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::uploads::UploadGuard;
 use crate::{
     client::ClientId,
+    limits::RetryAfter,
     protocol::ProtocolError,
     room::{Playback, PlaybackAction, Video, ViewerEntry},
     view::RoomView,
@@ -52,7 +56,7 @@ pub(super) enum Command {
         by: ClientId,
         action: PlaybackAction,
         position: f64,
-        reply: Option<Reply<Playback>>,
+        reply: Reply<Result<Playback, RetryAfter>>,
     },
     Heartbeat {
         by: ClientId,
@@ -68,7 +72,7 @@ pub(super) enum Command {
         reply: Reply<sqlx::Result<()>>,
     },
     Refresh {
-        reply: Reply<bool>,
+        reply: Reply<Result<bool, RetryAfter>>,
     },
     Rename {
         name: Option<String>,
@@ -80,6 +84,7 @@ pub(super) enum Command {
     },
     Chat {
         client: ClientId,
+        address: IpAddr,
         text: String,
         reply: Reply<Result<(), ProtocolError>>,
     },
@@ -159,14 +164,21 @@ impl RoomHandle {
         let _ = self.tell(Command::Leave { client }).await;
     }
 
-    pub async fn playback(&self, by: ClientId, action: PlaybackAction, position: f64) -> bool {
-        let command = Command::Playback {
+    /// None when the room is gone; otherwise applied, or refused for going too fast.
+    pub async fn playback(
+        &self,
+        by: ClientId,
+        action: PlaybackAction,
+        position: f64,
+    ) -> Option<Result<Playback, RetryAfter>> {
+        self.ask(|reply| Command::Playback {
             by,
             action,
             position,
-            reply: None,
-        };
-        self.tell(command).await.is_ok()
+            reply,
+        })
+        .await
+        .ok()
     }
 
     pub async fn heartbeat(&self, by: ClientId, position: f64, playing: bool) -> bool {
@@ -179,9 +191,15 @@ impl RoomHandle {
     }
 
     /// None when the room is gone.
-    pub async fn chat(&self, client: ClientId, text: String) -> Option<Result<(), ProtocolError>> {
+    pub async fn chat(
+        &self,
+        client: ClientId,
+        address: IpAddr,
+        text: String,
+    ) -> Option<Result<(), ProtocolError>> {
         self.ask(|reply| Command::Chat {
             client,
+            address,
             text,
             reply,
         })

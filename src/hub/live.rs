@@ -12,7 +12,7 @@ use tokio::{
 };
 
 use super::{
-    chat::Chat,
+    chat::{Chat, Posted},
     handle::{Command, End, RoomHandle, Welcome},
     registry::Hub,
     uploads::UploadActivity,
@@ -21,6 +21,7 @@ use crate::{
     client::{ClientId, color_of},
     clock::now_ms,
     db,
+    limits::{KeyedLimit, Limit},
     protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
     room::{Room, Video},
     view::{RoomView, VideoView},
@@ -82,6 +83,9 @@ struct LiveRoom {
     room: Room<ClientId>,
     broadcasts: broadcast::Sender<Arc<str>>,
     chat: Chat,
+    /// Play, pause and seek per client.
+    commands: KeyedLimit<ClientId>,
+    refreshes: Limit,
     uploads: Arc<UploadActivity>,
     /// Playback changed since it was last written to the database.
     playback_dirty: bool,
@@ -101,7 +105,9 @@ impl LiveRoom {
             hub,
             room,
             broadcasts,
-            chat: Chat::new(settings.chat_rate),
+            chat: Chat::new(settings.chat),
+            commands: KeyedLimit::new(settings.commands),
+            refreshes: Limit::new(settings.refreshes),
             uploads: Arc::default(),
             playback_dirty: false,
             activity_written: Instant::now(),
@@ -172,13 +178,14 @@ impl LiveRoom {
                 position,
                 reply,
             } => {
-                self.room.command(action, position, now_ms());
-                self.broadcast(&ServerMsg::playback(action, &self.room.playback, by));
-                self.playback_dirty = true;
-                tracing::debug!(room = %self.code(), %by, ?action, position, "playback");
-                if let Some(reply) = reply {
-                    let _ = reply.send(self.room.playback);
-                }
+                let applied = self.commands.check(&by).map(|()| {
+                    self.room.command(action, position, now_ms());
+                    self.broadcast(&ServerMsg::playback(action, &self.room.playback, by));
+                    self.playback_dirty = true;
+                    tracing::debug!(room = %self.code(), %by, ?action, position, "playback");
+                    self.room.playback
+                });
+                let _ = reply.send(applied);
             }
             Command::Heartbeat {
                 by,
@@ -210,7 +217,11 @@ impl LiveRoom {
                 }
             },
             Command::Refresh { reply } => {
-                let _ = reply.send(self.refresh());
+                let refreshed = match self.room.video {
+                    None => Ok(false),
+                    Some(_) => self.refreshes.check().map(|()| self.refresh()),
+                };
+                let _ = reply.send(refreshed);
             }
             Command::Rename { name, reply } => {
                 let _ = reply.send(self.rename(name).await);
@@ -227,14 +238,26 @@ impl LiveRoom {
             }
             Command::Chat {
                 client,
+                address,
                 text,
                 reply,
             } => {
-                let name = self.room.name_of(client);
-                let db = self.hub.db().clone();
+                let message = Posted {
+                    client,
+                    address,
+                    name: self.room.name_of(client),
+                    text: &text,
+                    now: now_ms(),
+                };
+                let shared = self.hub.shared();
                 let posted = self
                     .chat
-                    .post(&db, &self.room.code, client, name, &text, now_ms())
+                    .post(
+                        &shared.db,
+                        &self.room.code,
+                        &shared.address_limits.chat,
+                        message,
+                    )
                     .await;
                 let _ = reply.send(posted.map(|message| {
                     self.broadcast(&ServerMsg::Chat(message));

@@ -13,7 +13,6 @@ use rand::Rng;
 use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-pub use super::chat::ChatRate;
 use super::{
     handle::{Command, End, Reply, RoomHandle, Welcome},
     live,
@@ -24,6 +23,7 @@ use crate::{
     clock::now_ms,
     config::Config,
     db::{self, Db},
+    limits::{AddressLimits, Rate, RetryAfter},
     media::MediaStore,
     room::{Playback, PlaybackAction, Video, ViewerEntry},
     view::RoomView,
@@ -39,7 +39,12 @@ const ATTEMPTS: usize = 3;
 /// How the rooms behave, from the configuration.
 #[derive(Clone, Copy, Debug)]
 pub struct HubSettings {
-    pub chat_rate: ChatRate,
+    /// Chat messages per client in a room.
+    pub chat: Rate,
+    /// Play, pause and seek per client in a room.
+    pub commands: Rate,
+    /// "Refresh video" per room.
+    pub refreshes: Rate,
     /// How often each room checks whether its host has gone.
     pub host_check: Duration,
     /// How long a host whose last socket closed keeps the role.
@@ -51,10 +56,12 @@ pub struct HubSettings {
 impl HubSettings {
     pub fn from_config(config: &Config) -> Self {
         Self {
-            chat_rate: ChatRate {
-                messages: config.chat_rate_messages,
-                window: Duration::from_secs(config.chat_rate_secs),
-            },
+            chat: Rate::new(
+                u32::try_from(config.chat_rate_messages).unwrap_or(u32::MAX),
+                config.chat_rate_secs,
+            ),
+            commands: Rate::new(config.command_rate_count, config.command_rate_secs),
+            refreshes: Rate::new(config.refresh_rate_count, config.refresh_rate_secs),
             host_check: config.host_check_period(),
             host_grace: Duration::from_secs(config.host_grace_secs),
             unload_after: Duration::from_secs(config.room_unload_secs),
@@ -82,6 +89,8 @@ pub(super) struct Shared {
     pub(super) db: Db,
     pub(super) media: MediaStore,
     pub(super) settings: HubSettings,
+    /// Limits per address, shared with the HTTP side (chat counts against them here).
+    pub(super) address_limits: Arc<AddressLimits>,
     rooms: Mutex<Registry>,
     /// Every room's task, so shutdown can wait for them to save their state.
     tasks: TaskTracker,
@@ -96,12 +105,18 @@ struct Registry {
 }
 
 impl Hub {
-    pub fn new(db: Db, media: MediaStore, settings: HubSettings) -> Self {
+    pub fn new(
+        db: Db,
+        media: MediaStore,
+        settings: HubSettings,
+        address_limits: Arc<AddressLimits>,
+    ) -> Self {
         Self {
             shared: Arc::new(Shared {
                 db,
                 media,
                 settings,
+                address_limits,
                 rooms: Mutex::default(),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
@@ -233,19 +248,19 @@ impl Hub {
         .await
     }
 
-    /// Play, pause or seek; returns the room's new state.
+    /// Play, pause or seek; returns the room's new state, or how long until `by` may send more.
     pub async fn playback(
         &self,
         code: &str,
         by: ClientId,
         action: PlaybackAction,
         position: f64,
-    ) -> HubResult<Option<Playback>> {
+    ) -> HubResult<Option<Result<Playback, RetryAfter>>> {
         self.ask_answer(code, |reply| Command::Playback {
             by,
             action,
             position,
-            reply: Some(reply),
+            reply,
         })
         .await
     }
@@ -266,8 +281,9 @@ impl Hub {
         .await
     }
 
-    /// Tells every viewer to reload the video; false when there is none.
-    pub async fn refresh(&self, code: &str) -> HubResult<Option<bool>> {
+    /// Tells every viewer to reload the video; false when there is none, or how long until the
+    /// room may be refreshed again.
+    pub async fn refresh(&self, code: &str) -> HubResult<Option<Result<bool, RetryAfter>>> {
         self.ask_answer(code, |reply| Command::Refresh { reply })
             .await
     }

@@ -1,9 +1,5 @@
-//! Chat rules: what a message and a display name may be, and how fast a client may send.
-
-use std::{
-    collections::{HashMap, VecDeque},
-    hash::Hash,
-};
+//! Chat rules: what a message and a display name may be. (How fast a client may send is a rate
+//! limit: `crate::limits`.)
 
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 pub const MAX_NAME_CHARS: usize = 32;
@@ -47,42 +43,6 @@ pub fn clean_name(raw: &str) -> Result<String, TextError> {
     }
 }
 
-/// At most `max` messages per client in any `window_ms`.
-#[derive(Debug)]
-pub struct RateLimiter<K> {
-    max: usize,
-    window_ms: u64,
-    sent: HashMap<K, VecDeque<u64>>,
-}
-
-impl<K: Eq + Hash> RateLimiter<K> {
-    pub fn new(max: usize, window_ms: u64) -> Self {
-        Self {
-            max,
-            window_ms,
-            sent: HashMap::new(),
-        }
-    }
-
-    /// Records a message at `now` if the client is within its rate; false (nothing recorded)
-    /// when it is sending too fast.
-    pub fn allow(&mut self, client: K, now: u64) -> bool {
-        let window_start = now.saturating_sub(self.window_ms);
-        // Forget clients that have been quiet for a whole window, so the map stays small.
-        self.sent
-            .retain(|_, times| times.back().is_some_and(|last| *last > window_start));
-        let times = self.sent.entry(client).or_default();
-        while times.front().is_some_and(|t| *t <= window_start) {
-            times.pop_front();
-        }
-        if times.len() >= self.max {
-            return false;
-        }
-        times.push_back(now);
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,19 +79,5 @@ mod tests {
         );
         assert_eq!(clean_name("a\u{0}b"), Err(TextError::ControlInName));
         assert_eq!(clean_name("a\nb"), Err(TextError::ControlInName));
-    }
-
-    #[test]
-    fn rate_limit_uses_a_sliding_window() {
-        let (a, b) = (1, 2);
-        let mut limiter = RateLimiter::new(5, 5_000);
-        for t in 0..5 {
-            assert!(limiter.allow(a, 1_000 + t * 100));
-        }
-        assert!(!limiter.allow(a, 1_600), "sixth within 5 s");
-        assert!(limiter.allow(b, 1_600), "others are not affected");
-        assert!(!limiter.allow(a, 5_999));
-        assert!(limiter.allow(a, 6_001), "the first message left the window");
-        assert!(!limiter.allow(a, 6_050));
     }
 }

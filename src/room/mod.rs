@@ -13,6 +13,9 @@ pub use video::{Video, VideoSource};
 
 /// Heartbeats this soon after a command are stale: the host may not have applied it yet.
 pub const HEARTBEAT_GRACE_MS: u64 = 1000;
+/// The host sends a heartbeat about once a second; more often than this is a flood, and every one
+/// relayed would go to every viewer.
+pub const HEARTBEAT_MIN_GAP_MS: u64 = 250;
 
 /// One client watching, however many tabs (sockets) it has open.
 #[derive(Clone, Debug)]
@@ -57,6 +60,8 @@ pub struct Room<V> {
     joins: u64,
     /// When the last play, pause, seek or new video happened (server ms).
     last_command_at: u64,
+    /// When the last heartbeat was accepted (server ms).
+    last_heartbeat_at: Option<u64>,
 }
 
 impl<V: Copy + Eq + Hash> Room<V> {
@@ -72,6 +77,7 @@ impl<V: Copy + Eq + Hash> Room<V> {
             viewers: HashMap::new(),
             joins: 0,
             last_command_at: 0,
+            last_heartbeat_at: None,
         }
     }
 
@@ -221,14 +227,18 @@ impl<V: Copy + Eq + Hash> Room<V> {
     /// The host's report of its position. Refused from anyone else; refused when it disagrees
     /// about playing or paused, or arrives within [`HEARTBEAT_GRACE_MS`] of a command: then it may
     /// have been sent before the host applied that command, and commands, not heartbeats, decide
-    /// where the room is.
+    /// where the room is. Refused too within [`HEARTBEAT_MIN_GAP_MS`] of the last one.
     pub fn heartbeat(&mut self, by: V, position: f64, playing: bool, now: u64) -> bool {
         let fresh = now >= self.last_command_at.saturating_add(HEARTBEAT_GRACE_MS);
-        if !self.is_host(by) || self.playback.playing != playing || !fresh {
+        let spaced = self
+            .last_heartbeat_at
+            .is_none_or(|last| now >= last.saturating_add(HEARTBEAT_MIN_GAP_MS));
+        if !self.is_host(by) || self.playback.playing != playing || !fresh || !spaced {
             return false;
         }
         self.playback.position = position;
         self.playback.updated_at = now;
+        self.last_heartbeat_at = Some(now);
         true
     }
 }
@@ -374,6 +384,11 @@ mod tests {
         );
         assert_eq!(room.playback.position_at(1_500), 5.5);
         assert!(room.heartbeat(1, 6.1, true, 2_000));
+        assert_eq!(room.playback.position_at(2_000), 6.1);
+        assert!(
+            !room.heartbeat(1, 6.2, true, 2_100),
+            "a flood of heartbeats"
+        );
         assert_eq!(room.playback.position_at(2_000), 6.1);
         assert!(!room.heartbeat(2, 99.0, true, 3_000), "not the host");
         assert!(

@@ -11,7 +11,9 @@ use poem::{
     },
 };
 
-use crate::{client::ClientId, clock::now_ms, db, error::ApiError, state::AppState};
+use crate::{
+    client::ClientId, clock::now_ms, db, error::ApiError, http::peer::Peer, state::AppState,
+};
 
 /// tungstenite's own ceiling; messages between our limit and this one get a policy close from us,
 /// larger ones are cut off by tungstenite itself.
@@ -25,6 +27,7 @@ pub async fn upgrade(
     Path(code): Path<String>,
     ws: WebSocket,
     client: ClientId,
+    peer: Peer,
     Data(state): Data<&AppState>,
 ) -> Response {
     match state.hub.exists(&code).await {
@@ -49,6 +52,7 @@ pub async fn upgrade(
         hub: state.hub.clone(),
         code,
         client,
+        address: peer.address,
         name,
         max_message_bytes: limit,
         shutdown: state.shutdown.clone(),

@@ -2,7 +2,10 @@
 //! broadcasts, a keep-alive timer and server shutdown. Every way out of the loop leaves the room,
 //! so the viewer count never outlives the socket.
 
-use std::time::{Duration, Instant};
+use std::{
+    net::IpAddr,
+    time::{Duration, Instant},
+};
 
 use futures_util::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocketStream};
@@ -28,6 +31,8 @@ pub struct Session {
     pub hub: Hub,
     pub code: String,
     pub client: ClientId,
+    /// The client's address, for the limits an address shares.
+    pub address: IpAddr,
     pub name: Option<String>,
     pub max_message_bytes: usize,
     pub shutdown: CancellationToken,
@@ -43,6 +48,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
         hub,
         code,
         client,
+        address,
         name,
         max_message_bytes,
         shutdown,
@@ -88,7 +94,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                     Some(Ok(Message::Text(text))) if text.len() > max_message_bytes => {
                         Next::Close(Some((CloseCode::Policy, "message too large")))
                     }
-                    Some(Ok(Message::Text(text))) => match handle(&room, client, &text).await {
+                    Some(Ok(Message::Text(text))) => match handle(&room, (client, address), &text).await {
                         Ok(Some(reply)) => send(&mut socket, reply.to_json()).await,
                         Ok(None) => Next::Continue,
                         Err(()) => Next::Close(Some((CloseCode::Away, "room closed"))),
@@ -141,24 +147,29 @@ async fn close(socket: &mut WebSocketStream, reason: Option<(CloseCode, &'static
     let _ = timeout(SEND_TIMEOUT, socket.close()).await;
 }
 
-/// Applies one client message; returns what to answer this socket alone, if anything (a closed
-/// socket when its room is gone).
-async fn handle(room: &RoomHandle, client: ClientId, text: &str) -> Result<Option<ServerMsg>, ()> {
+/// Applies one client message; returns what to answer this socket alone, if anything; Err when
+/// the room is gone (the socket then closes).
+async fn handle(
+    room: &RoomHandle,
+    (client, address): (ClientId, IpAddr),
+    text: &str,
+) -> Result<Option<ServerMsg>, ()> {
     let msg = match ClientMsg::parse(text) {
         Ok(msg) => msg,
         Err(error) => return Ok(Some(error.into())),
     };
-    let delivered = match msg {
-        ClientMsg::Play { position } => room.playback(client, PlaybackAction::Play, position).await,
-        ClientMsg::Pause { position } => {
-            room.playback(client, PlaybackAction::Pause, position).await
-        }
-        ClientMsg::Seek { position } => room.playback(client, PlaybackAction::Seek, position).await,
+    let (action, position) = match msg {
+        ClientMsg::Play { position } => (PlaybackAction::Play, position),
+        ClientMsg::Pause { position } => (PlaybackAction::Pause, position),
+        ClientMsg::Seek { position } => (PlaybackAction::Seek, position),
         ClientMsg::Heartbeat { position, playing } => {
-            room.heartbeat(client, position, playing).await
+            return match room.heartbeat(client, position, playing).await {
+                true => Ok(None),
+                false => Err(()),
+            };
         }
         ClientMsg::Chat { text } => {
-            return match room.chat(client, text).await {
+            return match room.chat(client, address, text).await {
                 Some(Ok(())) => Ok(None),
                 Some(Err(error)) => Ok(Some(error.into())),
                 None => Err(()),
@@ -171,7 +182,12 @@ async fn handle(room: &RoomHandle, client: ClientId, text: &str) -> Result<Optio
             }));
         }
     };
-    if delivered { Ok(None) } else { Err(()) }
+    match room.playback(client, action, position).await {
+        Some(Ok(_)) => Ok(None),
+        // Over the limit: this socket hears why; the room hears nothing.
+        Some(Err(retry)) => Ok(Some(ProtocolError::from(retry).into())),
+        None => Err(()),
+    }
 }
 
 async fn send(socket: &mut WebSocketStream, text: String) -> Next {

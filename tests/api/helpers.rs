@@ -8,7 +8,11 @@ use goblet::config::Config;
 use reqwest::{Url, cookie::CookieStore};
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
+use tokio::{
+    net::TcpStream,
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
     tungstenite::{self, Message, client::IntoClientRequest},
@@ -57,6 +61,14 @@ async fn start(dirs: TempDir, customize: impl FnOnce(&mut Config)) -> TestApp {
         host_check_secs: HOST_CHECK_SECS,
         max_ws_message_bytes: 1024,
         assets_dir,
+        // Tests make many people, rooms and uploads from one address in a moment; the tests of
+        // the limits set the ones they check back down.
+        client_rate_count: 100_000,
+        room_rate_count: 100_000,
+        uploads_per_address: 1_000,
+        command_rate_count: 100_000,
+        refresh_rate_count: 100_000,
+        chat_rate_address_messages: 100_000,
         ..Config::default()
     };
     customize(&mut config);
@@ -88,15 +100,31 @@ async fn start(dirs: TempDir, customize: impl FnOnce(&mut Config)) -> TestApp {
 impl TestApp {
     /// A new person: a client with their own cookie jar.
     pub fn person(&self) -> Person {
+        self.person_with(None)
+    }
+
+    /// A new person at another address, as the trusted proxy in front (loopback: the ngrok agent,
+    /// say) tells the server with `X-Forwarded-For`.
+    pub fn person_at(&self, address: &str) -> Person {
+        self.person_with(Some(address.to_string()))
+    }
+
+    fn person_with(&self, forwarded_for: Option<String>) -> Person {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(address) = &forwarded_for {
+            headers.insert("x-forwarded-for", address.parse().unwrap());
+        }
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
+            .default_headers(headers)
             .build()
             .unwrap();
         Person {
             base: self.base.clone(),
             http,
             jar,
+            forwarded_for,
         }
     }
 
@@ -172,9 +200,17 @@ pub struct Person {
     pub base: String,
     pub http: reqwest::Client,
     pub jar: Arc<reqwest::cookie::Jar>,
+    /// The address a trusted proxy says this person has, if any.
+    pub forwarded_for: Option<String>,
 }
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// An upload in progress, fed by the test: see [`Person::upload_by_hand`].
+pub struct SlowUpload {
+    pub chunks: mpsc::Sender<Vec<u8>>,
+    pub answer: JoinHandle<(u16, Value)>,
+}
 
 impl Person {
     pub fn url(&self, path: &str) -> String {
@@ -240,6 +276,27 @@ impl Person {
             .unwrap()
     }
 
+    /// Starts an upload whose body the test feeds chunk by chunk through `chunks` (dropping it
+    /// ends the body); `answer` gives the status and JSON body.
+    pub fn upload_by_hand(&self, code: &str) -> SlowUpload {
+        let (chunks, mut feed) = mpsc::channel::<Vec<u8>>(4);
+        let body = futures_util::stream::poll_fn(move |cx| {
+            feed.poll_recv(cx)
+                .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
+        });
+        let request = self
+            .http
+            .post(self.url(&format!("/api/rooms/{code}/video?name=slow.webm")))
+            .header("content-type", "application/octet-stream")
+            .body(reqwest::Body::wrap_stream(body));
+        let answer = tokio::spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or(Value::Null))
+        });
+        SlowUpload { chunks, answer }
+    }
+
     /// Opens the room's socket with this person's cookie and reads the snapshot it starts with.
     pub async fn join(&self, code: &str) -> (Socket, Value) {
         let mut socket = self.connect(code, None).await.unwrap();
@@ -265,6 +322,11 @@ impl Person {
             .cookies(&Url::parse(&self.base).unwrap())
             .expect("a cookie was issued");
         request.headers_mut().insert("cookie", cookie);
+        if let Some(address) = &self.forwarded_for {
+            request
+                .headers_mut()
+                .insert("x-forwarded-for", address.parse().unwrap());
+        }
         if let Some(origin) = origin {
             request
                 .headers_mut()

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
 
 use crate::helpers::{Person, next_of, send_json, spawn_app, spawn_app_with, webm_bytes};
@@ -50,38 +49,13 @@ async fn three_uploads_at_once_always_leave_a_video_that_plays_and_the_database_
     }
 }
 
-/// An upload whose body the test feeds by hand.
-struct SlowUpload {
-    chunks: mpsc::Sender<Vec<u8>>,
-    answer: tokio::task::JoinHandle<(u16, Value)>,
-}
-
-fn slow_upload(person: &Person, code: &str) -> SlowUpload {
-    let (chunks, mut feed) = mpsc::channel::<Vec<u8>>(4);
-    let body = futures_util::stream::poll_fn(move |cx| {
-        feed.poll_recv(cx)
-            .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
-    });
-    let request = person
-        .http
-        .post(person.url(&format!("/api/rooms/{code}/video?name=slow.webm")))
-        .header("content-type", "application/octet-stream")
-        .body(reqwest::Body::wrap_stream(body));
-    let answer = tokio::spawn(async move {
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    });
-    SlowUpload { chunks, answer }
-}
-
 #[tokio::test]
 async fn an_upload_that_stalls_past_the_expiry_is_refused_and_leaves_no_file_and_no_row() {
     let app = spawn_app_with(|config| config.room_ttl_hours = SHORT_TTL_HOURS).await;
     let person = app.person();
     let code = person.create_room().await;
     let bytes = webm_bytes(5_000);
-    let upload = slow_upload(&person, &code);
+    let upload = person.upload_by_hand(&code);
     upload.chunks.send(bytes[..1_000].to_vec()).await.unwrap();
     // Nothing arrives for longer than the TTL: the room is deleted under the upload.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -105,7 +79,7 @@ async fn an_upload_that_keeps_sending_keeps_its_room_alive_past_the_ttl() {
     let person = app.person();
     let code = person.create_room().await;
     let bytes = webm_bytes(20_000);
-    let upload = slow_upload(&person, &code);
+    let upload = person.upload_by_hand(&code);
     let started = Instant::now();
     for chunk in bytes.chunks(2_000) {
         upload.chunks.send(chunk.to_vec()).await.unwrap();

@@ -13,6 +13,7 @@ mod openapi;
 mod pages;
 mod persistence;
 mod playback;
+mod rate_limits;
 mod rooms;
 mod shutdown;
 mod sockets;

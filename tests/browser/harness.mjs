@@ -75,6 +75,12 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     GOBLET_HOST_CHECK_SECS: String(HOST_CHECK_SECS),
     GOBLET_HOST_GRACE_SECS: String(HOST_GRACE_SECS),
     GOBLET_ASSETS_DIR: join(repoRoot, 'assets'),
+    // Every page of the suite comes from one address, in a hurry: the limits per address would
+    // otherwise trip between scenarios (the Rust tests check them).
+    GOBLET_CLIENT_RATE_COUNT: '100000',
+    GOBLET_ROOM_RATE_COUNT: '100000',
+    GOBLET_CHAT_RATE_ADDRESS_MESSAGES: '100000',
+    GOBLET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
     ...extraEnv,
   };
   let process_ = await spawnServer(bin, env, base, logFile);

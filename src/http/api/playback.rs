@@ -44,6 +44,6 @@ impl PlaybackApi {
             .hub
             .playback(&code, client, command.action.into(), command.position)
             .await?;
-        Ok(Json(found(playback)?.into()))
+        Ok(Json(found(playback)??.into()))
     }
 }

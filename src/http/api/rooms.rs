@@ -4,6 +4,7 @@ use super::{ApiTags, found};
 use crate::{
     client::ClientId,
     error::{ApiError, ApiResult},
+    http::peer::Peer,
     state::AppState,
     view::{RoomView, ViewerView},
 };
@@ -61,9 +62,11 @@ enum Refreshed {
 
 #[OpenApi(tag = "ApiTags::Rooms")]
 impl RoomsApi {
-    /// Create a room with a fresh 8-letter code.
+    /// Create a room with a fresh 8-letter code. Each address may create `room_rate_count` rooms
+    /// per `room_rate_secs`.
     #[oai(path = "/rooms", method = "post")]
-    async fn create(&self) -> ApiResult<Created> {
+    async fn create(&self, peer: Peer) -> ApiResult<Created> {
+        self.state.limits.rooms.check(&peer.address)?;
         let code = self.state.hub.create().await?;
         tracing::info!(room = %code, "room created");
         Ok(Created::Room(Json(self.view(&code).await?)))
@@ -112,7 +115,7 @@ impl RoomsApi {
     /// by hand in the media folder).
     #[oai(path = "/rooms/:code/refresh", method = "post")]
     async fn refresh(&self, code: Path<String>) -> ApiResult<Refreshed> {
-        if !found(self.state.hub.refresh(&code).await?)? {
+        if !found(self.state.hub.refresh(&code).await?)?? {
             return Err(ApiError::conflict("no_video", "the room has no video yet"));
         }
         Ok(Refreshed::Done)

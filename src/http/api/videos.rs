@@ -12,6 +12,7 @@ use crate::{
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
+    http::peer::Peer,
     media::{self, ReceivedUpload, UploadError},
     room::{Video, VideoSource, video},
     state::AppState,
@@ -21,6 +22,9 @@ use crate::{
 /// Attempts at a free file number before giving up (a number is taken only by files put in the
 /// media folder by hand).
 const NUMBERING_ATTEMPTS: usize = 100;
+/// What an address running its maximum of uploads is told to wait, in seconds: a guess, since
+/// nobody knows when one of its uploads ends.
+const UPLOAD_SLOT_RETRY: u64 = 10;
 
 pub struct VideosApi {
     pub state: AppState,
@@ -42,7 +46,8 @@ struct NewLink {
 #[OpenApi(tag = "ApiTags::Videos")]
 impl VideosApi {
     /// Upload the room's video: the raw file is the request body (any content type). It must be an
-    /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit. It replaces the room's current
+    /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit; an address may run
+    /// `uploads_per_address` uploads at once. It replaces the room's current
     /// video, paused at the start; a failed upload leaves the current video as it was. While bytes
     /// arrive the room counts as active; a room deleted meanwhile (it expired while the upload
     /// stalled) answers 404 at the end, and the file is not kept.
@@ -54,6 +59,7 @@ impl VideosApi {
         name: Query<Option<String>>,
         body: Binary<Body>,
         request: &poem::Request,
+        peer: Peer,
     ) -> ApiResult<NewVideo> {
         let limit = self.state.config.max_upload_bytes;
         // Refuse early when the size is announced; a chunked body is counted as it arrives.
@@ -65,6 +71,21 @@ impl VideosApi {
             return Err(UploadError::TooLarge { limit }.into());
         }
         let activity = found(self.state.hub.begin_upload(&code).await?)?;
+        let _slot = self
+            .state
+            .limits
+            .uploads
+            .take(peer.address)
+            .ok_or_else(|| {
+                ApiError::too_many(
+                    "too_many_uploads",
+                    format!(
+                        "this address already runs {} uploads; wait for one to finish",
+                        self.state.config.uploads_per_address
+                    ),
+                    UPLOAD_SLOT_RETRY,
+                )
+            })?;
         let original_name = media::display_name(name.as_deref().unwrap_or_default());
         let body = InspectReader::new(body.0.into_async_read(), |_| activity.progress(now_ms()));
         let upload = self
