@@ -221,6 +221,11 @@ export class ChatPanel {
     if (stick) this.scrollToBottom();
   }
 
+  /** Whether a message of ours awaits its echo (or refusal). */
+  get waiting() {
+    return this.pending.length > 0;
+  }
+
   /** The server refused a message: say why, and give the words back if the box is free. */
   refused(reason) {
     const text = this.pending.shift();

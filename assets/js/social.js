@@ -111,6 +111,8 @@ export function setupSocial({ code, roomApi, store, send, serverNow }) {
         return false;
       case 'error':
         if (!CHAT_ERRORS.has(message.code)) return false;
+        // `rate_limited` also answers a play/pause/seek over its rate: that one is room.js's.
+        if (message.code === 'rate_limited' && !chat.waiting) return false;
         chat.refused(message.message);
         return true;
       default:

@@ -24,6 +24,8 @@ use crate::{
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// A client silent this long (no frame, not even a pong) is gone without saying so.
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+/// A client whose commands are refused (over its rate) gets a fresh snapshot at most this often.
+const RESYNC_EVERY: Duration = Duration::from_secs(1);
 /// A client that cannot take a message within this time is too slow to stay.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -80,6 +82,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
     };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
+    let mut last_resync: Option<Instant> = None;
     // Made once: a fresh one per turn of the loop would register with, and leave, the token every
     // socket shares, under its lock, for every message delivered.
     let shutting_down = shutdown.cancelled();
@@ -95,8 +98,23 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                         Next::Close(Some((CloseCode::Policy, "message too large")))
                     }
                     Some(Ok(Message::Text(text))) => match handle(&room, (client, address), &text).await {
-                        Ok(Some(reply)) => send(&mut socket, reply.to_json()).await,
-                        Ok(None) => Next::Continue,
+                        Ok(Answer::Nothing) => Next::Continue,
+                        Ok(Answer::Reply(reply)) => send(&mut socket, reply.to_json()).await,
+                        Ok(Answer::Refused(error)) => {
+                            let mut next = send(&mut socket, error.to_json()).await;
+                            // The page already moved: tell it where the room really is, at most
+                            // once a second however fast it floods.
+                            if matches!(next, Next::Continue)
+                                && last_resync.is_none_or(|at| at.elapsed() >= RESYNC_EVERY)
+                            {
+                                last_resync = Some(Instant::now());
+                                next = match room.snapshot(client).await {
+                                    Some(snapshot) => send(&mut socket, snapshot).await,
+                                    None => Next::Close(Some((CloseCode::Away, "room closed"))),
+                                };
+                            }
+                            next
+                        }
                         Err(()) => Next::Close(Some((CloseCode::Away, "room closed"))),
                     },
                     Some(Ok(Message::Binary(_))) => {
@@ -147,16 +165,23 @@ async fn close(socket: &mut WebSocketStream, reason: Option<(CloseCode, &'static
     let _ = timeout(SEND_TIMEOUT, socket.close()).await;
 }
 
-/// Applies one client message; returns what to answer this socket alone, if anything; Err when
-/// the room is gone (the socket then closes).
+/// What a client message gets back on this socket alone.
+enum Answer {
+    Nothing,
+    Reply(ServerMsg),
+    /// A play, pause or seek over the client's rate: the error to send.
+    Refused(ServerMsg),
+}
+
+/// Applies one client message; Err when the room is gone (the socket then closes).
 async fn handle(
     room: &RoomHandle,
     (client, address): (ClientId, IpAddr),
     text: &str,
-) -> Result<Option<ServerMsg>, ()> {
+) -> Result<Answer, ()> {
     let msg = match ClientMsg::parse(text) {
         Ok(msg) => msg,
-        Err(error) => return Ok(Some(error.into())),
+        Err(error) => return Ok(Answer::Reply(error.into())),
     };
     let (action, position) = match msg {
         ClientMsg::Play { position } => (PlaybackAction::Play, position),
@@ -164,28 +189,28 @@ async fn handle(
         ClientMsg::Seek { position } => (PlaybackAction::Seek, position),
         ClientMsg::Heartbeat { position, playing } => {
             return match room.heartbeat(client, position, playing).await {
-                true => Ok(None),
+                true => Ok(Answer::Nothing),
                 false => Err(()),
             };
         }
         ClientMsg::Chat { text } => {
             return match room.chat(client, address, text).await {
-                Some(Ok(())) => Ok(None),
-                Some(Err(error)) => Ok(Some(error.into())),
+                Some(Ok(())) => Ok(Answer::Nothing),
+                Some(Err(error)) => Ok(Answer::Reply(error.into())),
                 None => Err(()),
             };
         }
         ClientMsg::Ping { client_time } => {
-            return Ok(Some(ServerMsg::Pong {
+            return Ok(Answer::Reply(ServerMsg::Pong {
                 client_time,
                 server_time: now_ms(),
             }));
         }
     };
     match room.playback(client, action, position).await {
-        Some(Ok(_)) => Ok(None),
+        Some(Ok(_)) => Ok(Answer::Nothing),
         // Over the limit: this socket hears why; the room hears nothing.
-        Some(Err(retry)) => Ok(Some(ProtocolError::from(retry).into())),
+        Some(Err(retry)) => Ok(Answer::Refused(ProtocolError::from(retry).into())),
         None => Err(()),
     }
 }

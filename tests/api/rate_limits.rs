@@ -23,8 +23,9 @@ async fn a_command_flood_is_cut_to_the_rate_and_the_listeners_hear_no_more() {
     for n in 0..200 {
         send_json(&mut flood, json!({"type": "seek", "position": n})).await;
     }
-    // The flooder hears its own five seeks and an error for each of the rest, and stays open.
-    let (mut echoes, mut refusals) = (0, 0);
+    // The flooder hears its own five seeks and an error for each of the rest, with a snapshot of
+    // where the room really is (its page had moved already), and stays open.
+    let (mut echoes, mut refusals, mut snapshots) = (0, 0, 0);
     while echoes + refusals < 200 {
         let message = next_json(&mut flood).await;
         match message["type"].as_str().unwrap() {
@@ -33,10 +34,15 @@ async fn a_command_flood_is_cut_to_the_rate_and_the_listeners_hear_no_more() {
                 assert_eq!(message["code"], "rate_limited", "{message}");
                 refusals += 1;
             }
+            "snapshot" => {
+                assert_eq!(message["room"]["playback"]["position"], 4.0);
+                snapshots += 1;
+            }
             _ => {}
         }
     }
     assert_eq!((echoes, refusals), (5, 195));
+    assert!((1..=5).contains(&snapshots), "{snapshots} snapshots");
     send_json(&mut flood, json!({"type": "ping", "client_time": 1})).await;
     next_of(&mut flood, "pong").await;
     // The listener heard exactly the five that passed, the first five.
