@@ -12,7 +12,9 @@ use tokio::{
     sync::oneshot,
 };
 
-use crate::helpers::{TestApp, next_of, send_json, spawn_app_with};
+use futures_util::StreamExt;
+
+use crate::helpers::{TestApp, next_of, send_json, spawn_app_with, webm_bytes};
 
 /// Generous bound for "at once" and "soon after the timeout" on a busy two-core machine.
 const PROMPTLY: Duration = Duration::from_secs(5);
@@ -249,4 +251,53 @@ async fn limits_at_the_global_cap_new_connections_are_closed_and_those_in_are_an
     }
     stop.send(()).unwrap();
     served.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn limits_a_stalled_upload_is_aborted_and_leaves_no_file_and_the_video_as_it_was() {
+    let app = spawn_app_with(|config| config.upload_stall_secs = 1).await;
+    let person = app.person();
+    let code = person.create_room().await;
+    assert_eq!(
+        person
+            .upload(&code, "first.webm", webm_bytes(1000))
+            .await
+            .status(),
+        201
+    );
+    let before = person.room(&code).await["video"].clone();
+
+    // A video's first bytes, then nothing more, with the request still open.
+    let start: Result<Vec<u8>, std::io::Error> = Ok(webm_bytes(10_000));
+    let body = futures_util::stream::iter([start]).chain(futures_util::stream::pending());
+    let started = std::time::Instant::now();
+    let upload = person
+        .http
+        .post(person.url(&format!("/api/rooms/{code}/video?name=stuck.webm")))
+        .header("content-type", "application/octet-stream")
+        .body(reqwest::Body::wrap_stream(body))
+        .send();
+    let answer = tokio::time::timeout(PROMPTLY * 2, upload)
+        .await
+        .expect("the server gives up on the upload");
+    match answer {
+        Ok(response) => {
+            assert_eq!(response.status(), 408);
+            let error: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(error["code"], "upload_stalled", "{error}");
+        }
+        // Closing the connection is also a clear end for a client still sending.
+        Err(error) => assert!(started.elapsed() >= Duration::from_millis(900), "{error}"),
+    }
+    assert_eq!(app.media_files(), ["1.webm"], "no temporary file is left");
+    assert_eq!(person.room(&code).await["video"], before);
+}
+
+#[tokio::test]
+async fn limits_healthz_answers_ok_while_serving() {
+    let app = spawn_app_with(|_| {}).await;
+    let response = app.person().get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"status": "ok"}));
 }
