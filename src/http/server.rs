@@ -98,7 +98,7 @@ impl Limits {
                 .collect(),
         };
         tracing::info!(
-            open_files = open_files.map_or("unknown".to_string(), |n| n.to_string()),
+            open_files,
             max_connections = limits.max_connections,
             max_connections_per_address = limits.max_connections_per_address,
             header_timeout_secs = config.header_timeout_secs,

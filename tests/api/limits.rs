@@ -11,8 +11,9 @@ use tokio::{
     net::{TcpListener, TcpSocket, TcpStream},
     sync::oneshot,
 };
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 
 use crate::helpers::{TestApp, next_of, send_json, spawn_app_with, webm_bytes};
 
@@ -300,4 +301,198 @@ async fn limits_healthz_answers_ok_while_serving() {
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body, json!({"status": "ok"}));
+}
+
+/// The real binary, started under an open-file limit of 1,024 (soft and hard, as many shells set
+/// it) with its log in a file; killed when dropped.
+struct Binary {
+    child: std::process::Child,
+    base: String,
+    log: std::path::PathBuf,
+    _dirs: tempfile::TempDir,
+}
+
+impl Binary {
+    async fn start() -> Binary {
+        let dirs = tempfile::tempdir().unwrap();
+        let assets = dirs.path().join("assets");
+        std::fs::create_dir_all(assets.join("videojs")).unwrap();
+        std::fs::write(assets.join("videojs/video.min.js"), "// stand-in").unwrap();
+        std::fs::write(assets.join("room.html"), "room").unwrap();
+        std::fs::write(assets.join("index.html"), "landing").unwrap();
+        std::fs::write(assets.join("not-found.html"), "no such room").unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dirs.path().join("server.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(r#"ulimit -n 1024; exec "$0" --config /dev/null"#)
+            .arg(env!("CARGO_BIN_EXE_goblet"))
+            .env("GOBLET_BIND", format!("127.0.0.1:{port}"))
+            .env("GOBLET_MEDIA_DIR", dirs.path().join("video"))
+            .env("GOBLET_DATA_DIR", dirs.path().join("data"))
+            .env("GOBLET_ASSETS_DIR", &assets)
+            .env("GOBLET_LOG", "info")
+            .env_remove("RUST_LOG")
+            .env("NO_COLOR", "1")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let binary = Binary {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+            _dirs: dirs,
+        };
+        for _ in 0..200 {
+            if let Ok(response) = reqwest::get(format!("{}/healthz", binary.base)).await
+                && response.status() == 200
+            {
+                return binary;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not start: {}", binary.log());
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+
+    /// A line of `/proc/PID/status`, in kB (`VmRSS`, `VmHWM`).
+    fn status_kb(&self, key: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|value| value.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in {status}"))
+    }
+
+    fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .unwrap()
+            .count()
+    }
+
+    fn person(&self) -> crate::helpers::Person {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        crate::helpers::Person {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .build()
+                .unwrap(),
+            jar,
+        }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The test process holds well over a thousand sockets of its own.
+fn raise_own_open_file_limit(needed: u64) {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    assert!(
+        limit >= needed,
+        "this test needs {needed} open files; the hard limit is {limit}"
+    );
+}
+
+#[tokio::test]
+async fn limits_a_flood_of_idle_connections_under_1024_open_files_does_not_shut_others_out() {
+    raise_own_open_file_limit(2048);
+    let binary = Binary::start().await;
+    let server: SocketAddr = binary.base.trim_start_matches("http://").parse().unwrap();
+    let mut flood = Vec::new();
+    for _ in 0..1100 {
+        flood.push(connect_from([127, 0, 0, 2], server).await);
+    }
+    let person = binary.person();
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(Duration::from_secs(1), person.get("/api/me"))
+        .await
+        .expect("answered within 1 s while the flood is held");
+    assert_eq!(answer.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(
+        binary.open_files() < 1024 - 64,
+        "the server keeps descriptors in reserve: {} open",
+        binary.open_files()
+    );
+    drop(flood);
+
+    let log = binary.log();
+    assert!(
+        log.contains("open_files=1024") && log.contains("max_connections=768"),
+        "the limits in force are logged: {log}"
+    );
+    let refusals = log
+        .lines()
+        .filter(|line| line.contains("closed new connections over the caps"))
+        .count();
+    assert!(
+        (1..=3).contains(&refusals),
+        "refusals are counted, not logged one by one ({refusals} lines): {log}"
+    );
+    assert!(log.contains("over_max_connections_per_address="), "{log}");
+    let warnings = log.lines().filter(|line| line.contains("WARN")).count();
+    assert!(warnings <= 5, "{warnings} warnings: {log}");
+}
+
+#[tokio::test]
+async fn limits_a_1_mib_socket_frame_closes_the_socket_without_being_buffered() {
+    let binary = Binary::start().await;
+    let person = binary.person();
+    let code = person.create_room().await;
+    let mut sockets = Vec::new();
+    for _ in 0..50 {
+        sockets.push(person.connect(&code, None).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let peak_before = binary.status_kb("VmHWM");
+    let big = "x".repeat(1024 * 1024);
+    let sends = sockets.into_iter().map(|mut socket| {
+        let big = big.clone();
+        tokio::spawn(async move {
+            // The server may close before the whole frame is sent: that is the point.
+            let _ = socket
+                .send(tokio_tungstenite::tungstenite::Message::Text(big.into()))
+                .await;
+            tokio::time::timeout(PROMPTLY, async {
+                loop {
+                    match socket.next().await {
+                        Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
+                            if let Some(frame) = frame {
+                                assert_eq!(frame.code, CloseCode::Policy);
+                            }
+                            return;
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(_)) | None => return,
+                    }
+                }
+            })
+            .await
+            .expect("the socket is closed")
+        })
+    });
+    for send in futures_util::future::join_all(sends).await {
+        send.unwrap();
+    }
+    let grown_kb = binary.status_kb("VmHWM").saturating_sub(peak_before);
+    assert!(
+        grown_kb < 8 * 1024,
+        "peak memory grew by {grown_kb} kB for 50 oversized frames"
+    );
 }
