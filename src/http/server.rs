@@ -218,7 +218,6 @@ struct Timeouts {
 }
 
 /// One connection: HTTP/1.1 or HTTP/2, with upgrades (the room sockets).
-#[allow(clippy::too_many_arguments)]
 async fn connection(
     stream: TcpStream,
     slot: Slot,
