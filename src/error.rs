@@ -27,6 +27,9 @@ pub enum ApiError {
     /// The request does not fit the room's current state.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The upload stopped arriving (no byte for `upload_stall_secs`).
+    #[oai(status = 408)]
+    Timeout(Json<ErrorBody>),
     /// The upload is larger than the configured limit.
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
@@ -116,6 +119,7 @@ impl From<UploadError> for ApiError {
             UploadError::TooLarge { .. } => Self::TooLarge(body("too_large", message)),
             UploadError::NotAVideo => Self::UnsupportedMedia(body("not_a_video", message)),
             UploadError::Interrupted(_) => Self::bad_request("upload_interrupted", message),
+            UploadError::Stalled(_) => Self::Timeout(body("upload_stalled", message)),
             UploadError::Storage(error) => Self::internal("could not store an upload", error),
         }
     }

@@ -114,8 +114,9 @@ pub async fn run(
         // Sockets never end by themselves: tell them before the server waits for connections.
         signal_token.cancel();
     };
+    let limits = http::server::Limits::from_config(&state.config);
     let app = http::routes(state, cookie_key);
-    let served = http::server::serve(listener, app, signal, SHUTDOWN_GRACE).await;
+    let served = http::server::serve(listener, app, signal, SHUTDOWN_GRACE, limits).await;
     token.cancel();
     // Sockets were told with the signal; each leaves its room after sending its close.
     sockets.close();

@@ -2,6 +2,7 @@
 
 pub mod api;
 mod guard;
+mod health;
 mod log;
 pub mod media;
 pub mod pages;
@@ -30,6 +31,7 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
     Route::new()
         .at("/", get(pages::landing))
         .at("/r/:code", get(pages::room))
+        .at("/healthz", get(health::healthz))
         .at("/media/:file", get(media::serve))
         .at("/api/rooms/:code/ws", get(ws::upgrade))
         .at("/api/openapi.json", spec)

@@ -10,6 +10,7 @@ use std::{
     io,
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
+    time::Duration,
 };
 
 use anyhow::Context;
@@ -49,6 +50,8 @@ pub enum UploadError {
     NotAVideo,
     #[error("the upload was interrupted: {0}")]
     Interrupted(io::Error),
+    #[error("the upload stopped: no data arrived for {} seconds", .0.as_secs())]
+    Stalled(Duration),
     #[error("could not store the upload: {0}")]
     Storage(io::Error),
 }
@@ -85,12 +88,14 @@ impl MediaStore {
         metadata.file_type().is_file().then_some(path)
     }
 
-    /// Streams `body` into a temporary file, refusing it once it passes `limit` bytes or when its
-    /// first bytes are not a browser-playable container.
+    /// Streams `body` into a temporary file, refusing it once it passes `limit` bytes, when its
+    /// first bytes are not a browser-playable container, or when no byte arrives for `stall`
+    /// (a stalled upload would otherwise hold its connection and temporary file forever).
     pub async fn receive(
         &self,
         body: impl AsyncRead,
         limit: u64,
+        stall: Duration,
     ) -> Result<ReceivedUpload, UploadError> {
         let temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
@@ -105,9 +110,9 @@ impl MediaStore {
         let mut head = Vec::with_capacity(sniff::SNIFF_LEN);
         let mut container = None;
         loop {
-            let read = body
-                .read(&mut buffer)
+            let read = tokio::time::timeout(stall, body.read(&mut buffer))
                 .await
+                .map_err(|_| UploadError::Stalled(stall))?
                 .map_err(UploadError::Interrupted)?;
             if read == 0 {
                 break;
@@ -206,6 +211,8 @@ pub fn display_name(raw: &str) -> String {
 mod tests {
     use super::*;
 
+    const STALL: Duration = Duration::from_secs(30);
+
     #[test]
     fn display_names_lose_paths_and_control_characters() {
         assert_eq!(display_name("../../etc/passwd"), "passwd");
@@ -226,16 +233,16 @@ mod tests {
         ]
         .concat();
 
-        let too_large = store.receive(&webm[..], 50).await;
+        let too_large = store.receive(&webm[..], 50, STALL).await;
         assert!(matches!(
             too_large,
             Err(UploadError::TooLarge { limit: 50 })
         ));
-        let text = store.receive(&b"just some text"[..], 1000).await;
+        let text = store.receive(&b"just some text"[..], 1000, STALL).await;
         assert!(matches!(text, Err(UploadError::NotAVideo)));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
-        let upload = store.receive(&webm[..], 1000).await.unwrap();
+        let upload = store.receive(&webm[..], 1000, STALL).await.unwrap();
         assert_eq!(upload.container, Container::WebM);
         assert_eq!(upload.size, webm.len() as u64);
         let name = store.store(upload, 7).ok().unwrap();
@@ -248,11 +255,25 @@ mod tests {
         store.register("7.webm");
         assert!(store.registered_path("7.webm").is_some());
 
-        let again = store.receive(&webm[..], 1000).await.unwrap();
+        let again = store.receive(&webm[..], 1000, STALL).await.unwrap();
         let (upload, _) = store.store(again, 7).expect_err("7.webm is taken");
         assert_eq!(store.store(upload, 8).ok().unwrap(), "8.webm");
         store.remove("7.webm");
         assert!(!dir.path().join("7.webm").exists());
+    }
+
+    #[tokio::test]
+    async fn receive_gives_up_on_a_stalled_body_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::open(dir.path(), vec![]).unwrap();
+        let (body, mut sender) = tokio::io::duplex(1024);
+        sender.write_all(b"\x1a\x45\xdf\xa3 a start").await.unwrap();
+        // `sender` stays open and sends nothing more.
+        let stall = Duration::from_millis(200);
+        let stalled = store.receive(body, 1000, stall).await;
+        assert!(matches!(stalled, Err(UploadError::Stalled(d)) if d == stall));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        drop(sender);
     }
 
     #[test]

@@ -15,9 +15,6 @@ use crate::{
     client::ClientId, clock::now_ms, db, error::ApiError, http::peer::Peer, state::AppState,
 };
 
-/// tungstenite's own ceiling; messages between our limit and this one get a policy close from us,
-/// larger ones are cut off by tungstenite itself.
-const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
 /// Small read buffers keep an idle socket cheap (every socket holds one): client messages are
 /// mostly under 200 bytes, and a longer one (a chat message) is read in a few turns.
 const READ_BUFFER: usize = 512;
@@ -43,11 +40,14 @@ pub async fn upgrade(
         tracing::warn!(%error, "could not record a visit");
     }
     let limit = state.config.max_ws_message_bytes;
+    // The parser refuses a frame (and a message of several) over the limit from its header, before
+    // buffering it: a larger ceiling let every socket hold a 1 MiB message before we saw it. The
+    // session then closes the socket with a policy violation.
     let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
-        .max_message_size(Some(HARD_MESSAGE_LIMIT.max(limit * 2)))
-        .max_frame_size(Some(HARD_MESSAGE_LIMIT.max(limit * 2)));
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
     let session = session::Session {
         hub: state.hub.clone(),
         code,

@@ -7,6 +7,7 @@ mod cleanup;
 mod host;
 mod identity;
 mod lifecycle;
+mod limits;
 mod links;
 mod names;
 mod openapi;

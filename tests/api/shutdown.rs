@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use goblet::http::server::serve;
+use goblet::http::server::{Limits, serve};
 use poem::{Route, get, handler};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
@@ -33,6 +33,13 @@ async fn start(grace: Duration) -> (String, oneshot::Sender<()>, JoinHandle<std:
             let _ = stopped.await;
         },
         grace,
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(60),
+            max_connections: 100,
+            max_connections_per_address: 100,
+            trusted_proxies: vec![],
+        },
     ));
     (base, stop, server)
 }

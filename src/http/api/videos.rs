@@ -91,7 +91,11 @@ impl VideosApi {
         let upload = self
             .state
             .media
-            .receive(body, limit)
+            .receive(
+                body,
+                limit,
+                std::time::Duration::from_secs(self.state.config.upload_stall_secs),
+            )
             .await
             .inspect_err(|error| tracing::info!(room = %*code, %error, "upload refused"))?;
         let (file_name, mime, size) = self.store_numbered(upload).await?;

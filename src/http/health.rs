@@ -1,0 +1,24 @@
+//! `GET /healthz` for a supervisor or a load balancer: 200 while serving, 503 once shutdown has
+//! begun (so traffic moves elsewhere while open requests finish). Not part of the REST API.
+
+use poem::{
+    IntoResponse, Response, handler,
+    http::StatusCode,
+    web::{Data, Json},
+};
+use serde_json::json;
+
+use crate::state::AppState;
+
+#[handler]
+pub fn healthz(Data(state): Data<&AppState>) -> Response {
+    if state.shutdown.is_cancelled() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "shutting_down"})),
+        )
+            .into_response()
+    } else {
+        Json(json!({"status": "ok"})).into_response()
+    }
+}
