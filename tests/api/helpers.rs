@@ -110,22 +110,7 @@ impl TestApp {
     }
 
     fn person_with(&self, forwarded_for: Option<String>) -> Person {
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(address) = &forwarded_for {
-            headers.insert("x-forwarded-for", address.parse().unwrap());
-        }
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        let http = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .default_headers(headers)
-            .build()
-            .unwrap();
-        Person {
-            base: self.base.clone(),
-            http,
-            jar,
-            forwarded_for,
-        }
+        Person::new(&self.base, forwarded_for)
     }
 
     /// Stops the server gracefully and waits until it has closed the database.
@@ -213,6 +198,27 @@ pub struct SlowUpload {
 }
 
 impl Person {
+    /// A new person talking to the server at `base` with their own cookie jar, at the address a
+    /// trusted proxy names in `forwarded_for` (or the connection's own).
+    pub fn new(base: &str, forwarded_for: Option<String>) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(address) = &forwarded_for {
+            headers.insert("x-forwarded-for", address.parse().unwrap());
+        }
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Self {
+            base: base.to_string(),
+            http,
+            jar,
+            forwarded_for,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

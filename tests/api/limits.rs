@@ -381,15 +381,7 @@ impl Binary {
     }
 
     fn person(&self) -> crate::helpers::Person {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        crate::helpers::Person {
-            base: self.base.clone(),
-            http: reqwest::Client::builder()
-                .cookie_provider(jar.clone())
-                .build()
-                .unwrap(),
-            jar,
-        }
+        crate::helpers::Person::new(&self.base, None)
     }
 }
 
