@@ -3,7 +3,11 @@
 
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
-use crate::{hub::HubError, limits::RetryAfter, media::UploadError};
+use crate::{
+    hub::{Denied, HubError},
+    limits::RetryAfter,
+    media::UploadError,
+};
 
 #[derive(Object, Debug, Clone, PartialEq)]
 pub struct ErrorBody {
@@ -18,7 +22,7 @@ pub enum ApiError {
     /// The request is malformed.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
-    /// The request came from another site.
+    /// The request came from another site, or the client's role in the room does not allow it.
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
     /// No such room, video or spot.
@@ -97,6 +101,19 @@ impl From<RetryAfter> for ApiError {
             format!("too many requests; try again in {seconds} s"),
             seconds,
         )
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::RateLimited(retry) => retry.into(),
+            Denied::NotAllowed => Self::Forbidden(body(
+                "not_allowed",
+                "only the host or the room's owner may do that here",
+            )),
+            Denied::Database(error) => error.into(),
+        }
     }
 }
 

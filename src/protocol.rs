@@ -11,7 +11,7 @@ use crate::{
         Playback, PlaybackAction, Room,
         playback::{POSITION_RULE, valid_position},
     },
-    view::{ChatView, PlaybackView, RoomView, VideoView, ViewerView},
+    view::{ChatView, PlaybackView, RoomView, SettingsView, VideoView, ViewerView},
 };
 
 /// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list. Kept short
@@ -131,6 +131,19 @@ pub enum ServerMsg {
     RoomName {
         name: Option<String>,
     },
+    /// The owner changed who may drive the room.
+    Settings {
+        settings: SettingsView,
+    },
+    /// Ownership was handed on.
+    Owner {
+        owner: Option<ClientId>,
+    },
+    /// The host or owner removed `client_id` from the room until `until` (server ms).
+    Kicked {
+        client_id: ClientId,
+        until: u64,
+    },
     Error {
         code: &'static str,
         message: String,
@@ -170,11 +183,7 @@ impl ServerMsg {
     pub fn viewers_of(room: &Room<ClientId>) -> Self {
         Self::Viewers {
             count: room.viewer_count(),
-            viewers: room
-                .viewers(PUSHED_VIEWERS_LIMIT)
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            viewers: ViewerView::list(room, PUSHED_VIEWERS_LIMIT),
         }
     }
 }

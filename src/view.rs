@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::{
     client::{ClientId, color_of},
     db::messages::StoredMessage,
-    room::{Playback, Room, Video, VideoSource, ViewerEntry},
+    room::{Controls, Playback, Room, Settings, Video, VideoSource, ViewerEntry},
 };
 
 #[derive(Debug, Clone, Serialize, Object)]
@@ -69,17 +69,69 @@ pub struct ViewerView {
     /// The client's name colour (CSS), the same everywhere.
     pub color: String,
     pub host: bool,
+    /// The room's owner (it decides the settings).
+    pub owner: bool,
     pub connected_since: u64,
 }
 
-impl From<ViewerEntry<ClientId>> for ViewerView {
-    fn from(v: ViewerEntry<ClientId>) -> Self {
+impl ViewerView {
+    fn of(viewer: ViewerEntry<ClientId>, owner: Option<ClientId>) -> Self {
         Self {
-            client_id: v.client_id,
-            color: color_of(v.client_id),
-            name: v.name,
-            host: v.is_host,
-            connected_since: v.connected_since,
+            client_id: viewer.client_id,
+            color: color_of(viewer.client_id),
+            owner: owner == Some(viewer.client_id),
+            name: viewer.name,
+            host: viewer.is_host,
+            connected_since: viewer.connected_since,
+        }
+    }
+
+    /// The first `limit` viewers of `room` (host first, then by arrival).
+    pub fn list(room: &Room<ClientId>, limit: usize) -> Vec<Self> {
+        room.viewers(limit)
+            .into_iter()
+            .map(|viewer| Self::of(viewer, room.owner))
+            .collect()
+    }
+}
+
+/// Who may drive the room, as clients see it.
+#[derive(Debug, Clone, Copy, Serialize, Object)]
+pub struct SettingsView {
+    /// `everyone` may play, pause, seek, change and refresh the video, or only the `host` and
+    /// the owner.
+    pub controls: ControlsView,
+    /// Most people watching at once (the owner always gets in); null for no cap.
+    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+    pub max_viewers: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(
+    remote = "crate::room::Controls",
+    rename = "Controls",
+    rename_all = "snake_case"
+)]
+pub enum ControlsView {
+    Everyone,
+    Host,
+}
+
+impl From<Settings> for SettingsView {
+    fn from(settings: Settings) -> Self {
+        Self {
+            controls: settings.controls.into(),
+            max_viewers: settings.max_viewers,
+        }
+    }
+}
+
+impl From<SettingsView> for Settings {
+    fn from(view: SettingsView) -> Self {
+        Self {
+            controls: Controls::from(view.controls),
+            max_viewers: view.max_viewers,
         }
     }
 }
@@ -92,6 +144,8 @@ pub struct RoomView {
     /// Projected to the snapshot's server time: a late joiner starts where the host is now.
     pub playback: PlaybackView,
     pub host: Option<ClientId>,
+    pub owner: Option<ClientId>,
+    pub settings: SettingsView,
     pub viewer_count: usize,
     pub viewers: Vec<ViewerView>,
 }
@@ -104,12 +158,10 @@ impl RoomView {
             video: room.video.as_ref().map(VideoView::from),
             playback: room.playback.at(now).into(),
             host: room.host,
+            owner: room.owner,
+            settings: room.settings.into(),
             viewer_count: room.viewer_count(),
-            viewers: room
-                .viewers(viewer_limit)
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            viewers: ViewerView::list(room, viewer_limit),
         }
     }
 }

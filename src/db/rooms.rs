@@ -3,11 +3,17 @@
 use sqlx::FromRow;
 
 use super::Db;
-use crate::room::{Playback, Video};
+use crate::{
+    client::ClientId,
+    room::{Controls, Playback, Settings, Video},
+};
 
 #[derive(FromRow)]
 struct RoomRow {
     name: Option<String>,
+    owner_id: Option<String>,
+    controls: String,
+    max_viewers: Option<i64>,
     playing: bool,
     position: f64,
     rate: f64,
@@ -26,24 +32,38 @@ pub struct StoredRoom {
     pub name: Option<String>,
     pub video: Option<Video>,
     pub playback: Playback,
+    pub owner: Option<ClientId>,
+    pub settings: Settings,
+    /// Kicked clients still out at load time, and until when.
+    pub kicks: Vec<(ClientId, u64)>,
 }
 
-/// Inserts a new room; returns false when the code is taken.
-pub async fn insert(db: &Db, code: &str, now: u64) -> sqlx::Result<bool> {
+/// Inserts a new room owned by `owner`; returns false when the code is taken.
+pub async fn insert(db: &Db, code: &str, owner: ClientId, now: u64) -> sqlx::Result<bool> {
     let result = sqlx::query(
-        "INSERT INTO rooms (code, created_at, last_active_at, state_at) VALUES (?1, ?2, ?2, ?2)
+        "INSERT INTO rooms (code, owner_id, created_at, last_active_at, state_at)
+         VALUES (?1, ?2, ?3, ?3, ?3)
          ON CONFLICT (code) DO NOTHING",
     )
     .bind(code)
+    .bind(owner.to_string())
     .bind(now as i64)
     .execute(db)
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn load(db: &Db, code: &str) -> sqlx::Result<Option<StoredRoom>> {
+/// The room with this code as of `now` (kicks that ran out are left behind).
+pub async fn load(db: &Db, code: &str, now: u64) -> sqlx::Result<Option<StoredRoom>> {
+    let kicks: Vec<(String, i64)> =
+        sqlx::query_as("SELECT client_id, until FROM kicks WHERE room_code = ?1 AND until > ?2")
+            .bind(code)
+            .bind(now as i64)
+            .fetch_all(db)
+            .await?;
     let row: Option<RoomRow> = sqlx::query_as(
-        "SELECT r.name, r.playing, r.position, r.rate, r.state_at, r.video_id,
+        "SELECT r.name, r.owner_id, r.controls, r.max_viewers,
+                r.playing, r.position, r.rate, r.state_at, r.video_id,
                 v.source, v.file_name, v.url, v.original_name, v.size, v.mime
          FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
          WHERE r.code = ?1",
@@ -68,6 +88,15 @@ pub async fn load(db: &Db, code: &str) -> sqlx::Result<Option<StoredRoom>> {
         };
         StoredRoom {
             name: row.name,
+            owner: row.owner_id.as_deref().and_then(parse_client),
+            settings: Settings {
+                controls: Controls::parse(&row.controls).unwrap_or(Controls::Everyone),
+                max_viewers: row.max_viewers.and_then(|max| u32::try_from(max).ok()),
+            },
+            kicks: kicks
+                .into_iter()
+                .filter_map(|(client, until)| Some((parse_client(&client)?, until as u64)))
+                .collect(),
             video,
             playback: Playback {
                 playing: row.playing,
@@ -77,6 +106,43 @@ pub async fn load(db: &Db, code: &str) -> sqlx::Result<Option<StoredRoom>> {
             },
         }
     }))
+}
+
+fn parse_client(text: &str) -> Option<ClientId> {
+    text.parse().ok().map(ClientId)
+}
+
+pub async fn set_owner(db: &Db, code: &str, owner: ClientId) -> sqlx::Result<()> {
+    sqlx::query("UPDATE rooms SET owner_id = ?2 WHERE code = ?1")
+        .bind(code)
+        .bind(owner.to_string())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn save_settings(db: &Db, code: &str, settings: &Settings) -> sqlx::Result<()> {
+    sqlx::query("UPDATE rooms SET controls = ?2, max_viewers = ?3 WHERE code = ?1")
+        .bind(code)
+        .bind(settings.controls.as_str())
+        .bind(settings.max_viewers.map(i64::from))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Keeps `client` out of the room until `until` (ms).
+pub async fn save_kick(db: &Db, code: &str, client: ClientId, until: u64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO kicks (room_code, client_id, until) VALUES (?1, ?2, ?3)
+         ON CONFLICT (room_code, client_id) DO UPDATE SET until = excluded.until",
+    )
+    .bind(code)
+    .bind(client.to_string())
+    .bind(until as i64)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Records the room's playback state (written behind, in batches, by the persistence task).

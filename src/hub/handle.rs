@@ -14,8 +14,8 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     protocol::ProtocolError,
-    room::{Playback, PlaybackAction, Video, ViewerEntry},
-    view::RoomView,
+    room::{JoinRefused, NotAllowed, Playback, PlaybackAction, Settings, Video},
+    view::{RoomView, ViewerView},
 };
 
 /// Why a room's task ended.
@@ -31,10 +31,36 @@ pub(super) enum End {
     Stopped,
 }
 
+/// Why the room would not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Denied {
+    #[error("over the rate limit")]
+    RateLimited(RetryAfter),
+    /// Only the host or the owner (or the owner alone) may do that.
+    #[error("not allowed")]
+    NotAllowed,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<RetryAfter> for Denied {
+    fn from(retry: RetryAfter) -> Self {
+        Self::RateLimited(retry)
+    }
+}
+
+impl From<NotAllowed> for Denied {
+    fn from(_: NotAllowed) -> Self {
+        Self::NotAllowed
+    }
+}
+
 /// What a socket gets on joining: its subscription to the room's broadcasts (taken before the
 /// snapshot, so nothing falls in between), the snapshot and the chat history, both as JSON.
 pub struct Welcome {
     pub broadcasts: broadcast::Receiver<Arc<str>>,
+    /// Clients kicked out of the room: a socket whose client is named closes.
+    pub kicks: broadcast::Receiver<ClientId>,
     pub snapshot: String,
     /// None when the history could not be read (logged).
     pub history: Option<Arc<str>>,
@@ -47,7 +73,7 @@ pub(super) enum Command {
     Join {
         client: ClientId,
         name: Option<String>,
-        reply: Reply<Welcome>,
+        reply: Reply<Result<Welcome, JoinRefused>>,
     },
     Leave {
         client: ClientId,
@@ -56,7 +82,7 @@ pub(super) enum Command {
         by: ClientId,
         action: PlaybackAction,
         position: f64,
-        reply: Reply<Result<Playback, RetryAfter>>,
+        reply: Reply<Result<Playback, Denied>>,
     },
     Heartbeat {
         by: ClientId,
@@ -65,18 +91,35 @@ pub(super) enum Command {
     },
     ClaimHost {
         client: ClientId,
-        reply: Reply<bool>,
+        reply: Reply<Result<bool, Denied>>,
     },
     SetVideo {
+        by: ClientId,
         video: Video,
-        reply: Reply<sqlx::Result<()>>,
+        reply: Reply<Result<(), Denied>>,
     },
     Refresh {
-        reply: Reply<Result<bool, RetryAfter>>,
+        by: ClientId,
+        reply: Reply<Result<bool, Denied>>,
     },
     Rename {
         name: Option<String>,
-        reply: Reply<sqlx::Result<()>>,
+        reply: Reply<Result<(), Denied>>,
+    },
+    ChangeSettings {
+        by: ClientId,
+        settings: Settings,
+        reply: Reply<Result<(), Denied>>,
+    },
+    HandOwnership {
+        by: ClientId,
+        to: ClientId,
+        reply: Reply<Result<(), Denied>>,
+    },
+    Kick {
+        by: ClientId,
+        target: ClientId,
+        reply: Reply<Result<(), Denied>>,
     },
     RenameViewer {
         client: ClientId,
@@ -97,10 +140,11 @@ pub(super) enum Command {
         reply: Reply<RoomView>,
     },
     Viewers {
-        reply: Reply<Vec<ViewerEntry<ClientId>>>,
+        reply: Reply<Vec<ViewerView>>,
     },
     BeginUpload {
-        reply: Reply<UploadGuard>,
+        by: ClientId,
+        reply: Reply<Result<UploadGuard, Denied>>,
     },
     /// Delete the room if nobody has been active in it since `cutoff` (server ms).
     ExpireIfIdle {
@@ -164,13 +208,13 @@ impl RoomHandle {
         let _ = self.tell(Command::Leave { client }).await;
     }
 
-    /// None when the room is gone; otherwise applied, or refused for going too fast.
+    /// None when the room is gone; otherwise applied, or refused (too fast, or not allowed).
     pub async fn playback(
         &self,
         by: ClientId,
         action: PlaybackAction,
         position: f64,
-    ) -> Option<Result<Playback, RetryAfter>> {
+    ) -> Option<Result<Playback, Denied>> {
         self.ask(|reply| Command::Playback {
             by,
             action,

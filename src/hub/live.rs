@@ -13,7 +13,7 @@ use tokio::{
 
 use super::{
     chat::{Chat, Posted},
-    handle::{Command, End, RoomHandle, Welcome},
+    handle::{Command, Denied, End, RoomHandle, Welcome},
     registry::Hub,
     uploads::UploadActivity,
 };
@@ -23,12 +23,15 @@ use crate::{
     db,
     limits::{KeyedLimit, Limit},
     protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
-    room::{Room, Video},
-    view::{RoomView, VideoView},
+    room::{JoinRefused, Room, Settings, Video},
+    view::{RoomView, VideoView, ViewerView},
 };
 
 /// Messages a socket may fall behind by before it is sent a fresh snapshot instead.
 const BROADCAST_CAPACITY: usize = 256;
+/// Kicks a socket may fall behind by (then it checks the room's kick list by rejoining... never:
+/// kicks are rare, and a lagging socket closes itself, see `ws/session.rs`).
+const KICKS_CAPACITY: usize = 16;
 /// How often changed playback state is written to the database.
 const PERSIST_PERIOD: Duration = Duration::from_secs(1);
 /// While people watch, the room's activity time in the database is renewed this often (playback
@@ -64,14 +67,19 @@ pub(super) async fn run(hub: Hub, handle: RoomHandle, mut queue: mpsc::Receiver<
 
 /// The room as stored; None when there is no such room.
 async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
-    let Some(stored) = db::rooms::load(hub.db(), code).await? else {
+    let now = now_ms();
+    let Some(stored) = db::rooms::load(hub.db(), code, now).await? else {
         return Ok(None);
     };
-    let now = now_ms();
     let grace = hub.shared().settings.host_grace.as_millis() as u64;
     let mut room = Room::new(code.to_string(), now, grace);
     room.name = stored.name;
     room.video = stored.video;
+    room.owner = stored.owner;
+    room.settings = stored.settings;
+    for (client, until) in stored.kicks {
+        room.restore_kick(client, until);
+    }
     // Nobody is watching when a room loads: keep the position, paused.
     room.playback = stored.playback.at(now);
     room.playback.playing = false;
@@ -82,6 +90,8 @@ struct LiveRoom {
     hub: Hub,
     room: Room<ClientId>,
     broadcasts: broadcast::Sender<Arc<str>>,
+    /// Clients kicked out: their sockets close.
+    kicks: broadcast::Sender<ClientId>,
     chat: Chat,
     /// Play, pause and seek per client.
     commands: KeyedLimit<ClientId>,
@@ -101,10 +111,12 @@ impl LiveRoom {
     fn new(hub: Hub, room: Room<ClientId>) -> Self {
         let settings = hub.shared().settings;
         let (broadcasts, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let (kicks, _) = broadcast::channel(KICKS_CAPACITY);
         Self {
             hub,
             room,
             broadcasts,
+            kicks,
             chat: Chat::new(settings.chat),
             commands: KeyedLimit::new(settings.commands),
             refreshes: Limit::new(settings.refreshes),
@@ -166,8 +178,9 @@ impl LiveRoom {
                 reply,
             } => {
                 let welcome = self.join(client, name).await;
+                let joined = welcome.is_ok();
                 // The socket gave up waiting: it will never leave, so leave for it.
-                if reply.send(welcome).is_err() {
+                if reply.send(welcome).is_err() && joined {
                     self.leave(client).await;
                 }
             }
@@ -178,12 +191,13 @@ impl LiveRoom {
                 position,
                 reply,
             } => {
-                let applied = self.commands.check(&by).map(|()| {
+                let applied = self.may_control(by).and_then(|()| {
+                    self.commands.check(&by)?;
                     self.room.command(action, position, now_ms());
                     self.broadcast(&ServerMsg::playback(action, &self.room.playback, by));
                     self.playback_dirty = true;
                     tracing::debug!(room = %self.code(), %by, ?action, position, "playback");
-                    self.room.playback
+                    Ok(self.room.playback)
                 });
                 let _ = reply.send(applied);
             }
@@ -204,27 +218,53 @@ impl LiveRoom {
                 }
             }
             Command::ClaimHost { client, reply } => {
-                let _ = reply.send(self.claim_host(client));
-            }
-            Command::SetVideo { video, reply } => match self.set_video(video).await {
-                Ok(true) => {
-                    let _ = reply.send(Ok(()));
-                }
-                // The row is gone: the room was deleted behind our back; so is this copy.
-                Ok(false) => return Some(End::Missing),
-                Err(error) => {
-                    let _ = reply.send(Err(error));
-                }
-            },
-            Command::Refresh { reply } => {
-                let refreshed = match self.room.video {
-                    None => Ok(false),
-                    Some(_) => self.refreshes.check().map(|()| self.refresh()),
+                let claimed = match self.room.may_claim_host(client) {
+                    true => Ok(self.claim_host(client)),
+                    false => Err(Denied::NotAllowed),
                 };
+                let _ = reply.send(claimed);
+            }
+            Command::SetVideo { by, video, reply } => {
+                if let Err(denied) = self.may_control(by) {
+                    let _ = reply.send(Err(denied));
+                    return None;
+                }
+                match self.set_video(video).await {
+                    Ok(true) => {
+                        let _ = reply.send(Ok(()));
+                    }
+                    // The row is gone: the room was deleted behind our back; so is this copy.
+                    Ok(false) => return Some(End::Missing),
+                    Err(error) => {
+                        let _ = reply.send(Err(error.into()));
+                    }
+                }
+            }
+            Command::Refresh { by, reply } => {
+                let refreshed = self.may_control(by).and_then(|()| match self.room.video {
+                    None => Ok(false),
+                    Some(_) => {
+                        self.refreshes.check()?;
+                        Ok(self.refresh())
+                    }
+                });
                 let _ = reply.send(refreshed);
             }
             Command::Rename { name, reply } => {
-                let _ = reply.send(self.rename(name).await);
+                let _ = reply.send(self.rename(name).await.map_err(Denied::from));
+            }
+            Command::ChangeSettings {
+                by,
+                settings,
+                reply,
+            } => {
+                let _ = reply.send(self.change_settings(by, settings).await);
+            }
+            Command::HandOwnership { by, to, reply } => {
+                let _ = reply.send(self.hand_ownership(by, to).await);
+            }
+            Command::Kick { by, target, reply } => {
+                let _ = reply.send(self.kick(by, target).await);
             }
             Command::RenameViewer { client, name } => {
                 if self.room.rename_viewer(client, Some(name.clone())) {
@@ -273,10 +313,11 @@ impl LiveRoom {
                 let _ = reply.send(RoomView::of(&self.room, now_ms(), viewer_limit));
             }
             Command::Viewers { reply } => {
-                let _ = reply.send(self.room.viewers(usize::MAX));
+                let _ = reply.send(ViewerView::list(&self.room, usize::MAX));
             }
-            Command::BeginUpload { reply } => {
-                let _ = reply.send(self.uploads.begin(now_ms()));
+            Command::BeginUpload { by, reply } => {
+                let began = self.may_control(by).map(|()| self.uploads.begin(now_ms()));
+                let _ = reply.send(began);
             }
             Command::ExpireIfIdle { cutoff, reply } => {
                 let expired = self.expire_if_idle(cutoff).await;
@@ -305,10 +346,18 @@ impl LiveRoom {
         }
     }
 
-    async fn join(&mut self, client: ClientId, name: Option<String>) -> Welcome {
+    async fn join(
+        &mut self,
+        client: ClientId,
+        name: Option<String>,
+    ) -> Result<Welcome, JoinRefused> {
         // Subscribed before the snapshot is taken, so nothing is missed in between.
         let broadcasts = self.broadcasts.subscribe();
-        let joined = self.room.join(client, name, now_ms());
+        let kicks = self.kicks.subscribe();
+        let joined = self.room.join(client, name, now_ms())?;
+        if joined.became_owner {
+            self.save_owner().await;
+        }
         if joined.became_host {
             self.broadcast(&ServerMsg::Host {
                 host: self.room.host,
@@ -328,11 +377,12 @@ impl LiveRoom {
                 None
             }
         };
-        Welcome {
+        Ok(Welcome {
             broadcasts,
+            kicks,
             snapshot,
             history,
-        }
+        })
     }
 
     async fn leave(&mut self, client: ClientId) {
@@ -360,6 +410,78 @@ impl LiveRoom {
             tracing::info!(room = %self.code(), %client, "host claimed");
         }
         true
+    }
+
+    fn may_control(&self, client: ClientId) -> Result<(), Denied> {
+        match self.room.may_control(client) {
+            true => Ok(()),
+            false => Err(Denied::NotAllowed),
+        }
+    }
+
+    /// Writes the owner (logged when it fails: the room keeps working, and its next load has the
+    /// old owner).
+    async fn save_owner(&self) {
+        let Some(owner) = self.room.owner else {
+            return;
+        };
+        if let Err(error) = db::rooms::set_owner(self.hub.db(), &self.room.code, owner).await {
+            tracing::error!(room = %self.code(), %error, "could not save the room's owner");
+        }
+    }
+
+    async fn change_settings(&mut self, by: ClientId, settings: Settings) -> Result<(), Denied> {
+        if !self.room.is_owner(by) {
+            return Err(Denied::NotAllowed);
+        }
+        db::rooms::save_settings(self.hub.db(), &self.room.code, &settings).await?;
+        self.room.change_settings(by, settings)?;
+        self.broadcast(&ServerMsg::Settings {
+            settings: settings.into(),
+        });
+        tracing::info!(room = %self.code(), ?settings, "settings changed");
+        Ok(())
+    }
+
+    async fn hand_ownership(&mut self, by: ClientId, to: ClientId) -> Result<(), Denied> {
+        if !self.room.is_owner(by) || !self.room.is_watching(to) {
+            return Err(Denied::NotAllowed);
+        }
+        db::rooms::set_owner(self.hub.db(), &self.room.code, to).await?;
+        let host_before = self.room.host;
+        self.room.hand_ownership(by, to)?;
+        self.broadcast(&ServerMsg::Owner { owner: Some(to) });
+        if self.room.host != host_before {
+            self.broadcast(&ServerMsg::Host {
+                host: self.room.host,
+            });
+        }
+        self.viewers_changed();
+        tracing::info!(room = %self.code(), %by, %to, "ownership handed on");
+        Ok(())
+    }
+
+    async fn kick(&mut self, by: ClientId, target: ClientId) -> Result<(), Denied> {
+        let host_before = self.room.host;
+        let until = self.room.kick(by, target, now_ms())?;
+        if let Err(error) =
+            db::rooms::save_kick(self.hub.db(), &self.room.code, target, until).await
+        {
+            // Kept in memory all the same: the kick holds while the room is loaded.
+            tracing::error!(room = %self.code(), %error, "could not save a kick");
+        }
+        let _ = self.kicks.send(target);
+        self.broadcast(&ServerMsg::Kicked {
+            client_id: target,
+            until,
+        });
+        if self.room.host != host_before {
+            self.broadcast(&ServerMsg::Host {
+                host: self.room.host,
+            });
+        }
+        tracing::info!(room = %self.code(), %by, %target, "client kicked");
+        Ok(())
     }
 
     /// Hands the host role on when the host has been gone for the grace period.

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{
-    handle::{Command, End, Reply, RoomHandle, Welcome},
+    handle::{Command, Denied, End, Reply, RoomHandle, Welcome},
     live,
     uploads::UploadGuard,
 };
@@ -23,10 +23,10 @@ use crate::{
     clock::now_ms,
     config::Config,
     db::{self, Db},
-    limits::{AddressLimits, Rate, RetryAfter},
+    limits::{AddressLimits, Rate},
     media::MediaStore,
-    room::{Playback, PlaybackAction, Video, ViewerEntry},
-    view::RoomView,
+    room::{JoinRefused, Playback, PlaybackAction, Settings, Video},
+    view::{RoomView, ViewerView},
 };
 
 const CODE_LEN: usize = 8;
@@ -79,6 +79,8 @@ pub enum HubError {
 }
 
 pub type HubResult<T> = Result<T, HubError>;
+/// A room's answer to a request it may refuse; None when there is no such room.
+pub type Answer<T> = HubResult<Option<Result<T, Denied>>>;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -195,20 +197,11 @@ impl Hub {
         Ok(self.ask(code, make).await?.map(|(_, answer)| answer))
     }
 
-    /// Asks for a change the room stores in the database before it makes it.
-    async fn ask_to_write(
-        &self,
-        code: &str,
-        make: impl Fn(Reply<sqlx::Result<()>>) -> Command,
-    ) -> HubResult<Option<()>> {
-        Ok(self.ask_answer(code, make).await?.transpose()?)
-    }
-
-    /// Creates a room with a fresh random code; returns the code.
-    pub async fn create(&self) -> HubResult<String> {
+    /// Creates a room owned by `owner` with a fresh random code; returns the code.
+    pub async fn create(&self, owner: ClientId) -> HubResult<String> {
         loop {
             let code = random_code();
-            if db::rooms::insert(self.db(), &code, now_ms()).await? {
+            if db::rooms::insert(self.db(), &code, owner, now_ms()).await? {
                 return Ok(code);
             }
         }
@@ -228,18 +221,19 @@ impl Hub {
     }
 
     /// Everyone watching: the host, then the others in the order they arrived.
-    pub async fn viewers(&self, code: &str) -> HubResult<Option<Vec<ViewerEntry<ClientId>>>> {
+    pub async fn viewers(&self, code: &str) -> HubResult<Option<Vec<ViewerView>>> {
         self.ask_answer(code, |reply| Command::Viewers { reply })
             .await
     }
 
-    /// A socket of `client` joins the room: its handle for the socket's life, and its welcome.
+    /// A socket of `client` joins the room: its handle for the socket's life, and its welcome
+    /// (or why it may not join).
     pub async fn join(
         &self,
         code: &str,
         client: ClientId,
         name: Option<String>,
-    ) -> HubResult<Option<(RoomHandle, Welcome)>> {
+    ) -> HubResult<Option<(RoomHandle, Result<Welcome, JoinRefused>)>> {
         self.ask(code, |reply| Command::Join {
             client,
             name: name.clone(),
@@ -248,14 +242,14 @@ impl Hub {
         .await
     }
 
-    /// Play, pause or seek; returns the room's new state, or how long until `by` may send more.
+    /// Play, pause or seek; returns the room's new state.
     pub async fn playback(
         &self,
         code: &str,
         by: ClientId,
         action: PlaybackAction,
         position: f64,
-    ) -> HubResult<Option<Result<Playback, RetryAfter>>> {
+    ) -> Answer<Playback> {
         self.ask_answer(code, |reply| Command::Playback {
             by,
             action,
@@ -266,40 +260,67 @@ impl Hub {
     }
 
     /// `client` takes the host role; false when it has no socket in the room.
-    pub async fn claim_host(&self, code: &str, client: ClientId) -> HubResult<Option<bool>> {
+    pub async fn claim_host(&self, code: &str, client: ClientId) -> Answer<bool> {
         self.ask_answer(code, |reply| Command::ClaimHost { client, reply })
             .await
     }
 
     /// Makes `video` the room's current one (stored first), paused at the start; the previous
     /// upload's file is deleted. None when the room does not exist (any more).
-    pub async fn set_video(&self, code: &str, video: Video) -> HubResult<Option<()>> {
-        self.ask_to_write(code, |reply| Command::SetVideo {
+    pub async fn set_video(&self, code: &str, by: ClientId, video: Video) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::SetVideo {
+            by,
             video: video.clone(),
             reply,
         })
         .await
     }
 
-    /// Tells every viewer to reload the video; false when there is none, or how long until the
-    /// room may be refreshed again.
-    pub async fn refresh(&self, code: &str) -> HubResult<Option<Result<bool, RetryAfter>>> {
-        self.ask_answer(code, |reply| Command::Refresh { reply })
+    /// Tells every viewer to reload the video; false when there is none.
+    pub async fn refresh(&self, code: &str, by: ClientId) -> Answer<bool> {
+        self.ask_answer(code, |reply| Command::Refresh { by, reply })
             .await
     }
 
     /// Names the room (None clears the name).
-    pub async fn rename(&self, code: &str, name: Option<String>) -> HubResult<Option<()>> {
-        self.ask_to_write(code, |reply| Command::Rename {
+    pub async fn rename(&self, code: &str, name: Option<String>) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::Rename {
             name: name.clone(),
             reply,
         })
         .await
     }
 
-    /// An upload to the room starts: the room counts it as activity while the guard lives.
-    pub async fn begin_upload(&self, code: &str) -> HubResult<Option<UploadGuard>> {
-        self.ask_answer(code, |reply| Command::BeginUpload { reply })
+    /// An upload by `by` starts: the room counts it as activity while the guard lives.
+    pub async fn begin_upload(&self, code: &str, by: ClientId) -> Answer<UploadGuard> {
+        self.ask_answer(code, |reply| Command::BeginUpload { by, reply })
+            .await
+    }
+
+    /// The owner changes who may drive the room.
+    pub async fn change_settings(
+        &self,
+        code: &str,
+        by: ClientId,
+        settings: Settings,
+    ) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::ChangeSettings {
+            by,
+            settings,
+            reply,
+        })
+        .await
+    }
+
+    /// The owner hands the room to `to`, who must be watching.
+    pub async fn hand_ownership(&self, code: &str, by: ClientId, to: ClientId) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::HandOwnership { by, to, reply })
+            .await
+    }
+
+    /// The host or owner removes `target` from the room for ten minutes.
+    pub async fn kick(&self, code: &str, by: ClientId, target: ClientId) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::Kick { by, target, reply })
             .await
     }
 

@@ -3,11 +3,13 @@
 //! time they like, and viewers are any copyable ID (`V`; the server uses its client IDs).
 
 pub mod chat;
+pub mod control;
 pub mod playback;
 pub mod video;
 
 use std::{collections::HashMap, hash::Hash};
 
+pub use control::{Controls, JoinRefused, NotAllowed, Settings};
 pub use playback::{Playback, PlaybackAction, valid_position};
 pub use video::{Video, VideoSource};
 
@@ -43,6 +45,8 @@ pub struct Joined {
     pub new_viewer: bool,
     /// The client became host on joining.
     pub became_host: bool,
+    /// The room had no owner (it was made before rooms had owners): the first to come owns it.
+    pub became_owner: bool,
 }
 
 #[derive(Debug)]
@@ -52,6 +56,12 @@ pub struct Room<V> {
     pub video: Option<Video>,
     pub playback: Playback,
     pub host: Option<V>,
+    /// The client that created the room (or was handed it): it decides the settings, and is host
+    /// when present.
+    pub owner: Option<V>,
+    pub settings: Settings,
+    /// Kicked clients and when they may come back (server ms).
+    kicked: HashMap<V, u64>,
     /// How long a host whose last socket closed keeps the role (ms): a reload is not a departure.
     host_grace_ms: u64,
     /// When the host's last socket closed; None while the host is here.
@@ -72,6 +82,9 @@ impl<V: Copy + Eq + Hash> Room<V> {
             video: None,
             playback: Playback::paused_at_start(now),
             host: None,
+            owner: None,
+            settings: Settings::default(),
+            kicked: HashMap::new(),
             host_grace_ms,
             host_away_since: None,
             viewers: HashMap::new(),
@@ -81,10 +94,21 @@ impl<V: Copy + Eq + Hash> Room<V> {
         }
     }
 
-    /// A socket of `client` opened. The first viewer of an empty room becomes host. A host who left
-    /// keeps the role for the grace period, so one who reloads the page does not lose it; after
-    /// that the host check hands it on, or the next viewer of an empty room takes it.
-    pub fn join(&mut self, client: V, name: Option<String>, now: u64) -> Joined {
+    /// A socket of `client` opened, unless it is kicked or the room is full. The owner, and
+    /// otherwise the first viewer of an empty room, becomes host. A host who left keeps the role
+    /// for the grace period, so one who reloads the page does not lose it; after that the host
+    /// check hands it on, or the next viewer of an empty room takes it.
+    pub fn join(
+        &mut self,
+        client: V,
+        name: Option<String>,
+        now: u64,
+    ) -> Result<Joined, JoinRefused> {
+        self.admits(client, now)?;
+        let became_owner = self.owner.is_none();
+        if became_owner {
+            self.owner = Some(client);
+        }
         self.joins += 1;
         let joins = self.joins;
         let nobody_else = self.viewers.keys().all(|id| *id == client);
@@ -98,15 +122,18 @@ impl<V: Copy + Eq + Hash> Room<V> {
         presence.name = name;
         let new_viewer = presence.sockets == 1;
         let became_host = self.host != Some(client)
-            && (self.host.is_none() || (nobody_else && self.host_grace_over(now)));
+            && (self.host.is_none()
+                || self.is_owner(client)
+                || (nobody_else && self.host_grace_over(now)));
         if became_host || self.host == Some(client) {
             self.host = Some(client);
             self.host_away_since = None;
         }
-        Joined {
+        Ok(Joined {
             new_viewer,
             became_host,
-        }
+            became_owner,
+        })
     }
 
     /// A socket of `client` closed at `now`. Returns true when that was its last one (it left).
@@ -144,19 +171,21 @@ impl<V: Copy + Eq + Hash> Room<V> {
             .is_none_or(|since| now >= since.saturating_add(self.host_grace_ms))
     }
 
-    /// When the host has had no open socket for the grace period, hands the role to the
-    /// longest-connected viewer. Returns the new host when it changed.
+    /// When the host has had no open socket for the grace period, hands the role to the owner
+    /// when watching, else to the longest-connected viewer. Returns the new host when it changed.
     pub fn reassign_host_if_gone(&mut self, now: u64) -> Option<V> {
         if let Some(host) = self.host
             && (self.viewers.contains_key(&host) || !self.host_grace_over(now))
         {
             return None;
         }
-        let next = self
-            .viewers
-            .iter()
-            .min_by_key(|(_, p)| (p.connected_since, p.join_order))
-            .map(|(id, _)| *id)?;
+        let owner = self.owner.filter(|owner| self.is_watching(*owner));
+        let next = owner.or_else(|| {
+            self.viewers
+                .iter()
+                .min_by_key(|(_, p)| (p.connected_since, p.join_order))
+                .map(|(id, _)| *id)
+        })?;
         self.host = Some(next);
         self.host_away_since = None;
         Some(next)
@@ -259,17 +288,18 @@ mod tests {
     #[test]
     fn first_viewer_is_host_and_tabs_count_once() {
         let mut room = room();
-        let joined = room.join(1, None, 10);
+        let joined = room.join(1, None, 10).unwrap();
         assert_eq!(
             joined,
             Joined {
                 new_viewer: true,
-                became_host: true
+                became_host: true,
+                became_owner: true,
             }
         );
-        let second_tab = room.join(1, None, 20);
+        let second_tab = room.join(1, None, 20).unwrap();
         assert_eq!(second_tab, Joined::default());
-        assert!(!room.join(2, None, 30).became_host);
+        assert!(!room.join(2, None, 30).unwrap().became_host);
         assert_eq!(room.viewer_count(), 2);
         assert!(!room.leave(1, 40), "one tab is still open");
         assert!(room.leave(1, 50));
@@ -280,9 +310,9 @@ mod tests {
     #[test]
     fn absent_host_is_replaced_by_longest_connected_viewer_after_the_grace() {
         let mut room = room();
-        room.join(1, None, 10);
-        room.join(3, None, 30);
-        room.join(2, None, 20);
+        room.join(1, None, 10).unwrap();
+        room.join(3, None, 30).unwrap();
+        room.join(2, None, 20).unwrap();
         assert_eq!(room.reassign_host_if_gone(40), None, "host still here");
         room.leave(1, 1_000);
         assert_eq!(room.reassign_host_if_gone(1_000), None, "just left");
@@ -295,9 +325,9 @@ mod tests {
     #[test]
     fn ties_in_join_time_go_to_who_joined_first() {
         let mut room = room();
-        room.join(1, None, 10);
-        room.join(5, None, 20);
-        room.join(4, None, 20);
+        room.join(1, None, 10).unwrap();
+        room.join(5, None, 20).unwrap();
+        room.join(4, None, 20).unwrap();
         room.leave(1, 30);
         assert_eq!(room.reassign_host_if_gone(30 + GRACE), Some(5));
     }
@@ -305,7 +335,7 @@ mod tests {
     #[test]
     fn empty_room_keeps_its_host_through_the_grace_then_the_next_joiner_takes_it() {
         let mut room = room();
-        room.join(1, None, 10);
+        room.join(1, None, 10).unwrap();
         room.leave(1, 100);
         assert_eq!(
             room.reassign_host_if_gone(100 + GRACE),
@@ -313,26 +343,29 @@ mod tests {
             "nobody to hand it to"
         );
         assert!(
-            !room.join(2, None, 200).became_host,
+            !room.join(2, None, 200).unwrap().became_host,
             "the host may be reloading"
         );
         assert_eq!(room.host, Some(1));
         room.leave(2, 300);
-        assert!(room.join(2, None, 100 + GRACE).became_host);
+        assert!(room.join(2, None, 100 + GRACE).unwrap().became_host);
     }
 
     #[test]
     fn host_who_reloads_keeps_the_role_while_others_watch() {
         let mut room = room();
-        room.join(1, None, 10);
-        room.join(2, None, 20);
+        room.join(1, None, 10).unwrap();
+        room.join(2, None, 20).unwrap();
         // Many reloads, each shorter than the grace, with host checks in between.
         let mut now = 100;
         for _ in 0..20 {
             room.leave(1, now);
             assert_eq!(room.reassign_host_if_gone(now + 1_000), None);
             now += 1_500;
-            assert!(!room.join(1, None, now).became_host, "already host");
+            assert!(
+                !room.join(1, None, now).unwrap().became_host,
+                "already host"
+            );
             assert_eq!(room.host, Some(1));
         }
         assert_eq!(
@@ -345,9 +378,9 @@ mod tests {
     #[test]
     fn only_watching_clients_can_claim_host() {
         let mut room = room();
-        room.join(1, None, 10);
+        room.join(1, None, 10).unwrap();
         assert!(!room.claim_host(2));
-        room.join(2, Some("Bo".into()), 20);
+        room.join(2, Some("Bo".into()), 20).unwrap();
         assert!(room.claim_host(2));
         let list = room.viewers(10);
         assert_eq!(list.len(), 2);
@@ -363,7 +396,7 @@ mod tests {
     fn a_cut_viewer_list_has_the_host_then_the_earliest_arrivals() {
         let mut room = room();
         for n in 1..=50 {
-            room.join(n, None, 1000 - u64::from(n));
+            room.join(n, None, 1000 - u64::from(n)).unwrap();
         }
         // Arrival times run against join order: client 50 has the earliest.
         assert!(room.claim_host(20));
@@ -375,8 +408,8 @@ mod tests {
     #[test]
     fn heartbeats_come_from_the_host_and_never_undo_a_fresh_command() {
         let mut room = room();
-        room.join(1, None, 10);
-        room.join(2, None, 20);
+        room.join(1, None, 10).unwrap();
+        room.join(2, None, 20).unwrap();
         room.command(PlaybackAction::Play, 5.0, 1_000);
         assert!(
             !room.heartbeat(1, 4.0, true, 1_500),

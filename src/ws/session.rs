@@ -15,9 +15,9 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     client::ClientId,
     clock::now_ms,
-    hub::{Hub, RoomHandle, Welcome},
+    hub::{Denied, Hub, RoomHandle, Welcome},
     protocol::{ClientMsg, ProtocolError, ServerMsg},
-    room::PlaybackAction,
+    room::{JoinRefused, PlaybackAction, control::KICK_MS},
 };
 
 /// How often the server pings an idle client.
@@ -55,10 +55,11 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
         max_message_bytes,
         shutdown,
     } = session;
-    let (room, mut rx, mut outcome) = match hub.join(&code, client, name).await {
-        Ok(Some((room, welcome))) => {
+    let (room, mut rx, mut kicks, mut outcome) = match hub.join(&code, client, name).await {
+        Ok(Some((room, Ok(welcome)))) => {
             let Welcome {
                 broadcasts,
+                kicks,
                 snapshot,
                 history,
             } = welcome;
@@ -68,7 +69,20 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
             if let (Next::Continue, Some(history)) = (&outcome, history) {
                 outcome = send(&mut socket, history.to_string()).await;
             }
-            (room, broadcasts, outcome)
+            (room, broadcasts, kicks, outcome)
+        }
+        Ok(Some((_, Err(refused)))) => {
+            let (error, reason) = match refused {
+                JoinRefused::Kicked { until } => (kicked_error(until), "removed from this room"),
+                JoinRefused::Full { max } => (
+                    ProtocolError::new("room_full", format!("the room is full ({max} people)")),
+                    "the room is full",
+                ),
+            };
+            if let Next::Continue = send(&mut socket, ServerMsg::from(error).to_json()).await {
+                close(&mut socket, Some((CloseCode::Policy, reason))).await;
+            }
+            return;
         }
         Ok(None) => {
             close(&mut socket, Some((CloseCode::Away, "room closed"))).await;
@@ -141,6 +155,17 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                 }
                 Err(RecvError::Closed) => Next::Close(Some((CloseCode::Away, "room closed"))),
             },
+            kicked = kicks.recv() => match kicked {
+                Ok(target) if target == client => {
+                    let error = kicked_error(now_ms() + KICK_MS);
+                    let _ = send(&mut socket, ServerMsg::from(error).to_json()).await;
+                    Next::Close(Some((CloseCode::Policy, "removed from this room")))
+                }
+                Ok(_) => Next::Continue,
+                // Kicks this socket missed may name it: it reconnects, and the room says.
+                Err(RecvError::Lagged(_)) => Next::Close(Some((CloseCode::Again, "try again"))),
+                Err(RecvError::Closed) => Next::Close(Some((CloseCode::Away, "room closed"))),
+            },
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     Next::Close(None)
@@ -209,10 +234,34 @@ async fn handle(
     };
     match room.playback(client, action, position).await {
         Some(Ok(_)) => Ok(Answer::Nothing),
-        // Over the limit: this socket hears why; the room hears nothing.
-        Some(Err(retry)) => Ok(Answer::Refused(ProtocolError::from(retry).into())),
+        // Over the limit, or not this client's to do: this socket hears why; the room nothing.
+        Some(Err(denied)) => Ok(Answer::Refused(refusal(denied).into())),
         None => Err(()),
     }
+}
+
+/// What a socket hears when the room refuses its command.
+fn refusal(denied: Denied) -> ProtocolError {
+    match denied {
+        Denied::RateLimited(retry) => retry.into(),
+        Denied::NotAllowed => ProtocolError::new(
+            "not_allowed",
+            "only the host or the room's owner may do that here",
+        ),
+        Denied::Database(error) => {
+            tracing::error!(%error, "a command could not be saved");
+            ProtocolError::new("internal", "that could not be done; try again")
+        }
+    }
+}
+
+/// Told to a kicked client: when it may come back.
+fn kicked_error(until: u64) -> ProtocolError {
+    let minutes = until.saturating_sub(now_ms()).div_ceil(60_000);
+    ProtocolError::new(
+        "kicked",
+        format!("you were removed from this room; you may come back in {minutes} min"),
+    )
 }
 
 async fn send(socket: &mut WebSocketStream, text: String) -> Next {

@@ -4,6 +4,7 @@ mod helpers;
 
 mod chat;
 mod cleanup;
+mod control;
 mod host;
 mod identity;
 mod lifecycle;

@@ -1,6 +1,7 @@
 //! The REST API, one `OpenApi` impl per resource. Described at `/api/openapi.json`.
 
 mod chat;
+mod control;
 mod me;
 mod playback;
 mod rooms;
@@ -20,6 +21,8 @@ enum ApiTags {
     Me,
     /// Rooms, their viewers and host.
     Rooms,
+    /// Who may drive a room: its settings, its owner, kicks.
+    Control,
     /// Play, pause and seek.
     Playback,
     /// The room's video.
@@ -34,6 +37,7 @@ pub type ApiService = OpenApiService<
     (
         me::MeApi,
         rooms::RoomsApi,
+        control::ControlApi,
         playback::PlaybackApi,
         videos::VideosApi,
         spots::SpotsApi,
@@ -49,6 +53,9 @@ pub fn service(state: &crate::state::AppState) -> ApiService {
                 state: state.clone(),
             },
             rooms::RoomsApi {
+                state: state.clone(),
+            },
+            control::ControlApi {
                 state: state.clone(),
             },
             playback::PlaybackApi {

@@ -62,12 +62,12 @@ enum Refreshed {
 
 #[OpenApi(tag = "ApiTags::Rooms")]
 impl RoomsApi {
-    /// Create a room with a fresh 8-letter code. Each address may create `room_rate_count` rooms
-    /// per `room_rate_secs`.
+    /// Create a room with a fresh 8-letter code; you own it. Each address may create
+    /// `room_rate_count` rooms per `room_rate_secs`.
     #[oai(path = "/rooms", method = "post")]
-    async fn create(&self, peer: Peer) -> ApiResult<Created> {
+    async fn create(&self, peer: Peer, client: ClientId) -> ApiResult<Created> {
         self.state.limits.rooms.check(&peer.address)?;
-        let code = self.state.hub.create().await?;
+        let code = self.state.hub.create(client).await?;
         tracing::info!(room = %code, "room created");
         Ok(Created::Room(Json(self.view(&code).await?)))
     }
@@ -84,14 +84,15 @@ impl RoomsApi {
         let viewers = found(self.state.hub.viewers(&code).await?)?;
         Ok(Json(Viewers {
             count: viewers.len() as u64,
-            viewers: viewers.into_iter().map(Into::into).collect(),
+            viewers,
         }))
     }
 
-    /// Become the room's host. You need a socket open in the room.
+    /// Become the room's host. You need a socket open in the room; when only the host and the
+    /// owner may drive the room, only the owner may take the role (403 otherwise).
     #[oai(path = "/rooms/:code/host", method = "post")]
     async fn claim_host(&self, code: Path<String>, client: ClientId) -> ApiResult<Json<Host>> {
-        if !found(self.state.hub.claim_host(&code, client).await?)? {
+        if !found(self.state.hub.claim_host(&code, client).await?)?? {
             return Err(ApiError::conflict(
                 "not_watching",
                 "only a viewer with the room open can become host",
@@ -107,15 +108,15 @@ impl RoomsApi {
             None | Some("") => None,
             Some(raw) => Some(clean_room_name(raw)?),
         };
-        found(self.state.hub.rename(&code, name).await?)?;
+        found(self.state.hub.rename(&code, name).await?)??;
         Ok(Json(self.view(&code).await?))
     }
 
     /// Tell every viewer to reload the current video file, bypassing caches (after it was replaced
     /// by hand in the media folder).
     #[oai(path = "/rooms/:code/refresh", method = "post")]
-    async fn refresh(&self, code: Path<String>) -> ApiResult<Refreshed> {
-        if !found(self.state.hub.refresh(&code).await?)?? {
+    async fn refresh(&self, code: Path<String>, client: ClientId) -> ApiResult<Refreshed> {
+        if !found(self.state.hub.refresh(&code, client).await?)?? {
             return Err(ApiError::conflict("no_video", "the room has no video yet"));
         }
         Ok(Refreshed::Done)

@@ -9,6 +9,7 @@ use tokio_util::io::InspectReader;
 
 use super::{ApiTags, found};
 use crate::{
+    client::ClientId,
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
@@ -60,6 +61,7 @@ impl VideosApi {
         body: Binary<Body>,
         request: &poem::Request,
         peer: Peer,
+        client: ClientId,
     ) -> ApiResult<NewVideo> {
         let limit = self.state.config.max_upload_bytes;
         // Refuse early when the size is announced; a chunked body is counted as it arrives.
@@ -70,7 +72,7 @@ impl VideosApi {
         if announced.is_some_and(|length| length > limit) {
             return Err(UploadError::TooLarge { limit }.into());
         }
-        let activity = found(self.state.hub.begin_upload(&code).await?)?;
+        let activity = found(self.state.hub.begin_upload(&code, client).await?)??;
         let _slot = self
             .state
             .limits
@@ -107,7 +109,7 @@ impl VideosApi {
             mime,
         };
         tracing::info!(room = %*code, file = ?video.file_name(), size, "video uploaded");
-        let answer = self.make_current(&code, video).await;
+        let answer = self.make_current(&code, client, video).await;
         drop(activity);
         answer
     }
@@ -116,7 +118,12 @@ impl VideosApi {
     /// /embed/) or a direct http(s) media URL. It replaces the room's current video, paused at the
     /// start.
     #[oai(path = "/rooms/:code/video/link", method = "post")]
-    async fn link(&self, code: Path<String>, link: Json<NewLink>) -> ApiResult<NewVideo> {
+    async fn link(
+        &self,
+        code: Path<String>,
+        link: Json<NewLink>,
+        client: ClientId,
+    ) -> ApiResult<NewVideo> {
         let source = video::parse_link(&link.url)
             .map_err(|error| ApiError::bad_request("bad_link", error.to_string()))?;
         let (original_name, mime) = match &source {
@@ -140,7 +147,7 @@ impl VideosApi {
             mime,
         };
         tracing::info!(room = %*code, kind = video.kind(), "video linked");
-        self.make_current(&code, video).await
+        self.make_current(&code, client, video).await
     }
 }
 
@@ -148,16 +155,16 @@ impl VideosApi {
     /// Makes `video` the room's current one (the room stores it, deletes the previous upload and
     /// tells everyone). When that fails, or the room is gone, a newly uploaded file is deleted and
     /// nothing else changes.
-    async fn make_current(&self, code: &str, video: Video) -> ApiResult<NewVideo> {
+    async fn make_current(&self, code: &str, by: ClientId, video: Video) -> ApiResult<NewVideo> {
         let view = VideoView::from(&video);
         let file_name = video.file_name().map(str::to_string);
-        let made = self.state.hub.set_video(code, video).await;
-        if !matches!(made, Ok(Some(())))
+        let made = self.state.hub.set_video(code, by, video).await;
+        if !matches!(made, Ok(Some(Ok(()))))
             && let Some(file_name) = file_name
         {
             self.state.media.remove(&file_name);
         }
-        found(made?)?;
+        found(made?)??;
         Ok(NewVideo::Video(Json(view)))
     }
 
