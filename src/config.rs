@@ -74,6 +74,9 @@ pub struct Config {
     /// New client IDs (cookies) one address may be given per `client_rate_secs`.
     pub client_rate_count: u32,
     pub client_rate_secs: u64,
+    /// Tries at a room password one client, and one address, may make per `password_rate_secs`.
+    pub password_rate_count: u32,
+    pub password_rate_secs: u64,
 }
 
 impl Default for Config {
@@ -114,6 +117,8 @@ impl Default for Config {
             uploads_per_address: 2,
             client_rate_count: 30,
             client_rate_secs: 60,
+            password_rate_count: 5,
+            password_rate_secs: 60,
         }
     }
 }
@@ -181,6 +186,7 @@ impl Config {
             ("refresh_rate_secs", self.refresh_rate_secs),
             ("room_rate_secs", self.room_rate_secs),
             ("client_rate_secs", self.client_rate_secs),
+            ("password_rate_secs", self.password_rate_secs),
         ] {
             if value == 0 {
                 bail!("{key} must be at least 1");
@@ -191,6 +197,7 @@ impl Config {
             ("refresh_rate_count", self.refresh_rate_count),
             ("room_rate_count", self.room_rate_count),
             ("client_rate_count", self.client_rate_count),
+            ("password_rate_count", self.password_rate_count),
         ] {
             if value == 0 {
                 bail!("{key} must be at least 1");

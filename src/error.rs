@@ -22,6 +22,9 @@ pub enum ApiError {
     /// The request is malformed.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
+    /// The room asks for a password: give it with `POST /api/rooms/{code}/join`.
+    #[oai(status = 401)]
+    PasswordRequired(Json<ErrorBody>),
     /// The request came from another site, or the client's role in the room does not allow it.
     #[oai(status = 403)]
     Forbidden(Json<ErrorBody>),
@@ -75,6 +78,17 @@ impl ApiError {
     /// 429 with `Retry-After: retry_secs`.
     pub fn too_many(code: &str, message: impl Into<String>, retry_secs: u64) -> Self {
         Self::TooManyRequests(body(code, message), retry_secs)
+    }
+
+    pub fn password_required() -> Self {
+        Self::PasswordRequired(body(
+            "password_required",
+            "this room asks for a password: POST it to /api/rooms/{code}/join",
+        ))
+    }
+
+    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+        Self::Forbidden(body(code, message))
     }
 
     pub fn room_not_found() -> Self {

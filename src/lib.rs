@@ -24,6 +24,7 @@ pub mod hub;
 pub mod identity;
 pub mod limits;
 pub mod media;
+pub mod password;
 pub mod protocol;
 pub mod room;
 pub mod state;
@@ -66,7 +67,7 @@ pub async fn run(
     let cookie_key = identity::load_or_create_key(config.cookie_key.expose(), &config.data_dir)
         .context("while loading the cookie key")?;
     let db = db::open(&config.data_dir).await?;
-    let known_videos = db::videos::file_names(&db)
+    let known_videos = db::videos::files(&db)
         .await
         .context("while listing videos")?;
     let media = MediaStore::open(&config.media_dir, known_videos)?;

@@ -15,7 +15,7 @@ use governor::{
     DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock,
 };
 
-use crate::config::Config;
+use crate::{client::ClientId, config::Config};
 
 /// `count` events per `per`, at most `count` at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,7 +144,7 @@ impl Drop for UploadSlot {
     }
 }
 
-/// The limits kept per address, shared by every request.
+/// The limits kept per address (and a few per client), shared by every request.
 pub struct AddressLimits {
     /// New rooms.
     pub rooms: KeyedLimit<IpAddr>,
@@ -153,6 +153,9 @@ pub struct AddressLimits {
     /// Chat messages, all of the address's clients together.
     pub chat: KeyedLimit<IpAddr>,
     pub uploads: UploadSlots,
+    /// Tries at a room's password, per address and per client.
+    pub passwords: KeyedLimit<IpAddr>,
+    pub password_clients: KeyedLimit<ClientId>,
 }
 
 impl AddressLimits {
@@ -165,6 +168,14 @@ impl AddressLimits {
                 config.chat_rate_secs,
             )),
             uploads: UploadSlots::new(config.uploads_per_address),
+            passwords: KeyedLimit::new(Rate::new(
+                config.password_rate_count,
+                config.password_rate_secs,
+            )),
+            password_clients: KeyedLimit::new(Rate::new(
+                config.password_rate_count,
+                config.password_rate_secs,
+            )),
         }
     }
 
@@ -173,6 +184,8 @@ impl AddressLimits {
         self.rooms.forget_idle();
         self.clients.forget_idle();
         self.chat.forget_idle();
+        self.passwords.forget_idle();
+        self.password_clients.forget_idle();
     }
 }
 

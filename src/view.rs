@@ -95,15 +95,26 @@ impl ViewerView {
     }
 }
 
-/// Who may drive the room, as clients see it.
+/// Who may drive the room and who may come in, as clients see it.
 #[derive(Debug, Clone, Copy, Serialize, Object)]
 pub struct SettingsView {
     /// `everyone` may play, pause, seek, change and refresh the video, or only the `host` and
     /// the owner.
     pub controls: ControlsView,
     /// Most people watching at once (the owner always gets in); null for no cap.
-    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
     pub max_viewers: Option<u32>,
+    /// Whether the room asks for a password (the password itself is never sent).
+    pub has_password: bool,
+}
+
+impl SettingsView {
+    pub fn of(room: &Room<ClientId>) -> Self {
+        Self {
+            controls: room.settings.controls.into(),
+            max_viewers: room.settings.max_viewers,
+            has_password: room.password.is_some(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Enum)]
@@ -118,20 +129,25 @@ pub enum ControlsView {
     Host,
 }
 
-impl From<Settings> for SettingsView {
-    fn from(settings: Settings) -> Self {
-        Self {
-            controls: settings.controls.into(),
-            max_viewers: settings.max_viewers,
-        }
-    }
+/// A settings change: the controls and the cap as they are to be, and the password to set (a
+/// string), clear (null) or keep (left out).
+#[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
+pub struct SettingsChange {
+    pub controls: ControlsView,
+    /// Most people watching at once (the owner always gets in); null for no cap.
+    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+    pub max_viewers: Option<u32>,
+    /// 1 to 128 characters to set, null to remove, left out to keep the current one.
+    #[oai(validator(min_length = 1, max_length = 128))]
+    pub password: poem_openapi::types::MaybeUndefined<String>,
 }
 
-impl From<SettingsView> for Settings {
-    fn from(view: SettingsView) -> Self {
-        Self {
-            controls: Controls::from(view.controls),
-            max_viewers: view.max_viewers,
+impl SettingsChange {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            controls: Controls::from(self.controls),
+            max_viewers: self.max_viewers,
         }
     }
 }
@@ -159,7 +175,7 @@ impl RoomView {
             playback: room.playback.at(now).into(),
             host: room.host,
             owner: room.owner,
-            settings: room.settings.into(),
+            settings: SettingsView::of(room),
             viewer_count: room.viewer_count(),
             viewers: ViewerView::list(room, viewer_limit),
         }

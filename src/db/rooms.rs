@@ -3,9 +3,11 @@
 use sqlx::FromRow;
 
 use super::Db;
+use std::net::IpAddr;
+
 use crate::{
     client::ClientId,
-    room::{Controls, Playback, Settings, Video},
+    room::{Controls, Kick, Playback, Settings, Video},
 };
 
 #[derive(FromRow)]
@@ -14,6 +16,7 @@ struct RoomRow {
     owner_id: Option<String>,
     controls: String,
     max_viewers: Option<i64>,
+    password_hash: Option<String>,
     playing: bool,
     position: f64,
     rate: f64,
@@ -34,8 +37,12 @@ pub struct StoredRoom {
     pub playback: Playback,
     pub owner: Option<ClientId>,
     pub settings: Settings,
-    /// Kicked clients still out at load time, and until when.
-    pub kicks: Vec<(ClientId, u64)>,
+    /// The password's Argon2 hash, when the room has one.
+    pub password: Option<String>,
+    /// Clients who may enter a password room.
+    pub members: Vec<ClientId>,
+    /// Kicked clients still out at load time.
+    pub kicks: Vec<(ClientId, Kick)>,
 }
 
 /// Inserts a new room owned by `owner`; returns false when the code is taken.
@@ -55,14 +62,20 @@ pub async fn insert(db: &Db, code: &str, owner: ClientId, now: u64) -> sqlx::Res
 
 /// The room with this code as of `now` (kicks that ran out are left behind).
 pub async fn load(db: &Db, code: &str, now: u64) -> sqlx::Result<Option<StoredRoom>> {
-    let kicks: Vec<(String, i64)> =
-        sqlx::query_as("SELECT client_id, until FROM kicks WHERE room_code = ?1 AND until > ?2")
+    let kicks: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT client_id, address, until FROM kicks WHERE room_code = ?1 AND until > ?2",
+    )
+    .bind(code)
+    .bind(now as i64)
+    .fetch_all(db)
+    .await?;
+    let members: Vec<String> =
+        sqlx::query_scalar("SELECT client_id FROM members WHERE room_code = ?1")
             .bind(code)
-            .bind(now as i64)
             .fetch_all(db)
             .await?;
     let row: Option<RoomRow> = sqlx::query_as(
-        "SELECT r.name, r.owner_id, r.controls, r.max_viewers,
+        "SELECT r.name, r.owner_id, r.controls, r.max_viewers, r.password_hash,
                 r.playing, r.position, r.rate, r.state_at, r.video_id,
                 v.source, v.file_name, v.url, v.original_name, v.size, v.mime
          FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
@@ -93,9 +106,17 @@ pub async fn load(db: &Db, code: &str, now: u64) -> sqlx::Result<Option<StoredRo
                 controls: Controls::parse(&row.controls).unwrap_or(Controls::Everyone),
                 max_viewers: row.max_viewers.and_then(|max| u32::try_from(max).ok()),
             },
+            password: row.password_hash,
+            members: members.iter().filter_map(|id| parse_client(id)).collect(),
             kicks: kicks
                 .into_iter()
-                .filter_map(|(client, until)| Some((parse_client(&client)?, until as u64)))
+                .filter_map(|(client, address, until)| {
+                    let kick = Kick {
+                        until: until as u64,
+                        address: address.and_then(|address| address.parse().ok()),
+                    };
+                    Some((parse_client(&client)?, kick))
+                })
                 .collect(),
             video,
             playback: Playback {
@@ -131,16 +152,72 @@ pub async fn save_settings(db: &Db, code: &str, settings: &Settings) -> sqlx::Re
     Ok(())
 }
 
-/// Keeps `client` out of the room until `until` (ms).
-pub async fn save_kick(db: &Db, code: &str, client: ClientId, until: u64) -> sqlx::Result<()> {
+/// Keeps `client` (and in a password room its address) out of the room until `kick.until`; a
+/// kicked client is no member any more.
+pub async fn save_kick(db: &Db, code: &str, client: ClientId, kick: Kick) -> sqlx::Result<()> {
+    let mut tx = super::begin_write(db).await?;
     sqlx::query(
-        "INSERT INTO kicks (room_code, client_id, until) VALUES (?1, ?2, ?3)
-         ON CONFLICT (room_code, client_id) DO UPDATE SET until = excluded.until",
+        "INSERT INTO kicks (room_code, client_id, address, until) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (room_code, client_id)
+         DO UPDATE SET address = excluded.address, until = excluded.until",
     )
     .bind(code)
     .bind(client.to_string())
-    .bind(until as i64)
-    .execute(db)
+    .bind(kick.address.map(|address: IpAddr| address.to_string()))
+    .bind(kick.until as i64)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM members WHERE room_code = ?1 AND client_id = ?2")
+        .bind(code)
+        .bind(client.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Sets (a hash) or clears the room's password; `members` (the people watching) may enter
+/// without giving it. Clearing it forgets the members.
+pub async fn save_password(
+    db: &Db,
+    code: &str,
+    hash: Option<&str>,
+    members: &[ClientId],
+) -> sqlx::Result<()> {
+    let mut tx = super::begin_write(db).await?;
+    sqlx::query("UPDATE rooms SET password_hash = ?2 WHERE code = ?1")
+        .bind(code)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    if hash.is_none() {
+        sqlx::query("DELETE FROM members WHERE room_code = ?1")
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for member in members {
+        add_member_in(&mut tx, code, *member).await?;
+    }
+    tx.commit().await
+}
+
+/// `client` may enter the password room from now on.
+pub async fn add_member(db: &Db, code: &str, client: ClientId) -> sqlx::Result<()> {
+    let mut connection = db.acquire().await?;
+    add_member_in(&mut connection, code, client).await
+}
+
+async fn add_member_in(
+    connection: &mut sqlx::SqliteConnection,
+    code: &str,
+    client: ClientId,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO members (room_code, client_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )
+    .bind(code)
+    .bind(client.to_string())
+    .execute(connection)
     .await?;
     Ok(())
 }

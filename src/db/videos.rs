@@ -91,9 +91,9 @@ pub(super) fn source_from(
     }
 }
 
-/// File names of every registered video: the only files the media route serves.
-pub async fn file_names(db: &Db) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT file_name FROM videos WHERE file_name IS NOT NULL")
+/// Every uploaded video's file name with its room's code: the only files the media route serves.
+pub async fn files(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT file_name, room_code FROM videos WHERE file_name IS NOT NULL")
         .fetch_all(db)
         .await
 }

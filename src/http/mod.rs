@@ -1,5 +1,6 @@
 //! HTTP: routes, middleware, and the handlers that are not part of the REST API.
 
+mod admission;
 pub mod api;
 mod guard;
 mod health;
@@ -38,6 +39,7 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
         .nest("/api/docs", docs)
         .nest("/api", api.into_endpoint().catch_all_error(json_error))
         .nest(state.assets.prefix(), statics)
+        .around(admission::members_only)
         .around(guard::same_origin_only)
         .around(identity::identify)
         .around(peer::identify_peer)

@@ -55,6 +55,15 @@ impl From<NotAllowed> for Denied {
     }
 }
 
+/// What a settings change does to the password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PasswordChange {
+    Keep,
+    Clear,
+    /// Set to the password with this hash.
+    Set(String),
+}
+
 /// What a socket gets on joining: its subscription to the room's broadcasts (taken before the
 /// snapshot, so nothing falls in between), the snapshot and the chat history, both as JSON.
 pub struct Welcome {
@@ -72,8 +81,24 @@ pub(super) type Reply<T> = oneshot::Sender<T>;
 pub(super) enum Command {
     Join {
         client: ClientId,
+        address: IpAddr,
         name: Option<String>,
         reply: Reply<Result<Welcome, JoinRefused>>,
+    },
+    /// Whether `client` may see the room (a password room: only its owner and members).
+    Admit {
+        client: ClientId,
+        reply: Reply<bool>,
+    },
+    /// The password's hash, to check a password against (off the room's task: it is slow).
+    PasswordHash {
+        reply: Reply<Option<String>>,
+    },
+    /// `client` gave the right password.
+    AddMember {
+        client: ClientId,
+        address: IpAddr,
+        reply: Reply<Result<(), JoinRefused>>,
     },
     Leave {
         client: ClientId,
@@ -109,6 +134,7 @@ pub(super) enum Command {
     ChangeSettings {
         by: ClientId,
         settings: Settings,
+        password: PasswordChange,
         reply: Reply<Result<(), Denied>>,
     },
     HandOwnership {

@@ -4,7 +4,7 @@
 //! timers run in the same loop: the host check, saving playback behind the sockets' backs (a seek
 //! never waits for a disk write), batched viewer announcements, and leaving memory when idle.
 
-use std::{pin::Pin, sync::Arc, time::Duration};
+use std::{net::IpAddr, pin::Pin, sync::Arc, time::Duration};
 
 use tokio::{
     sync::{broadcast, mpsc},
@@ -13,7 +13,7 @@ use tokio::{
 
 use super::{
     chat::{Chat, Posted},
-    handle::{Command, Denied, End, RoomHandle, Welcome},
+    handle::{Command, Denied, End, PasswordChange, RoomHandle, Welcome},
     registry::Hub,
     uploads::UploadActivity,
 };
@@ -23,8 +23,8 @@ use crate::{
     db,
     limits::{KeyedLimit, Limit},
     protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
-    room::{JoinRefused, Room, Settings, Video},
-    view::{RoomView, VideoView, ViewerView},
+    room::{JoinRefused, Kick, Room, Settings, Video},
+    view::{RoomView, SettingsView, VideoView, ViewerView},
 };
 
 /// Messages a socket may fall behind by before it is sent a fresh snapshot instead.
@@ -77,8 +77,12 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
     room.video = stored.video;
     room.owner = stored.owner;
     room.settings = stored.settings;
-    for (client, until) in stored.kicks {
-        room.restore_kick(client, until);
+    room.password = stored.password;
+    for member in stored.members {
+        room.restore_member(member);
+    }
+    for (client, kick) in stored.kicks {
+        room.restore_kick(client, kick);
     }
     // Nobody is watching when a room loads: keep the position, paused.
     room.playback = stored.playback.at(now);
@@ -174,10 +178,11 @@ impl LiveRoom {
         match command {
             Command::Join {
                 client,
+                address,
                 name,
                 reply,
             } => {
-                let welcome = self.join(client, name).await;
+                let welcome = self.join(client, address, name).await;
                 let joined = welcome.is_ok();
                 // The socket gave up waiting: it will never leave, so leave for it.
                 if reply.send(welcome).is_err() && joined {
@@ -185,6 +190,27 @@ impl LiveRoom {
                 }
             }
             Command::Leave { client } => self.leave(client).await,
+            Command::Admit { client, reply } => {
+                let _ = reply.send(self.room.may_enter(client));
+            }
+            Command::PasswordHash { reply } => {
+                let _ = reply.send(self.room.password.clone());
+            }
+            Command::AddMember {
+                client,
+                address,
+                reply,
+            } => {
+                let admitted = self.room.admit_member(client, address, now_ms());
+                if admitted.is_ok()
+                    && let Err(error) =
+                        db::rooms::add_member(self.hub.db(), &self.room.code, client).await
+                {
+                    // A member while the room is loaded all the same; asked again after.
+                    tracing::error!(room = %self.code(), %error, "could not save a member");
+                }
+                let _ = reply.send(admitted);
+            }
             Command::Playback {
                 by,
                 action,
@@ -256,9 +282,10 @@ impl LiveRoom {
             Command::ChangeSettings {
                 by,
                 settings,
+                password,
                 reply,
             } => {
-                let _ = reply.send(self.change_settings(by, settings).await);
+                let _ = reply.send(self.change_settings(by, settings, password).await);
             }
             Command::HandOwnership { by, to, reply } => {
                 let _ = reply.send(self.hand_ownership(by, to).await);
@@ -349,12 +376,14 @@ impl LiveRoom {
     async fn join(
         &mut self,
         client: ClientId,
+        address: IpAddr,
         name: Option<String>,
     ) -> Result<Welcome, JoinRefused> {
         // Subscribed before the snapshot is taken, so nothing is missed in between.
         let broadcasts = self.broadcasts.subscribe();
         let kicks = self.kicks.subscribe();
         let joined = self.room.join(client, name, now_ms())?;
+        self.room.note_address(client, address);
         if joined.became_owner {
             self.save_owner().await;
         }
@@ -430,16 +459,38 @@ impl LiveRoom {
         }
     }
 
-    async fn change_settings(&mut self, by: ClientId, settings: Settings) -> Result<(), Denied> {
+    async fn change_settings(
+        &mut self,
+        by: ClientId,
+        settings: Settings,
+        password: PasswordChange,
+    ) -> Result<(), Denied> {
         if !self.room.is_owner(by) {
             return Err(Denied::NotAllowed);
         }
-        db::rooms::save_settings(self.hub.db(), &self.room.code, &settings).await?;
+        let db = self.hub.db();
+        db::rooms::save_settings(db, &self.room.code, &settings).await?;
         self.room.change_settings(by, settings)?;
+        let hash = match password {
+            PasswordChange::Keep => None,
+            PasswordChange::Clear => Some(None),
+            PasswordChange::Set(hash) => Some(Some(hash)),
+        };
+        if let Some(hash) = hash {
+            // Everyone watching now keeps watching: they become members.
+            let watching: Vec<_> = self
+                .room
+                .viewers(usize::MAX)
+                .into_iter()
+                .map(|viewer| viewer.client_id)
+                .collect();
+            db::rooms::save_password(db, &self.room.code, hash.as_deref(), &watching).await?;
+            self.room.set_password(hash);
+        }
         self.broadcast(&ServerMsg::Settings {
-            settings: settings.into(),
+            settings: SettingsView::of(&self.room),
         });
-        tracing::info!(room = %self.code(), ?settings, "settings changed");
+        tracing::info!(room = %self.code(), ?settings, password = self.room.password.is_some(), "settings changed");
         Ok(())
     }
 
@@ -464,8 +515,11 @@ impl LiveRoom {
     async fn kick(&mut self, by: ClientId, target: ClientId) -> Result<(), Denied> {
         let host_before = self.room.host;
         let until = self.room.kick(by, target, now_ms())?;
-        if let Err(error) =
-            db::rooms::save_kick(self.hub.db(), &self.room.code, target, until).await
+        let kick = self.room.kick_of(target).unwrap_or(Kick {
+            until,
+            address: None,
+        });
+        if let Err(error) = db::rooms::save_kick(self.hub.db(), &self.room.code, target, kick).await
         {
             // Kept in memory all the same: the kick holds while the room is loaded.
             tracing::error!(room = %self.code(), %error, "could not save a kick");
@@ -502,7 +556,7 @@ impl LiveRoom {
             return Ok(false);
         };
         if let Some(file_name) = video.file_name() {
-            shared.media.register(file_name);
+            shared.media.register(file_name, &self.room.code);
         }
         if let Some(previous) = previous {
             shared.media.remove(&previous);

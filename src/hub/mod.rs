@@ -19,6 +19,6 @@ mod live;
 mod registry;
 mod uploads;
 
-pub use handle::{Denied, RoomHandle, Welcome};
+pub use handle::{Denied, PasswordChange, RoomHandle, Welcome};
 pub use registry::{Answer, Hub, HubError, HubSettings, is_valid_code};
 pub use uploads::UploadGuard;

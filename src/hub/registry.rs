@@ -5,6 +5,7 @@
 
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
@@ -14,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use super::{
-    handle::{Command, Denied, End, Reply, RoomHandle, Welcome},
+    handle::{Command, Denied, End, PasswordChange, Reply, RoomHandle, Welcome},
     live,
     uploads::UploadGuard,
 };
@@ -25,6 +26,7 @@ use crate::{
     db::{self, Db},
     limits::{AddressLimits, Rate},
     media::MediaStore,
+    password,
     room::{JoinRefused, Playback, PlaybackAction, Settings, Video},
     view::{RoomView, ViewerView},
 };
@@ -231,15 +233,56 @@ impl Hub {
     pub async fn join(
         &self,
         code: &str,
-        client: ClientId,
+        (client, address): (ClientId, IpAddr),
         name: Option<String>,
     ) -> HubResult<Option<(RoomHandle, Result<Welcome, JoinRefused>)>> {
         self.ask(code, |reply| Command::Join {
             client,
+            address,
             name: name.clone(),
             reply,
         })
         .await
+    }
+
+    /// Whether `client` may see the room (a password room: its owner and members only); None
+    /// when there is no such room.
+    pub async fn admits(&self, code: &str, client: ClientId) -> HubResult<Option<bool>> {
+        self.ask_answer(code, |reply| Command::Admit { client, reply })
+            .await
+    }
+
+    /// Lets `client` (at `address`) into a password room if `password` is right: Ok(true) when
+    /// it is (or the room has none), Ok(false) when not, Err when the client is kicked.
+    pub async fn enter_with_password(
+        &self,
+        code: &str,
+        (client, address): (ClientId, IpAddr),
+        password: String,
+    ) -> HubResult<Option<Result<bool, JoinRefused>>> {
+        let Some(hash) = self
+            .ask_answer(code, |reply| Command::PasswordHash { reply })
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(hash) = hash else {
+            return Ok(Some(Ok(true)));
+        };
+        let right = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+            .await
+            .unwrap_or(false);
+        if !right {
+            return Ok(Some(Ok(false)));
+        }
+        let admitted = self
+            .ask_answer(code, |reply| Command::AddMember {
+                client,
+                address,
+                reply,
+            })
+            .await?;
+        Ok(admitted.map(|admitted| admitted.map(|()| true)))
     }
 
     /// Play, pause or seek; returns the room's new state.
@@ -297,16 +340,18 @@ impl Hub {
             .await
     }
 
-    /// The owner changes who may drive the room.
+    /// The owner changes who may drive the room, and its password.
     pub async fn change_settings(
         &self,
         code: &str,
         by: ClientId,
         settings: Settings,
+        password: PasswordChange,
     ) -> Answer<()> {
         self.ask_answer(code, |reply| Command::ChangeSettings {
             by,
             settings,
+            password: password.clone(),
             reply,
         })
         .await

@@ -6,7 +6,7 @@ pub mod range;
 pub mod sniff;
 
 use std::{
-    collections::HashSet,
+    collections::HashMap,
     io,
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
@@ -31,8 +31,9 @@ pub struct MediaStore {
 
 struct Inner {
     dir: PathBuf,
-    /// File names of registered videos: the only names the media route answers for.
-    registered: RwLock<HashSet<String>>,
+    /// Registered videos' file names, each with its room's code: the only names the media route
+    /// answers for (to whoever may watch that room).
+    registered: RwLock<HashMap<String, String>>,
 }
 
 /// A complete, recognised upload still in its temporary file (deleted if dropped).
@@ -57,8 +58,9 @@ pub enum UploadError {
 }
 
 impl MediaStore {
-    /// Opens the media folder, removes temporary files left by a crash, and registers `known` names.
-    pub fn open(dir: &Path, known: Vec<String>) -> anyhow::Result<Self> {
+    /// Opens the media folder, removes temporary files left by a crash, and registers `known`
+    /// videos (file name, room code).
+    pub fn open(dir: &Path, known: Vec<(String, String)>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("while creating the media folder {}", dir.display()))?;
         for entry in std::fs::read_dir(dir)? {
@@ -80,7 +82,13 @@ impl MediaStore {
 
     /// The path of a registered video that is a regular file (not a link), or None.
     pub fn registered_path(&self, file_name: &str) -> Option<PathBuf> {
-        if !self.inner.registered.read().unwrap().contains(file_name) {
+        if !self
+            .inner
+            .registered
+            .read()
+            .unwrap()
+            .contains_key(file_name)
+        {
             return None;
         }
         let path = self.inner.dir.join(file_name);
@@ -170,12 +178,22 @@ impl MediaStore {
         }
     }
 
-    pub fn register(&self, file_name: &str) {
+    /// The code of the room a registered video belongs to.
+    pub fn room_of(&self, file_name: &str) -> Option<String> {
+        self.inner
+            .registered
+            .read()
+            .unwrap()
+            .get(file_name)
+            .cloned()
+    }
+
+    pub fn register(&self, file_name: &str, room: &str) {
         self.inner
             .registered
             .write()
             .unwrap()
-            .insert(file_name.to_string());
+            .insert(file_name.to_string(), room.to_string());
     }
 
     /// Forgets a video and deletes its file.
@@ -252,8 +270,9 @@ mod tests {
             store.registered_path("7.webm").is_none(),
             "not registered yet"
         );
-        store.register("7.webm");
+        store.register("7.webm", "ABCDEFGH");
         assert!(store.registered_path("7.webm").is_some());
+        assert_eq!(store.room_of("7.webm").as_deref(), Some("ABCDEFGH"));
 
         let again = store.receive(&webm[..], 1000, STALL).await.unwrap();
         let (upload, _) = store.store(again, 7).expect_err("7.webm is taken");
@@ -281,7 +300,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".upload-abc.part"), b"x").unwrap();
         std::fs::write(dir.path().join("1.mp4"), b"x").unwrap();
-        MediaStore::open(dir.path(), vec!["1.mp4".into()]).unwrap();
+        MediaStore::open(dir.path(), vec![("1.mp4".into(), "ABCDEFGH".into())]).unwrap();
         assert!(!dir.path().join(".upload-abc.part").exists());
         assert!(dir.path().join("1.mp4").exists());
     }

@@ -1,7 +1,7 @@
 //! Who may drive a room: its owner (the client that created it), the `controls` setting, the
 //! viewer cap and kicks. Pure like the rest of `room`: callers pass the time.
 
-use std::hash::Hash;
+use std::{hash::Hash, net::IpAddr};
 
 use super::Room;
 
@@ -50,6 +50,14 @@ impl Default for Settings {
     }
 }
 
+/// A client kept out until `until` (server ms). Its `address` is kept out of a password room for
+/// as long: a new cookie there would need the password, but must not get back in with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kick {
+    pub until: u64,
+    pub address: Option<IpAddr>,
+}
+
 /// Why a socket may not join.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JoinRefused {
@@ -57,6 +65,8 @@ pub enum JoinRefused {
     Kicked { until: u64 },
     /// The room has its maximum of viewers.
     Full { max: u32 },
+    /// The room has a password this client has not given.
+    PasswordRequired,
 }
 
 /// The client's role does not allow that.
@@ -81,11 +91,71 @@ impl<V: Copy + Eq + Hash> Room<V> {
         self.settings.controls == Controls::Everyone || self.is_owner(client)
     }
 
+    /// Whether `client` may see the room: always without a password; with one, the owner and
+    /// the members.
+    pub fn may_enter(&self, client: V) -> bool {
+        self.password.is_none() || self.is_owner(client) || self.members.contains(&client)
+    }
+
+    /// Sets (a hash) or clears the password. Everyone watching when it is set stays a member.
+    pub fn set_password(&mut self, hash: Option<String>) {
+        match hash {
+            Some(_) => self.members.extend(self.viewers.keys().copied()),
+            None => self.members.clear(),
+        }
+        self.password = hash;
+    }
+
+    /// The clients who may enter a password room (for storing).
+    pub fn members(&self) -> impl Iterator<Item = V> + '_ {
+        self.members.iter().copied()
+    }
+
+    /// Restores a stored member.
+    pub fn restore_member(&mut self, client: V) {
+        self.members.insert(client);
+    }
+
+    /// `client`, at `address`, gave the right password at `now`: a member from now on, unless it
+    /// (or, in a password room, its address) was kicked.
+    pub fn admit_member(
+        &mut self,
+        client: V,
+        address: IpAddr,
+        now: u64,
+    ) -> Result<(), JoinRefused> {
+        self.forget_old_kicks(now);
+        let kicked = self.kicked.get(&client).or_else(|| {
+            self.kicked
+                .values()
+                .find(|kick| kick.address == Some(address))
+        });
+        if let Some(kick) = kicked {
+            return Err(JoinRefused::Kicked { until: kick.until });
+        }
+        self.members.insert(client);
+        Ok(())
+    }
+
+    /// Notes where `client`'s latest socket connects from.
+    pub fn note_address(&mut self, client: V, address: IpAddr) {
+        if let Some(presence) = self.viewers.get_mut(&client) {
+            presence.address = Some(address);
+        }
+    }
+
+    fn forget_old_kicks(&mut self, now: u64) {
+        self.kicked.retain(|_, kick| kick.until > now);
+    }
+
     /// Whether a new socket of `client` may join at `now`. Forgets kicks that ran out.
     pub(super) fn admits(&mut self, client: V, now: u64) -> Result<(), JoinRefused> {
-        self.kicked.retain(|_, until| *until > now);
-        if let Some(until) = self.kicked.get(&client) {
-            return Err(JoinRefused::Kicked { until: *until });
+        self.forget_old_kicks(now);
+        if let Some(kick) = self.kicked.get(&client) {
+            return Err(JoinRefused::Kicked { until: kick.until });
+        }
+        if !self.may_enter(client) {
+            return Err(JoinRefused::PasswordRequired);
         }
         let new_viewer = !self.is_watching(client);
         if let Some(max) = self.settings.max_viewers
@@ -108,7 +178,9 @@ impl<V: Copy + Eq + Hash> Room<V> {
             return Err(NotAllowed);
         }
         let until = now + KICK_MS;
-        self.kicked.insert(target, until);
+        let address = self.viewers.get(&target).and_then(|p| p.address);
+        self.kicked.insert(target, Kick { until, address });
+        self.members.remove(&target);
         if self.is_host(target) {
             self.host = Some(by);
             self.host_away_since = (!self.is_watching(by)).then_some(now);
@@ -116,14 +188,14 @@ impl<V: Copy + Eq + Hash> Room<V> {
         Ok(until)
     }
 
-    /// The clients kicked and when each may come back, for storing.
-    pub fn kicks(&self) -> impl Iterator<Item = (V, u64)> + '_ {
-        self.kicked.iter().map(|(client, until)| (*client, *until))
+    /// The kick keeping `client` out, if any.
+    pub fn kick_of(&self, client: V) -> Option<Kick> {
+        self.kicked.get(&client).copied()
     }
 
     /// Restores a stored kick.
-    pub fn restore_kick(&mut self, client: V, until: u64) {
-        self.kicked.insert(client, until);
+    pub fn restore_kick(&mut self, client: V, kick: Kick) {
+        self.kicked.insert(client, kick);
     }
 
     /// The owner hands ownership to `to`, who must be watching; the new owner becomes host.
@@ -218,7 +290,35 @@ mod tests {
         room.leave(2, 110);
         assert_eq!(room.join(2, None, 200), Err(JoinRefused::Kicked { until }));
         assert!(room.join(2, None, until).is_ok(), "back after ten minutes");
-        assert_eq!(room.kicks().count(), 0, "expired kicks are forgotten");
+        assert_eq!(room.kick_of(2), None, "expired kicks are forgotten");
+    }
+
+    #[test]
+    fn a_password_room_lets_in_its_owner_and_members_only() {
+        let mut room = room();
+        room.join(1, None, 10).unwrap();
+        room.join(2, None, 20).unwrap();
+        room.set_password(Some("hash".into()));
+        assert!(room.may_enter(2), "watching when the password was set");
+        assert!(!room.may_enter(3));
+        assert_eq!(room.join(3, None, 30), Err(JoinRefused::PasswordRequired));
+        let address: IpAddr = [192, 0, 2, 3].into();
+        room.admit_member(3, address, 40).unwrap();
+        assert!(room.join(3, None, 50).is_ok(), "a member from now on");
+        room.note_address(3, address);
+        room.kick(1, 3, 60).unwrap();
+        assert!(!room.may_enter(3), "a kick ends membership");
+        assert_eq!(room.kick_of(3).unwrap().address, Some(address));
+        // A fresh cookie from the same address does not get back in with the password.
+        assert_eq!(
+            room.admit_member(4, address, 70),
+            Err(JoinRefused::Kicked {
+                until: 60 + KICK_MS
+            })
+        );
+        assert!(room.admit_member(4, [192, 0, 2, 4].into(), 70).is_ok());
+        room.set_password(None);
+        assert!(room.may_enter(5), "no password, no question");
     }
 
     #[test]

@@ -7,9 +7,13 @@ pub mod control;
 pub mod playback;
 pub mod video;
 
-use std::{collections::HashMap, hash::Hash};
+use std::{
+    collections::{HashMap, HashSet},
+    hash::Hash,
+    net::IpAddr,
+};
 
-pub use control::{Controls, JoinRefused, NotAllowed, Settings};
+pub use control::{Controls, JoinRefused, Kick, NotAllowed, Settings};
 pub use playback::{Playback, PlaybackAction, valid_position};
 pub use video::{Video, VideoSource};
 
@@ -27,6 +31,8 @@ struct Presence {
     connected_since: u64,
     /// Breaks ties between clients that joined in the same millisecond.
     join_order: u64,
+    /// Where the client connects from (the latest socket's), to keep a kicked address out.
+    address: Option<IpAddr>,
 }
 
 /// A viewer as shown in lists.
@@ -60,8 +66,12 @@ pub struct Room<V> {
     /// when present.
     pub owner: Option<V>,
     pub settings: Settings,
-    /// Kicked clients and when they may come back (server ms).
-    kicked: HashMap<V, u64>,
+    /// The password's hash (Argon2 PHC string), when the room has one.
+    pub password: Option<String>,
+    /// Clients who gave the password (or were watching when it was set).
+    members: HashSet<V>,
+    /// Kicked clients: when they may come back, and where they were.
+    kicked: HashMap<V, control::Kick>,
     /// How long a host whose last socket closed keeps the role (ms): a reload is not a departure.
     host_grace_ms: u64,
     /// When the host's last socket closed; None while the host is here.
@@ -84,6 +94,8 @@ impl<V: Copy + Eq + Hash> Room<V> {
             host: None,
             owner: None,
             settings: Settings::default(),
+            password: None,
+            members: HashSet::new(),
             kicked: HashMap::new(),
             host_grace_ms,
             host_away_since: None,
@@ -117,6 +129,7 @@ impl<V: Copy + Eq + Hash> Room<V> {
             sockets: 0,
             connected_since: now,
             join_order: joins,
+            address: None,
         });
         presence.sockets += 1;
         presence.name = name;

@@ -55,7 +55,10 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
         max_message_bytes,
         shutdown,
     } = session;
-    let (room, mut rx, mut kicks, mut outcome) = match hub.join(&code, client, name).await {
+    let (room, mut rx, mut kicks, mut outcome) = match hub
+        .join(&code, (client, address), name)
+        .await
+    {
         Ok(Some((room, Ok(welcome)))) => {
             let Welcome {
                 broadcasts,
@@ -77,6 +80,11 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                 JoinRefused::Full { max } => (
                     ProtocolError::new("room_full", format!("the room is full ({max} people)")),
                     "the room is full",
+                ),
+                // The upgrade already checked; the password was set in between.
+                JoinRefused::PasswordRequired => (
+                    ProtocolError::new("password_required", "this room asks for a password"),
+                    "password required",
                 ),
             };
             if let Next::Continue = send(&mut socket, ServerMsg::from(error).to_json()).await {

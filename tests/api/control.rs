@@ -7,7 +7,9 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
 
-use crate::helpers::{Person, Socket, next_json, next_of, send_json, spawn_app, webm_bytes};
+use crate::helpers::{
+    Person, Socket, next_json, next_of, send_json, spawn_app, spawn_app_with, webm_bytes,
+};
 
 /// Reads until the socket closes; returns the `error` codes it was sent and the close frame's code.
 async fn until_closed(socket: &mut Socket) -> (Vec<String>, Option<CloseCode>) {
@@ -49,7 +51,7 @@ async fn the_creator_owns_the_room_and_is_host_when_present() {
     assert_eq!(room["owner"], owner_id.as_str());
     assert_eq!(
         room["settings"],
-        json!({"controls": "everyone", "max_viewers": null})
+        json!({"controls": "everyone", "max_viewers": null, "has_password": false})
     );
 
     let (mut guest_socket, snapshot) = guest.join(&code).await;
@@ -99,12 +101,10 @@ async fn only_the_owner_changes_the_settings_and_everyone_hears() {
     assert_eq!(bad.status(), 400);
     assert_eq!(lock(&owner, &code, Some(10)).await.status(), 200);
     let heard = next_of(&mut guest_socket, "settings").await;
-    assert_eq!(
-        heard["settings"],
-        json!({"controls": "host", "max_viewers": 10})
-    );
+    let expected = json!({"controls": "host", "max_viewers": 10, "has_password": false});
+    assert_eq!(heard["settings"], expected);
     let read = guest.get_json(&format!("/api/rooms/{code}/settings")).await;
-    assert_eq!(read, json!({"controls": "host", "max_viewers": 10}));
+    assert_eq!(read, expected);
 }
 
 #[tokio::test]
@@ -276,4 +276,168 @@ async fn a_kick_closes_every_tab_of_the_client_and_keeps_it_out_even_after_a_res
     };
     let mut after_restart = guest.connect(&code, None).await.unwrap();
     assert_eq!(until_closed(&mut after_restart).await.0, ["kicked"]);
+}
+
+async fn set_password(owner: &Person, code: &str, password: Value) -> reqwest::Response {
+    owner
+        .put_json(
+            &format!("/api/rooms/{code}/settings"),
+            json!({"controls": "everyone", "max_viewers": null, "password": password}),
+        )
+        .await
+}
+
+async fn enter(person: &Person, code: &str, password: &str) -> reqwest::Response {
+    person
+        .post_json(
+            &format!("/api/rooms/{code}/join"),
+            json!({"password": password}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_password_room_answers_only_its_members_and_never_tells_the_password() {
+    let app = spawn_app().await;
+    let (owner, watcher, stranger) = (app.person(), app.person(), app.person());
+    let code = owner.create_room().await;
+    owner.upload(&code, "a.webm", webm_bytes(500)).await;
+    let (_watching, _) = watcher.join(&code).await;
+    let response = set_password(&owner, &code, json!("open sesame")).await;
+    assert_eq!(response.status(), 200);
+    let answer = response.text().await.unwrap();
+    assert!(answer.contains("\"has_password\":true"), "{answer}");
+    assert!(
+        !answer.contains("sesame") && !answer.contains("argon2"),
+        "{answer}"
+    );
+
+    // Strangers: no state, no socket, no video, no chat.
+    for path in [
+        format!("/api/rooms/{code}"),
+        format!("/api/rooms/{code}/messages"),
+        format!("/api/rooms/{code}/viewers"),
+        "/media/1.webm".to_string(),
+    ] {
+        let refused = stranger.get(&path).await;
+        assert_eq!(refused.status(), 401, "{path}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["code"], "password_required", "{path}");
+    }
+    assert!(stranger.connect(&code, None).await.is_err(), "no socket");
+    // The owner, and whoever was watching when the password was set, carry on.
+    assert_eq!(owner.get(&format!("/api/rooms/{code}")).await.status(), 200);
+    assert_eq!(watcher.get("/media/1.webm").await.status(), 200);
+    let room = owner
+        .get(&format!("/api/rooms/{code}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!room.contains("sesame") && !room.contains("argon2"));
+
+    // The wrong password, then the right one: a member from then on, in every tab.
+    let wrong = enter(&stranger, &code, "open barley").await;
+    assert_eq!(wrong.status(), 403);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["code"], "wrong_password");
+    assert_eq!(enter(&stranger, &code, "open sesame").await.status(), 204);
+    assert_eq!(
+        stranger.get(&format!("/api/rooms/{code}")).await.status(),
+        200
+    );
+    assert_eq!(stranger.get("/media/1.webm").await.status(), 200);
+    let (_first_tab, _) = stranger.join(&code).await;
+    let (_second_tab, _) = stranger.join(&code).await;
+
+    // Removing the password opens the room again.
+    assert_eq!(set_password(&owner, &code, Value::Null).await.status(), 200);
+    assert_eq!(
+        app.person()
+            .get(&format!("/api/rooms/{code}"))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn membership_survives_a_restart_and_password_tries_are_limited() {
+    let app = spawn_app_with(|config| {
+        config.password_rate_count = 3;
+        config.password_rate_secs = 3600;
+    })
+    .await;
+    let (owner, guesser) = (app.person(), app.person());
+    // Elsewhere: the guesser's address gets its own tries.
+    let member = app.person_at("198.51.100.5");
+    let code = owner.create_room().await;
+    assert_eq!(
+        set_password(&owner, &code, json!("hunter2")).await.status(),
+        200
+    );
+    assert_eq!(enter(&member, &code, "hunter2").await.status(), 204);
+    for guess in ["a", "b", "c"] {
+        assert_eq!(enter(&guesser, &code, guess).await.status(), 403);
+    }
+    let limited = enter(&guesser, &code, "hunter2").await;
+    assert_eq!(
+        limited.status(),
+        429,
+        "even the right one, once over the limit"
+    );
+    assert!(limited.headers().contains_key("retry-after"));
+
+    let app = app.restart().await;
+    let member = Person {
+        base: app.base.clone(),
+        ..member
+    };
+    assert_eq!(
+        member.get(&format!("/api/rooms/{code}")).await.status(),
+        200
+    );
+    let stranger = app.person();
+    assert_eq!(
+        stranger.get(&format!("/api/rooms/{code}")).await.status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn in_a_password_room_a_kicked_address_does_not_get_back_in_with_a_new_cookie() {
+    let app = spawn_app().await;
+    let owner = app.person();
+    let code = owner.create_room().await;
+    assert_eq!(
+        set_password(&owner, &code, json!("hunter2")).await.status(),
+        200
+    );
+    let (_owner_socket, _) = owner.join(&code).await;
+    let pest = app.person_at("198.51.100.66");
+    assert_eq!(enter(&pest, &code, "hunter2").await.status(), 204);
+    let (mut pest_socket, _) = pest.join(&code).await;
+    let pest_id = pest.client_id().await;
+    let kicked = owner
+        .post_json(
+            &format!("/api/rooms/{code}/kick"),
+            json!({"client_id": pest_id}),
+        )
+        .await;
+    assert_eq!(kicked.status(), 204);
+    assert_eq!(until_closed(&mut pest_socket).await.0, ["kicked"]);
+    assert_eq!(pest.get(&format!("/api/rooms/{code}")).await.status(), 401);
+    // A fresh cookie, the same address, the right password: still out.
+    let disguised = app.person_at("198.51.100.66");
+    let refused = enter(&disguised, &code, "hunter2").await;
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "kicked");
+    assert_eq!(
+        enter(&app.person_at("198.51.100.67"), &code, "hunter2")
+            .await
+            .status(),
+        204,
+        "another address"
+    );
 }

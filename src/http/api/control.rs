@@ -1,8 +1,17 @@
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
+};
 
 use super::{ApiTags, found};
 use crate::{
-    client::ClientId, error::ApiResult, room::Settings, state::AppState, view::SettingsView,
+    client::ClientId,
+    error::{ApiError, ApiResult},
+    http::peer::Peer,
+    hub::PasswordChange,
+    password,
+    room::JoinRefused,
+    state::AppState,
+    view::{SettingsChange, SettingsView},
 };
 
 pub struct ControlApi {
@@ -18,6 +27,20 @@ struct Owner {
 struct Target {
     /// The client to remove.
     client_id: ClientId,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+struct Entry {
+    #[oai(validator(min_length = 1, max_length = 128))]
+    password: String,
+}
+
+#[derive(ApiResponse)]
+enum Entered {
+    /// You may enter the room from now on (also in other tabs, and after a reload).
+    #[oai(status = 204)]
+    Done,
 }
 
 #[derive(ApiResponse)]
@@ -36,23 +59,69 @@ impl ControlApi {
         Ok(Json(room.settings))
     }
 
-    /// Change who may drive the room (the owner only; 403 for anyone else). Every socket hears
-    /// `settings`.
+    /// Change who may drive the room, its viewer cap and its password (the owner only; 403 for
+    /// anyone else). The password is kept only as an Argon2 hash and never sent back; everyone
+    /// watching when it is set may stay. Every socket hears `settings`.
     #[oai(path = "/rooms/:code/settings", method = "put")]
     async fn change_settings(
         &self,
         code: Path<String>,
-        settings: Json<SettingsView>,
+        change: Json<SettingsChange>,
         client: ClientId,
     ) -> ApiResult<Json<SettingsView>> {
-        let settings = Settings::from(settings.0);
+        let password = match &change.password {
+            MaybeUndefined::Undefined => PasswordChange::Keep,
+            MaybeUndefined::Null => PasswordChange::Clear,
+            MaybeUndefined::Value(password) => {
+                let password = password.clone();
+                let hashed = tokio::task::spawn_blocking(move || password::hash(&password))
+                    .await
+                    .map_err(|error| ApiError::internal("could not hash a password", error))?
+                    .map_err(|error| ApiError::internal("could not hash a password", error))?;
+                PasswordChange::Set(hashed)
+            }
+        };
+        let settings = change.settings();
         found(
             self.state
                 .hub
-                .change_settings(&code, client, settings)
+                .change_settings(&code, client, settings, password)
                 .await?,
         )??;
-        Ok(Json(settings.into()))
+        let room = found(self.state.hub.view(&code, 0).await?)?;
+        Ok(Json(room.settings))
+    }
+
+    /// Give a room's password: from then on you may enter it (its state, socket and videos).
+    /// A wrong password is 403 `wrong_password`; tries are limited per client and per address.
+    #[oai(path = "/rooms/:code/join", method = "post")]
+    async fn enter(
+        &self,
+        code: Path<String>,
+        entry: Json<Entry>,
+        client: ClientId,
+        peer: Peer,
+    ) -> ApiResult<Entered> {
+        let limits = &self.state.limits;
+        limits.password_clients.check(&client)?;
+        limits.passwords.check(&peer.address)?;
+        let entered = self
+            .state
+            .hub
+            .enter_with_password(&code, (client, peer.address), entry.0.password)
+            .await?;
+        match found(entered)? {
+            Ok(true) => Ok(Entered::Done),
+            Ok(false) => Err(ApiError::forbidden(
+                "wrong_password",
+                "that is not the room's password",
+            )),
+            Err(JoinRefused::Kicked { .. }) => Err(ApiError::forbidden(
+                "kicked",
+                "you were removed from this room; try again later",
+            )),
+            Err(_) => Err(ApiError::room_not_found()),
+        }
     }
 
     /// Hand the room to someone watching it (the owner only); they become host too.
