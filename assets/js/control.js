@@ -76,6 +76,11 @@ export function sameSettings(a, b) {
   return (a?.controls ?? null) === (b?.controls ?? null) && (a?.max_viewers ?? null) === (b?.max_viewers ?? null);
 }
 
+/** "You may come back in 10 min." */
+export function comeBackIn(minutes) {
+  return `You may come back in ${Math.max(1, Math.ceil(minutes))} min.`;
+}
+
 /** "the room is full (3 people)" -> "The room is full (3 people)." */
 export function sentence(text) {
   const t = String(text ?? '').trim();
@@ -93,8 +98,11 @@ export function sentence(text) {
 export function refusalOf(message) {
   if (message?.type !== 'error') return null;
   switch (message.code) {
-    case 'kicked':
-      return { kind: 'removed', text: sentence(message.message || 'you were removed from this room') };
+    case 'kicked': {
+      // The page's heading already says "removed": the text tells when they may come back.
+      const minutes = /come back in (\d+) min/.exec(message.message ?? '')?.[1];
+      return { kind: 'removed', text: minutes ? comeBackIn(Number(minutes)) : sentence(message.message) };
+    }
     case 'room_full':
       return { kind: 'full', text: sentence(message.message || 'the room is full') };
     case 'not_allowed':

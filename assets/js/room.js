@@ -16,7 +16,7 @@ import { myName } from './identity.js';
 import { setupSocial } from './social.js';
 import { wireLinkForm } from './video-link.js';
 import { setupControl } from './room-control.js';
-import { refusalOf, mayClaimHost } from './control.js';
+import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
 
 const code = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const roomApi = `/api/rooms/${encodeURIComponent(code)}`;
@@ -164,7 +164,13 @@ function renderViewers() {
     }
     if (viewer.client_id === store.me) item.classList.add('is-me');
     item.dataset.clientId = viewer.client_id;
-    item.append(...control.rowActions(viewer));
+    const actions = control.rowActions(viewer);
+    if (actions.length) {
+      const box = document.createElement('div');
+      box.className = 'viewer-actions';
+      box.append(...actions);
+      item.append(box);
+    }
     list.append(item);
   }
   // Large rooms: the server lists the host and the earliest arrivals, and counts the rest.
@@ -232,8 +238,7 @@ function onMessage(message) {
   }
   if (message.type === 'kicked' && message.client_id === store.me) {
     // Our own removal, told to the room: the error on our socket says the same, whichever comes first.
-    const minutes = Math.max(1, Math.ceil((message.until - sync.serverNow()) / 60_000));
-    control.remove(`You may come back in ${minutes} min.`);
+    control.remove(comeBackIn((message.until - sync.serverNow()) / 60_000));
     return;
   }
   filePeople(message);

@@ -467,6 +467,10 @@ test('13. the owner locks playback to the host and removes a guest, who stays ou
   await owner.page.waitForSelector('.chat-notice-text:has-text("Only the host controls playback now")');
   assert.ok(await guest.page.isHidden('#claim-host'), 'claiming the host role would only be refused');
 
+  mkdirSync(artifacts, { recursive: true });
+  await owner.page.screenshot({ path: join(artifacts, 'room-control-owner.png'), fullPage: true });
+  await guest.page.screenshot({ path: join(artifacts, 'room-control-guest.png'), fullPage: true });
+
   // The guest presses play: it goes out, is refused, and nobody moves.
   const before = await mediaState(owner.page);
   await clickControl(guest.page, '.vjs-big-play-button');
@@ -490,6 +494,7 @@ test('13. the owner locks playback to the host and removes a guest, who stays ou
   assert.match(await text(guest.page, '#removed-text'), /come back in 10 min/);
   assert.ok(await guest.page.isHidden('#room'));
   assert.ok(await isPaused(guest.page));
+  await guest.page.screenshot({ path: join(artifacts, 'room-removed.png') });
   await owner.page.waitForSelector('.chat-notice-text:has-text("was removed from the room")');
   await waitUntil('the owner alone', async () => (await text(owner.page, '#viewer-count')) === '1');
   // It stays removed: no reconnects (the socket's first retry would come within half a second).
@@ -503,5 +508,49 @@ test('13. the owner locks playback to the host and removes a guest, who stays ou
   await sleep(2000);
   assert.equal(sockets.length, 1, `one socket after the reload, not ${sockets.length}`);
   assert.equal(await text(owner.page, '#viewer-count'), '1');
+  await closeAll(owner, guest);
+});
+
+test('13b. a full room says so, keeps trying, and lets the newcomer in once there is room', { timeout: 60_000 }, async () => {
+  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(ownerContext);
+  const start = await ownerContext.newPage();
+  await start.goto(`${server.base}/`);
+  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
+  await start.close();
+  const owner = await viewer(code, { context: ownerContext });
+  const cap = (max) =>
+    owner.page.evaluate(
+      (body) =>
+        fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.status),
+      { controls: 'everyone', max_viewers: max },
+    );
+  assert.equal(await cap(1), 200);
+  // The owner's form follows the settings it did not make itself (another tab, say).
+  await owner.page.waitForFunction(() => document.getElementById('max-viewers').value === '1');
+
+  // Opened by hand: its socket is open only for a moment before it hears room_full and closes.
+  const guestContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(guestContext);
+  const guest = { context: guestContext, page: await guestContext.newPage(), errors: [] };
+  guest.page.on('pageerror', (error) => guest.errors.push(error.message));
+  await guest.page.goto(`${server.base}/r/${code}`);
+  await guest.page.waitForSelector('#room-banner', { state: 'visible', timeout: 3000 });
+  assert.match(await text(guest.page, '#room-banner'), /The room is full \(1 people\)\. Goblet keeps trying/);
+  await guest.page.waitForSelector('#connection[data-state="closed"]');
+  assert.ok(await guest.page.isVisible('#room'), 'the room stays, waiting');
+  assert.equal(await text(owner.page, '#viewer-count'), '1');
+
+  await sleep(1500);
+  assert.equal(await cap(2), 200);
+  await guest.page.waitForSelector('#room-banner', { state: 'hidden', timeout: 10_000 });
+  await guest.page.waitForSelector('#connection[data-state="open"]');
+  await waitUntil('both counted', async () => (await text(owner.page, '#viewer-count')) === '2');
+  await owner.page.waitForSelector('.chat-notice-text:has-text("At most 2 people may watch now")');
+  assert.match(await text(guest.page, '#control-line'), /At most 2 people may watch/);
   await closeAll(owner, guest);
 });

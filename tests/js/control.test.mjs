@@ -12,6 +12,7 @@ import {
   sameSettings,
   sentence,
   refusalOf,
+  comeBackIn,
 } from '../../assets/js/control.js';
 
 const locked = { controls: 'host', max_viewers: null };
@@ -85,8 +86,10 @@ test('sameSettings and sentence', () => {
 test('refusalOf: removed, full and refused, from the server\'s error codes', () => {
   assert.deepEqual(
     refusalOf({ type: 'error', code: 'kicked', message: 'you were removed from this room; you may come back in 10 min' }),
-    { kind: 'removed', text: 'You were removed from this room; you may come back in 10 min.' },
+    { kind: 'removed', text: 'You may come back in 10 min.' },
   );
+  assert.deepEqual(refusalOf({ type: 'error', code: 'kicked', message: 'go away' }), { kind: 'removed', text: 'Go away.' });
+  assert.equal(comeBackIn(0.2), 'You may come back in 1 min.');
   assert.deepEqual(refusalOf({ type: 'error', code: 'room_full', message: 'the room is full (2 people)' }), {
     kind: 'full',
     text: 'The room is full (2 people).',
