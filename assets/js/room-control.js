@@ -69,7 +69,7 @@ export function setupControl({ roomApi, store, labelFor, onRemoved }) {
       button.className = `button small viewer-action action-${action}`;
       if (action === 'kick') {
         button.textContent = 'Remove';
-        button.setAttribute('aria-label', `Remove ${name} from the room`);
+        button.setAttribute('aria-label', `Remove ${name}`);
         button.addEventListener('click', () =>
           act(button, `Remove ${name} from the room? They cannot come back for 10 minutes.`, 'kick', {
             client_id: id,
@@ -77,7 +77,7 @@ export function setupControl({ roomApi, store, labelFor, onRemoved }) {
         );
       } else {
         button.textContent = 'Make owner';
-        button.setAttribute('aria-label', `Make ${name} the owner of this room`);
+        button.setAttribute('aria-label', `Make owner: ${name}`);
         button.addEventListener('click', () =>
           act(button, `Make ${name} the owner of this room? They become host and get its settings; you keep neither.`, 'owner', {
             owner: id,
@@ -103,7 +103,9 @@ export function setupControl({ roomApi, store, labelFor, onRemoved }) {
   /** The room is full: say so above the room while the socket keeps trying (with its backoff). */
   function full(text) {
     if (removed) return;
-    $('room-banner-text').textContent = `${text} Goblet keeps trying and lets you in when someone leaves.`;
+    // Said again on every retry: only a change is news (the banner is an alert).
+    const said = `${text} Goblet keeps trying and lets you in when someone leaves.`;
+    if ($('room-banner-text').textContent !== said) $('room-banner-text').textContent = said;
     $('room-banner').hidden = false;
     document.body.dataset.refused = 'full';
   }
