@@ -1,7 +1,8 @@
 // The room page: DOM wiring only. It builds the player, the sync controller (sync-controller.js: every
 // playback decision, no DOM) and the reconnecting socket, files who is here in the room store
 // (room-store.js, shared with social.js), and shows what those answer: the sync chip, the viewer list,
-// the host line, the video's details, uploads and the buttons.
+// the host line, the video's details, uploads and the buttons. Room control (the owner's settings, the
+// viewer rows' actions, being removed or kept out of a full room) is room-control.js's.
 
 import { SyncController, TICK_MS, PING_EVERY_MS } from './sync-controller.js';
 import { RoomStore } from './room-store.js';
@@ -14,6 +15,8 @@ import { formatTime, formatBytes, formatEta, uploadStats } from './format.js';
 import { myName } from './identity.js';
 import { setupSocial } from './social.js';
 import { wireLinkForm } from './video-link.js';
+import { setupControl } from './room-control.js';
+import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
 
 const code = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const roomApi = `/api/rooms/${encodeURIComponent(code)}`;
@@ -29,6 +32,8 @@ let player;
 let sync; // the sync controller
 let socket;
 let social; // chat, names, room name: social.js
+let control; // settings panel, viewer actions, removed / full: room-control.js
+const loops = []; // the page's intervals, stopped when we are removed from the room
 let loadToken = 0;
 
 function viewerLabel(viewer) {
@@ -129,7 +134,12 @@ function renderHost() {
     : store.host
       ? `Host: ${labelFor(store.host)}`
       : 'No host';
-  $('claim-host').hidden = mine;
+  // With host-only controls only the owner may take the role: the button would only be refused.
+  $('claim-host').hidden = mine || !mayClaimHost({ me: store.me, owner: store.owner, settings: store.settings });
+}
+
+function announceOwner({ owner }) {
+  if (owner === store.me) toast('You own this room now: its settings are yours.');
 }
 
 // Joins and leaves show as notices in the chat (social.js).
@@ -143,14 +153,24 @@ function renderViewers() {
     name.textContent = viewerLabel(viewer);
     name.style.color = viewer.color || '';
     item.append(name);
+    // Text badges, so a screen reader reads "Ana owner host" too.
+    if (viewer.client_id === store.owner) {
+      item.append(badge('owner', 'Owns the room: its settings and who hosts'));
+      item.classList.add('is-owner');
+    }
     if (viewer.client_id === store.host) {
-      const badge = document.createElement('span');
-      badge.className = 'badge';
-      badge.textContent = 'host';
-      item.append(badge);
+      item.append(badge('host', 'The host: the others follow their playback'));
       item.classList.add('is-host');
     }
     if (viewer.client_id === store.me) item.classList.add('is-me');
+    item.dataset.clientId = viewer.client_id;
+    const actions = control.rowActions(viewer);
+    if (actions.length) {
+      const box = document.createElement('div');
+      box.className = 'viewer-actions';
+      box.append(...actions);
+      item.append(box);
+    }
     list.append(item);
   }
   // Large rooms: the server lists the host and the earliest arrivals, and counts the rest.
@@ -163,6 +183,14 @@ function renderViewers() {
   }
 }
 
+function badge(text, title) {
+  const node = document.createElement('span');
+  node.className = `badge badge-${text}`;
+  node.textContent = text;
+  node.title = title;
+  return node;
+}
+
 // ---- Socket ---------------------------------------------------------------------------------------
 
 /** Who is here goes to the store first: the viewer list, social.js and the controller follow its events. */
@@ -170,7 +198,14 @@ function filePeople(message) {
   switch (message.type) {
     case 'snapshot': {
       const { room } = message;
-      store.snapshot({ me: message.you, host: room.host, count: room.viewer_count, viewers: room.viewers });
+      store.snapshot({
+        me: message.you,
+        host: room.host,
+        owner: room.owner ?? null,
+        settings: room.settings,
+        count: room.viewer_count,
+        viewers: room.viewers,
+      });
       break;
     }
     case 'viewers':
@@ -178,6 +213,12 @@ function filePeople(message) {
       break;
     case 'host':
       store.setHost(message.host);
+      break;
+    case 'owner':
+      store.setOwner(message.owner);
+      break;
+    case 'settings':
+      store.setSettings(message.settings);
       break;
     case 'name':
       // Someone renamed themselves: show it now rather than at the next viewer list.
@@ -189,11 +230,23 @@ function filePeople(message) {
 }
 
 function onMessage(message) {
+  if (control.removed) return;
+  const refusal = refusalOf(message);
+  if (refusal) {
+    onRefusal(refusal);
+    return;
+  }
+  if (message.type === 'kicked' && message.client_id === store.me) {
+    // Our own removal, told to the room: the error on our socket says the same, whichever comes first.
+    control.remove(comeBackIn((message.until - sync.serverNow()) / 60_000));
+    return;
+  }
   filePeople(message);
   if (social.handle(message)) return;
   if (sync.handle(message)) return; // play, pause, seek, heartbeat, pong
   switch (message.type) {
     case 'snapshot':
+      control.admitted();
       sync.welcome(message);
       setVideo(message.room.video, message.room.playback);
       break;
@@ -215,16 +268,38 @@ function onMessage(message) {
   }
 }
 
+/** The server refused us (control.js `refusalOf`): removed, the room full, or an action not ours. */
+function onRefusal({ kind, text }) {
+  if (kind === 'removed') control.remove(text);
+  else if (kind === 'full') control.full(text);
+  else {
+    // Only the host controls playback: the room did not move, so neither does our player.
+    sync.refused();
+    toast(text, 'error');
+  }
+}
+
+/** Removed from the room: no more reconnects (the server would refuse each), no more playing. */
+function leaveForGood() {
+  socket?.close();
+  for (const id of loops) clearInterval(id);
+  loadToken += 1;
+  sync.setVideo(null, null);
+  player.unload();
+}
+
 function onSocketStatus({ state: status, retryIn }) {
   sync.setConnected(status === 'open');
   const box = $('connection');
-  box.dataset.state = status;
+  box.dataset.state = status === 'stopped' ? 'closed' : status;
   $('connection-text').textContent =
     status === 'open'
       ? 'Connected'
       : status === 'connecting'
         ? 'Connecting…'
-        : `Offline, retrying in ${Math.ceil(retryIn / 1000)} s`;
+        : status === 'stopped'
+          ? 'Not connected'
+          : `Offline, retrying in ${Math.ceil(retryIn / 1000)} s`;
 }
 
 // ---- Controls -------------------------------------------------------------------------------------
@@ -373,8 +448,11 @@ async function main() {
     send,
     onBlocked: () => toast('Your browser wants a click before it plays: press "Click to join playback".'),
   });
+  control = setupControl({ roomApi, store, labelFor, onRemoved: leaveForGood });
   store.on('host', announceHost);
+  store.on('owner', announceOwner);
   store.on('change', () => {
+    control.render();
     renderPeople();
     sync.setHost(store.isHost);
   });
@@ -383,9 +461,10 @@ async function main() {
   socket = new ReconnectingSocket(`${scheme}://${location.host}/api/rooms/${encodeURIComponent(code)}/ws`, {
     onMessage,
     onStatus: onSocketStatus,
+    // A refusal (room full, removed) comes before the server closes: it must not reset the backoff.
+    healthy: (message) => message.type === 'snapshot',
   });
-  setInterval(tick, TICK_MS);
-  setInterval(() => sync.ping(), PING_EVERY_MS);
+  loops.push(setInterval(tick, TICK_MS), setInterval(() => sync.ping(), PING_EVERY_MS));
 }
 
 main();

@@ -2,14 +2,14 @@
 // name, and the timeline notices in the chat. Who is here (viewers, host, names, `me`) lives in the
 // room store (room-store.js), which room.js fills from the socket; this side subscribes to its events
 // for the notices. room.js then passes every socket message to `handle()`: it answers true for the
-// messages only this side needs (chat, history, room names, chat errors) and only watches snapshot and
-// video, which room.js handles too.
+// messages only this side needs (chat, history, room names, chat errors, others' removals) and only
+// watches snapshot and video, which room.js handles too.
 
 import { api } from './http.js';
 import { ChatPanel, CHAT_ERRORS } from './chat.js';
 import { InlineEdit } from './inline-edit.js';
 import { loadMe, myName, saveMyName, noteMyName, displayName } from './identity.js';
-import { viewerNotices, hostNotice, renameNotice } from './timeline.js';
+import { viewerNotices, hostNotice, renameNotice, settingsNotices, ownerNotice, kickNotice } from './timeline.js';
 
 /**
  * `code`: the room code; `roomApi`: its REST prefix; `store`: the page's RoomStore; `send(message)`:
@@ -57,6 +57,10 @@ export function setupSocial({ code, roomApi, store, send, serverNow }) {
     if (before) for (const text of viewerNotices(before, after, store.me)) notice(text);
   });
   store.on('host', ({ host }) => notice(hostNotice(host, store.me, label)));
+  store.on('owner', ({ owner }) => notice(ownerNotice(owner, store.me, label)));
+  store.on('settings', ({ before, settings }) => {
+    for (const text of settingsNotices(before, settings)) notice(text);
+  });
   store.on('name', onName);
 
   // ---- Socket messages ----
@@ -104,6 +108,10 @@ export function setupSocial({ code, roomApi, store, send, serverNow }) {
         if (seen && message.name !== seen.roomName) roomRenamed(message.name);
         if (seen) seen.roomName = message.name;
         showRoomName(message.name);
+        return true;
+      case 'kicked':
+        // Someone else was removed (our own removal is room.js's: the page says so instead).
+        notice(kickNotice(message.client_id, label));
         return true;
       case 'video':
         if (seen) seen.videoId = message.video?.id ?? null;

@@ -14,13 +14,17 @@ export function backoffDelay(attempt, { base = 500, max = 15_000, random = Math.
 export class ReconnectingSocket {
   /**
    * `onMessage(obj)` gets each parsed JSON frame; `onStatus({state, retryIn})` hears
-   * 'connecting' | 'open' | 'closed' (retryIn ms until the next try); `onOpen()` runs on each connect.
+   * 'connecting' | 'open' | 'closed' (retryIn ms until the next try) | 'stopped' (after `close()`);
+   * `onOpen()` runs on each connect. `healthy(obj)`: whether a message shows the socket really joined,
+   * which resets the backoff (by default any message does; a refusal sent just before the server closes
+   * the socket should not, or a full room would be retried every half second).
    */
-  constructor(url, { onMessage, onStatus = () => {}, onOpen = () => {} }) {
+  constructor(url, { onMessage, onStatus = () => {}, onOpen = () => {}, healthy = () => true }) {
     this.url = url;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
     this.onOpen = onOpen;
+    this.healthy = healthy;
     this.attempt = 0;
     this.ws = null;
     this.timer = null;
@@ -55,14 +59,14 @@ export class ReconnectingSocket {
     });
     ws.addEventListener('message', (event) => {
       // Only a socket that delivered something counts as healthy: one that opens and is closed at
-      // once (room gone, server overloaded) keeps backing off.
-      this.attempt = 0;
+      // once (room gone, server overloaded, room full) keeps backing off.
       let message;
       try {
         message = JSON.parse(event.data);
       } catch {
         return;
       }
+      if (this.healthy(message)) this.attempt = 0;
       this.onMessage(message);
     });
     ws.addEventListener('close', () => {
@@ -84,10 +88,14 @@ export class ReconnectingSocket {
     return true;
   }
 
+  /** Stops for good: no more reconnects (e.g. after the server removed us from the room). */
   close() {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = null;
     window.removeEventListener('online', this.kick);
     this.ws?.close(1000);
+    this.onStatus({ state: 'stopped' });
   }
 }

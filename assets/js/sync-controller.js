@@ -59,6 +59,10 @@ export class SyncController {
     this.loadedVideoId = null; // the video the player has loaded; we sync only when it is the room's
     this.reference = null;
     this.lastCommandAt = -Infinity; // server ms of the last play/pause/seek
+    // The room's state as the server last told it (snapshot, video, command, heartbeat), before any
+    // action of ours: where a refused action of ours goes back to.
+    this.roomReference = null;
+    this.roomCommandAt = -Infinity;
     this.ownInFlight = 0; // our commands the server has not echoed yet
     this.settleUntil = 0;
     this.joining = false; // paused on a frame ahead of the room, waiting for it to arrive (joinAhead)
@@ -127,6 +131,8 @@ export class SyncController {
     this.videoId = video?.id ?? null;
     this.reference = playback;
     this.lastCommandAt = playback?.updated_at ?? -Infinity;
+    this.roomReference = this.reference;
+    this.roomCommandAt = this.lastCommandAt;
     // A snapshot after a reconnect starts afresh: echoes of what we sent before it will never come.
     this.ownInFlight = 0;
     if (video && this.loadedVideoId === video.id && this.player.ready) {
@@ -181,6 +187,8 @@ export class SyncController {
     }
     this.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: message.server_time };
     this.lastCommandAt = message.server_time;
+    this.roomReference = this.reference;
+    this.roomCommandAt = this.lastCommandAt;
     // Our own seek's echo needs no exact landing: we are already there, give or take the travel time.
     this.applyReference({ exact: message.type === 'seek' && message.by !== this.me });
   }
@@ -189,6 +197,20 @@ export class SyncController {
     if (message.by === this.me) return;
     if (!acceptHeartbeat(this.reference, this.lastCommandAt, message)) return;
     this.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: message.server_time };
+    this.roomReference = this.reference;
+  }
+
+  /**
+   * The server refused a play/pause/seek of ours (`not_allowed`: only the host controls playback). It
+   * will never be echoed and the room did not move, so the player goes back to the room now. The
+   * server also sends a snapshot, but at most one a second: a quick second refusal gets none.
+   */
+  refused() {
+    this.ownInFlight = Math.max(0, this.ownInFlight - 1);
+    if (!this.roomReference) return;
+    this.reference = this.roomReference;
+    this.lastCommandAt = this.roomCommandAt;
+    this.applyReference({ exact: true });
   }
 
   /**

@@ -1,4 +1,5 @@
-// Timeline notices: the chat's system lines for joins, leaves, host changes and renames. The server
+// Timeline notices: the chat's system lines for joins, leaves, host changes, renames, and room control
+// (settings, ownership, removals). The server
 // sends no such events, only the current viewer list (batched, at most every ~100 ms, and capped at
 // 100 entries), so joins and leaves are the difference between two successive lists. Pure: tested in
 // tests/js/timeline.test.mjs.
@@ -54,4 +55,29 @@ export function hostNotice(host, me, label) {
 export function renameNotice(before, after) {
   if (before === after) return null;
   return `${before} is now ${after}`;
+}
+
+/** The notices for a change of the room's settings (`{controls, max_viewers}` before and after). */
+export function settingsNotices(before, after) {
+  const notices = [];
+  if (before?.controls !== after.controls) {
+    notices.push(after.controls === 'host' ? 'Only the host controls playback now' : 'Everyone controls playback now');
+  }
+  const cap = after.max_viewers ?? null;
+  if ((before?.max_viewers ?? null) !== cap) {
+    notices.push(cap ? `At most ${people(cap)} may watch now` : 'Any number of people may watch now');
+  }
+  return notices;
+}
+
+/** The notice for a new owner; `label(id)` names a client. */
+export function ownerNotice(owner, me, label) {
+  if (!owner) return 'The room has no owner now';
+  if (owner === me) return 'You own this room now';
+  return `${label(owner)} owns the room now`;
+}
+
+/** The notice when someone was removed from the room (not us: then the page says so instead). */
+export function kickNotice(id, label) {
+  return `${label(id)} was removed from the room`;
 }

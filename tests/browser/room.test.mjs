@@ -431,3 +431,126 @@ test('12. after a server restart every page reconnects and resyncs', { timeout: 
   assert.ok(Math.abs(gap) < 0.3, `${gap.toFixed(3)} s apart after the restart`);
   await closeAll(a, b);
 });
+
+test('13. the owner locks playback to the host and removes a guest, who stays out', { timeout: 90_000 }, async () => {
+  // The room is made from the owner's page, so that its cookie owns it (createRoom has no cookie).
+  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(ownerContext);
+  const start = await ownerContext.newPage();
+  await start.goto(`${server.base}/`);
+  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
+  await start.close();
+  await uploadVideo(server.base, code, testVideo('webm'));
+  const owner = await viewer(code, { context: ownerContext });
+  await waitForVideo(owner.page);
+  await owner.page.waitForSelector('body[data-host="me"]');
+  const guest = await viewer(code);
+  await waitForVideo(guest.page);
+
+  // Who is who, on both pages; the actions only where they belong.
+  await owner.page.waitForSelector('#viewers li:not(.is-me)');
+  assert.ok(await owner.page.isVisible('#settings-card'), 'the owner has the settings');
+  assert.ok(await guest.page.isHidden('#settings-card'));
+  assert.equal(await text(owner.page, '#viewers li.is-me.is-owner.is-host .badge-owner'), 'owner');
+  assert.equal(await guest.page.locator('#viewers li.is-owner:not(.is-me) .badge-host').count(), 1);
+  assert.deepEqual(await owner.page.$$eval('#viewers li:not(.is-me) .viewer-action', (b) => b.map((x) => x.textContent)), [
+    'Make owner',
+    'Remove',
+  ]);
+  assert.equal(await owner.page.locator('#viewers li.is-me .viewer-action').count(), 0);
+  assert.equal(await guest.page.locator('.viewer-action').count(), 0, 'a guest removes nobody');
+
+  // Host only: the guest reads it, the owner's chat notes it.
+  await owner.page.check('input[name="controls"][value="host"]');
+  await owner.page.click('#settings-save');
+  await guest.page.waitForSelector('#control-line:has-text("Only the host controls playback")');
+  await owner.page.waitForSelector('.chat-notice-text:has-text("Only the host controls playback now")');
+  assert.ok(await guest.page.isHidden('#claim-host'), 'claiming the host role would only be refused');
+
+  mkdirSync(artifacts, { recursive: true });
+  await owner.page.screenshot({ path: join(artifacts, 'room-control-owner.png'), fullPage: true });
+  await guest.page.screenshot({ path: join(artifacts, 'room-control-guest.png'), fullPage: true });
+
+  // The guest presses play: it goes out, is refused, and nobody moves.
+  const before = await mediaState(owner.page);
+  await clickControl(guest.page, '.vjs-big-play-button');
+  await guest.page.waitForSelector('.toast:has-text("Only the host controls playback here")', { timeout: 3000 });
+  assert.equal(guest.sent[0]?.type, 'play', 'the click did go out');
+  await waitUntil('the guest to be paused again', () => isPaused(guest.page), { timeout: 2000 });
+  await sleep(1500);
+  const [o, g] = await Promise.all([mediaState(owner.page), mediaState(guest.page)]);
+  assert.equal(o.paused, true, 'the owner never played');
+  assert.ok(Math.abs(o.t - before.t) < 0.05, `the owner stayed at ${before.t}, is at ${o.t}`);
+  assert.equal(g.paused, true, 'the guest stays paused');
+  assert.ok(Math.abs(g.t - before.t) < 0.3, `the guest is back at the room's ${before.t}, at ${g.t}`);
+
+  // The owner removes the guest (after a confirm).
+  const sockets = [];
+  guest.page.on('websocket', () => sockets.push(Date.now()));
+  owner.page.once('dialog', (dialog) => dialog.accept());
+  await owner.page.click('#viewers li:not(.is-me) .action-kick');
+  await guest.page.waitForSelector('#removed', { state: 'visible', timeout: 3000 });
+  assert.match(await text(guest.page, '#removed'), /You were removed from this room/);
+  assert.match(await text(guest.page, '#removed-text'), /come back in 10 min/);
+  assert.ok(await guest.page.isHidden('#room'));
+  assert.ok(await isPaused(guest.page));
+  await guest.page.screenshot({ path: join(artifacts, 'room-removed.png') });
+  await owner.page.waitForSelector('.chat-notice-text:has-text("was removed from the room")');
+  await waitUntil('the owner alone', async () => (await text(owner.page, '#viewer-count')) === '1');
+  // It stays removed: no reconnects (the socket's first retry would come within half a second).
+  await sleep(3000);
+  assert.deepEqual(sockets, [], 'the removed page opened no new socket');
+  assert.equal(await guest.page.getAttribute('#connection', 'data-state'), 'closed');
+
+  // Coming back within the ten minutes: the same page, and one socket only.
+  await guest.page.reload();
+  await guest.page.waitForSelector('#removed', { state: 'visible', timeout: 3000 });
+  await sleep(2000);
+  assert.equal(sockets.length, 1, `one socket after the reload, not ${sockets.length}`);
+  assert.equal(await text(owner.page, '#viewer-count'), '1');
+  await closeAll(owner, guest);
+});
+
+test('13b. a full room says so, keeps trying, and lets the newcomer in once there is room', { timeout: 60_000 }, async () => {
+  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(ownerContext);
+  const start = await ownerContext.newPage();
+  await start.goto(`${server.base}/`);
+  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
+  await start.close();
+  const owner = await viewer(code, { context: ownerContext });
+  const cap = (max) =>
+    owner.page.evaluate(
+      (body) =>
+        fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.status),
+      { controls: 'everyone', max_viewers: max },
+    );
+  assert.equal(await cap(1), 200);
+  // The owner's form follows the settings it did not make itself (another tab, say).
+  await owner.page.waitForFunction(() => document.getElementById('max-viewers').value === '1');
+
+  // Opened by hand: its socket is open only for a moment before it hears room_full and closes.
+  const guestContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(guestContext);
+  const guest = { context: guestContext, page: await guestContext.newPage(), errors: [] };
+  guest.page.on('pageerror', (error) => guest.errors.push(error.message));
+  await guest.page.goto(`${server.base}/r/${code}`);
+  await guest.page.waitForSelector('#room-banner', { state: 'visible', timeout: 3000 });
+  assert.match(await text(guest.page, '#room-banner'), /The room is full \(1 people\)\. Goblet keeps trying/);
+  await guest.page.waitForSelector('#connection[data-state="closed"]');
+  assert.ok(await guest.page.isVisible('#room'), 'the room stays, waiting');
+  assert.equal(await text(owner.page, '#viewer-count'), '1');
+
+  await sleep(1500);
+  assert.equal(await cap(2), 200);
+  await guest.page.waitForSelector('#room-banner', { state: 'hidden', timeout: 10_000 });
+  await guest.page.waitForSelector('#connection[data-state="open"]');
+  await waitUntil('both counted', async () => (await text(owner.page, '#viewer-count')) === '2');
+  await owner.page.waitForSelector('.chat-notice-text:has-text("At most 2 people may watch now")');
+  assert.match(await text(guest.page, '#control-line'), /At most 2 people may watch/);
+  await closeAll(owner, guest);
+});

@@ -76,3 +76,32 @@ test('store: names outlive the list, so a rename or a notice can still name some
   ]);
   assert.equal(store.names.get('cy'), 'Cyrus');
 });
+
+test('store: the owner and the settings come with the snapshot; later changes are news once', () => {
+  const { store, events } = recorded();
+  for (const type of ['owner', 'settings']) store.on(type, (e) => events.push([type, e]));
+  assert.deepEqual(store.settings, { controls: 'everyone', max_viewers: null }, 'the server default before we know');
+  store.snapshot({ me: 'bo', host: 'ana', owner: 'ana', settings: { controls: 'host', max_viewers: 5 }, count: 2, viewers: [ana, bo] });
+  assert.equal(store.owner, 'ana');
+  assert.equal(store.isOwner, false);
+  assert.deepEqual(store.settings, { controls: 'host', max_viewers: 5 });
+  assert.deepEqual(events.map(([type]) => type), ['viewers', 'change'], 'the first snapshot is not news');
+  events.length = 0;
+
+  store.setSettings({ controls: 'everyone', max_viewers: 5 });
+  store.setSettings({ controls: 'everyone', max_viewers: 5 }); // a reconnect snapshot saying the same
+  store.setOwner('bo');
+  assert.equal(store.isOwner, true);
+  assert.deepEqual(events, [
+    ['settings', { before: { controls: 'host', max_viewers: 5 }, settings: { controls: 'everyone', max_viewers: 5 } }],
+    ['change'],
+    ['change'],
+    ['owner', { before: 'ana', owner: 'bo' }],
+    ['change'],
+  ]);
+
+  // A reconnect snapshot tells what changed while away, like the live messages.
+  events.length = 0;
+  store.snapshot({ me: 'bo', host: 'bo', owner: 'ana', settings: { controls: 'everyone', max_viewers: null }, count: 2, viewers: [ana, bo] });
+  assert.deepEqual(events.map(([type]) => type), ['viewers', 'host', 'owner', 'settings', 'change']);
+});

@@ -501,3 +501,45 @@ test('a room that pauses while the join button is up takes the button away', () 
   sync.handle(command('pause', 10.5, { at: clock.now() }));
   assert.deepEqual(player.log, [['dismissJoin'], ['seek', 10.5]]);
 });
+
+// ---- Refused actions (host-only controls) ----
+
+test('a refused play goes back to the paused room at once, and is not waited for as an echo', () => {
+  const { clock, player, sync, sent } = setup();
+  sync.setVideo(VIDEO, pausedAt(12, clock.now()));
+  sync.sourceLoaded();
+  player.land();
+  player.flush(onLocal(sync));
+  player.log.length = 0;
+
+  // The guest presses play: the player starts, the page sends it, the server says no.
+  player.play();
+  assert.deepEqual(player.flush(onLocal(sync)), ['sent']);
+  assert.equal(sent.length, 1);
+  clock.advance(300);
+  sync.refused();
+  assert.equal(player.paused, true, 'paused again, like the room');
+  assert.ok(Math.abs(player.time - 12) <= 0.05, `back at the room's 12 s, not ${player.time}`);
+  assert.deepEqual(player.flush(onLocal(sync)).filter((r) => r !== 'echo'), [], 'going back is not sent');
+  assert.equal(sent.length, 1);
+  player.land();
+  clock.advance(2000);
+  assert.equal(sync.tick().state, 'paused');
+  assert.equal(player.paused, true, 'and it stays paused');
+
+  // Nothing of ours is in flight any more: the host's next play is followed at once.
+  sync.handle(command('play', 12, { by: 'host', at: clock.now() }));
+  assert.equal(player.paused, false);
+});
+
+test('a refused seek during playback goes back to where the room plays', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  player.userSeek(60);
+  player.land();
+  sync.onLocalEvent('seek', 60);
+  clock.advance(200);
+  sync.refused();
+  const back = seeks(player).at(-1);
+  assert.ok(back > 6 && back < 7, `sought back near the room's 6.2 s, to ${back}`);
+});

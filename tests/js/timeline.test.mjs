@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { viewerNotices, listNames, hostNotice, renameNotice } from '../../assets/js/timeline.js';
+import {
+  viewerNotices,
+  listNames,
+  hostNotice,
+  renameNotice,
+  settingsNotices,
+  ownerNotice,
+  kickNotice,
+} from '../../assets/js/timeline.js';
 
 const v = (id, name = null) => ({ client_id: id, name, color: 'hsl(1, 70%, 68%)', host: false });
 const list = (...viewers) => ({ count: viewers.length, viewers });
@@ -49,4 +57,27 @@ test('hostNotice and renameNotice', () => {
   assert.equal(hostNotice(null, 'me', label), 'Nobody is hosting right now');
   assert.equal(renameNotice('Guest 1a2b', 'Sam'), 'Guest 1a2b is now Sam');
   assert.equal(renameNotice('Sam', 'Sam'), null);
+});
+
+test('settingsNotices: one line per setting that changed', () => {
+  const everyone = { controls: 'everyone', max_viewers: null };
+  assert.deepEqual(settingsNotices(everyone, { controls: 'host', max_viewers: null }), ['Only the host controls playback now']);
+  assert.deepEqual(settingsNotices({ controls: 'host', max_viewers: 1 }, { controls: 'everyone', max_viewers: 8 }), [
+    'Everyone controls playback now',
+    'At most 8 people may watch now',
+  ]);
+  assert.deepEqual(settingsNotices({ controls: 'host', max_viewers: 8 }, { controls: 'host', max_viewers: null }), [
+    'Any number of people may watch now',
+  ]);
+  assert.deepEqual(settingsNotices(everyone, { controls: 'everyone', max_viewers: 1 }), ['At most 1 person may watch now']);
+  assert.deepEqual(settingsNotices(everyone, { ...everyone }), []);
+});
+
+test('ownerNotice and kickNotice', () => {
+  const label = (id) => ({ a: 'Ana' })[id] ?? 'Guest 1a2b';
+  assert.equal(ownerNotice('a', 'me', label), 'Ana owns the room now');
+  assert.equal(ownerNotice('me', 'me', label), 'You own this room now');
+  assert.equal(ownerNotice(null, 'me', label), 'The room has no owner now');
+  assert.equal(kickNotice('a', label), 'Ana was removed from the room');
+  assert.equal(kickNotice('x', label), 'Guest 1a2b was removed from the room');
 });
