@@ -7,6 +7,7 @@ use crate::{
     hub::{Denied, HubError},
     limits::RetryAfter,
     media::UploadError,
+    room::{QueueError, queue::MAX_QUEUE},
 };
 
 #[derive(Object, Debug, Clone, PartialEq)]
@@ -126,6 +127,16 @@ impl From<Denied> for ApiError {
                 "not_allowed",
                 "only the host or the room's owner may do that here",
             )),
+            Denied::Queue(QueueError::Full) => Self::conflict(
+                "queue_full",
+                format!("the queue holds at most {MAX_QUEUE} videos"),
+            ),
+            Denied::Queue(QueueError::NoSuchItem) => {
+                Self::not_found("no_such_item", "that video is not in the queue")
+            }
+            Denied::Queue(QueueError::BadOrder) => {
+                Self::bad_request("bad_order", "a new order must name every queued video once")
+            }
             Denied::Database(error) => error.into(),
         }
     }

@@ -11,7 +11,7 @@ use crate::{
         Playback, PlaybackAction, Room,
         playback::{POSITION_RULE, valid_position},
     },
-    view::{ChatView, PlaybackView, RoomView, SettingsView, VideoView, ViewerView},
+    view::{ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
 };
 
 /// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list. Kept short
@@ -41,6 +41,11 @@ pub enum ClientMsg {
     },
     Chat {
         text: String,
+    },
+    /// From the host: the current video (`video_id`, lasting `duration` s) played to its end.
+    Ended {
+        video_id: i64,
+        duration: f64,
     },
 }
 
@@ -138,6 +143,10 @@ pub enum ServerMsg {
     /// Ownership was handed on.
     Owner {
         owner: Option<ClientId>,
+    },
+    /// The queue changed: what plays next, in order.
+    Queue {
+        queue: Vec<QueueItemView>,
     },
     /// The host or owner removed `client_id` from the room until `until` (server ms).
     Kicked {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::{
     client::{ClientId, color_of},
     db::messages::StoredMessage,
-    room::{Controls, Playback, Room, Settings, Video, VideoSource, ViewerEntry},
+    room::{Controls, Playback, QueueItem, Room, Settings, Video, VideoSource, ViewerEntry},
 };
 
 #[derive(Debug, Clone, Serialize, Object)]
@@ -152,6 +152,35 @@ impl SettingsChange {
     }
 }
 
+/// A video waiting its turn.
+#[derive(Debug, Clone, Serialize, Object)]
+pub struct QueueItemView {
+    pub video: VideoView,
+    pub added_by: ClientId,
+    /// Their name when they added it.
+    pub added_by_name: Option<String>,
+    /// Server time, ms since the Unix epoch.
+    pub added_at: u64,
+}
+
+impl QueueItemView {
+    /// The room's queue, next first.
+    pub fn list(room: &Room<ClientId>) -> Vec<Self> {
+        room.queue().iter().map(Self::from).collect()
+    }
+}
+
+impl From<&QueueItem<ClientId>> for QueueItemView {
+    fn from(item: &QueueItem<ClientId>) -> Self {
+        Self {
+            video: VideoView::from(&item.video),
+            added_by: item.added_by,
+            added_by_name: item.added_by_name.clone(),
+            added_at: item.added_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Object)]
 pub struct RoomView {
     pub code: String,
@@ -164,6 +193,8 @@ pub struct RoomView {
     pub settings: SettingsView,
     pub viewer_count: usize,
     pub viewers: Vec<ViewerView>,
+    /// What plays next, in order.
+    pub queue: Vec<QueueItemView>,
 }
 
 impl RoomView {
@@ -178,6 +209,7 @@ impl RoomView {
             settings: SettingsView::of(room),
             viewer_count: room.viewer_count(),
             viewers: ViewerView::list(room, viewer_limit),
+            queue: QueueItemView::list(room),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod messages;
+pub mod queue;
 pub mod rooms;
 pub mod spots;
 pub mod videos;

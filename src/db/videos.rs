@@ -23,16 +23,22 @@ pub async fn replace_room_video(
     now: u64,
 ) -> sqlx::Result<Option<Option<String>>> {
     let mut tx = super::begin_write(db).await?;
-    let room: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT r.video_id, v.file_name FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
-         WHERE r.code = ?1",
-    )
-    .bind(code)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((previous_id, previous_file)) = room else {
+    let Some((previous_id, previous_file)) = current(&mut tx, code).await? else {
         return Ok(None);
     };
+    insert(&mut tx, code, video, now).await?;
+    point_room_at(&mut tx, code, video.id, previous_id, now).await?;
+    tx.commit().await?;
+    Ok(Some(previous_file))
+}
+
+/// Stores `video` as one of the room's (current or queued).
+pub(super) async fn insert(
+    connection: &mut sqlx::SqliteConnection,
+    code: &str,
+    video: &Video,
+    now: u64,
+) -> sqlx::Result<()> {
     let (source, file_name, url) = columns_of(&video.source);
     sqlx::query(
         "INSERT INTO videos (id, room_code, source, file_name, url, original_name, size, mime, created_at)
@@ -47,25 +53,51 @@ pub async fn replace_room_video(
     .bind(video.size as i64)
     .bind(&video.mime)
     .bind(now as i64)
-    .execute(&mut *tx)
+    .execute(connection)
     .await?;
+    Ok(())
+}
+
+/// Makes video `video_id` the room's current one, paused at the start, and deletes the row of
+/// the one before (`previous_id`).
+pub(super) async fn point_room_at(
+    connection: &mut sqlx::SqliteConnection,
+    code: &str,
+    video_id: i64,
+    previous_id: Option<i64>,
+    now: u64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE rooms SET video_id = ?2, playing = 0, position = 0, state_at = ?3, last_active_at = ?3
          WHERE code = ?1",
     )
     .bind(code)
-    .bind(video.id)
+    .bind(video_id)
     .bind(now as i64)
-    .execute(&mut *tx)
+    .execute(&mut *connection)
     .await?;
     if let Some(id) = previous_id {
         sqlx::query("DELETE FROM videos WHERE id = ?1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(connection)
             .await?;
     }
-    tx.commit().await?;
-    Ok(Some(previous_file))
+    Ok(())
+}
+
+/// The room's current video's ID and file name, read in `connection`'s transaction; None when
+/// there is no such room.
+pub(super) async fn current(
+    connection: &mut sqlx::SqliteConnection,
+    code: &str,
+) -> sqlx::Result<Option<(Option<i64>, Option<String>)>> {
+    sqlx::query_as(
+        "SELECT r.video_id, v.file_name FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
+         WHERE r.code = ?1",
+    )
+    .bind(code)
+    .fetch_optional(connection)
+    .await
 }
 
 /// The `source`, `file_name` and `url` columns of a video.
@@ -74,6 +106,30 @@ fn columns_of(source: &VideoSource) -> (&'static str, Option<&str>, Option<&str>
         VideoSource::File { file_name } => ("file", Some(file_name), None),
         VideoSource::Url { url } => ("url", None, Some(url)),
         VideoSource::YouTube { id } => ("youtube", None, Some(id)),
+    }
+}
+
+/// A video row as read, for rebuilding a [`Video`].
+#[derive(sqlx::FromRow)]
+pub(super) struct VideoRow {
+    pub id: i64,
+    pub source: String,
+    pub file_name: Option<String>,
+    pub url: Option<String>,
+    pub original_name: String,
+    pub size: i64,
+    pub mime: String,
+}
+
+impl VideoRow {
+    pub fn into_video(self) -> Option<Video> {
+        Some(Video {
+            id: self.id,
+            source: source_from(&self.source, self.file_name, self.url)?,
+            original_name: self.original_name,
+            size: self.size as u64,
+            mime: self.mime,
+        })
     }
 }
 

@@ -98,6 +98,22 @@ impl<'a> FromRequest<'a> for Peer {
     }
 }
 
+/// Who is asking: the client's ID and the address it asks from, for handlers that need both.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    pub client: crate::client::ClientId,
+    pub peer: Peer,
+}
+
+impl<'a> FromRequest<'a> for Caller {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> Result<Self> {
+        Ok(Self {
+            client: crate::client::ClientId::from_request(req, body).await?,
+            peer: Peer::from_request(req, body).await?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

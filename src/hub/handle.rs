@@ -14,8 +14,8 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     protocol::ProtocolError,
-    room::{JoinRefused, NotAllowed, Playback, PlaybackAction, Settings, Video},
-    view::{RoomView, ViewerView},
+    room::{JoinRefused, NotAllowed, Playback, PlaybackAction, QueueError, Settings, Video},
+    view::{QueueItemView, RoomView, ViewerView},
 };
 
 /// Why a room's task ended.
@@ -39,8 +39,16 @@ pub enum Denied {
     /// Only the host or the owner (or the owner alone) may do that.
     #[error("not allowed")]
     NotAllowed,
+    #[error("queue: {0:?}")]
+    Queue(QueueError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl From<QueueError> for Denied {
+    fn from(error: QueueError) -> Self {
+        Self::Queue(error)
+    }
 }
 
 impl From<RetryAfter> for Denied {
@@ -172,6 +180,32 @@ pub(super) enum Command {
         by: ClientId,
         reply: Reply<Result<UploadGuard, Denied>>,
     },
+    QueueAdd {
+        by: ClientId,
+        video: Video,
+        reply: Reply<Result<QueueItemView, Denied>>,
+    },
+    QueueRemove {
+        by: ClientId,
+        video_id: i64,
+        reply: Reply<Result<(), Denied>>,
+    },
+    QueueReorder {
+        by: ClientId,
+        ids: Vec<i64>,
+        reply: Reply<Result<(), Denied>>,
+    },
+    /// Skip to the next queued video; false when the queue is empty.
+    QueueNext {
+        by: ClientId,
+        reply: Reply<Result<bool, Denied>>,
+    },
+    /// The host's page says the current video ended.
+    Ended {
+        by: ClientId,
+        video_id: i64,
+        duration: f64,
+    },
     /// Delete the room if nobody has been active in it since `cutoff` (server ms).
     ExpireIfIdle {
         cutoff: u64,
@@ -256,6 +290,16 @@ impl RoomHandle {
             by,
             position,
             playing,
+        };
+        self.tell(command).await.is_ok()
+    }
+
+    /// The current video ended on this (host's) page; false when the room is gone.
+    pub async fn video_ended(&self, by: ClientId, video_id: i64, duration: f64) -> bool {
+        let command = Command::Ended {
+            by,
+            video_id,
+            duration,
         };
         self.tell(command).await.is_ok()
     }

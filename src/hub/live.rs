@@ -23,8 +23,8 @@ use crate::{
     db,
     limits::{KeyedLimit, Limit},
     protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
-    room::{JoinRefused, Kick, Room, Settings, Video},
-    view::{RoomView, SettingsView, VideoView, ViewerView},
+    room::{JoinRefused, Kick, PlaybackAction, QueueError, QueueItem, Room, Settings, Video},
+    view::{QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
 };
 
 /// Messages a socket may fall behind by before it is sent a fresh snapshot instead.
@@ -83,6 +83,10 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
     }
     for (client, kick) in stored.kicks {
         room.restore_kick(client, kick);
+    }
+    for item in db::queue::load(hub.db(), code).await? {
+        // A queue longer than the limit cannot be stored: the limit holds when adding.
+        let _ = room.enqueue(item);
     }
     // Nobody is watching when a room loads: keep the position, paused.
     room.playback = stored.playback.at(now);
@@ -346,6 +350,37 @@ impl LiveRoom {
                 let began = self.may_control(by).map(|()| self.uploads.begin(now_ms()));
                 let _ = reply.send(began);
             }
+            Command::QueueAdd { by, video, reply } => {
+                let _ = reply.send(self.queue_add(by, video).await);
+            }
+            Command::QueueRemove {
+                by,
+                video_id,
+                reply,
+            } => {
+                let _ = reply.send(self.queue_remove(by, video_id).await);
+            }
+            Command::QueueReorder { by, ids, reply } => {
+                let _ = reply.send(self.queue_reorder(by, ids).await);
+            }
+            Command::QueueNext { by, reply } => {
+                let skipped = match self.may_control(by) {
+                    Ok(()) => self.advance(by, self.room.playback.playing).await,
+                    Err(denied) => Err(denied),
+                };
+                let _ = reply.send(skipped);
+            }
+            Command::Ended {
+                by,
+                video_id,
+                duration,
+            } => {
+                if self.room.has_ended(by, video_id, duration, now_ms())
+                    && let Err(error) = self.advance(by, true).await
+                {
+                    tracing::error!(room = %self.code(), %error, "could not play the next video");
+                }
+            }
             Command::ExpireIfIdle { cutoff, reply } => {
                 let expired = self.expire_if_idle(cutoff).await;
                 let gone = matches!(expired, Ok(true));
@@ -570,6 +605,97 @@ impl LiveRoom {
             playback: self.room.playback.into(),
         });
         Ok(true)
+    }
+
+    async fn queue_add(&mut self, by: ClientId, video: Video) -> Result<QueueItemView, Denied> {
+        self.may_control(by)?;
+        self.room.check_queue_room()?;
+        let item = QueueItem {
+            video,
+            added_by: by,
+            added_by_name: self.room.name_of(by),
+            added_at: now_ms(),
+        };
+        let shared = self.hub.shared();
+        db::queue::add(&shared.db, &self.room.code, &item).await?;
+        if let Some(file_name) = item.video.file_name() {
+            shared.media.register(file_name, &self.room.code);
+        }
+        let view = QueueItemView::from(&item);
+        self.room.enqueue(item)?;
+        self.queue_changed();
+        Ok(view)
+    }
+
+    async fn queue_remove(&mut self, by: ClientId, video_id: i64) -> Result<(), Denied> {
+        self.may_control(by)?;
+        if !self
+            .room
+            .queue()
+            .iter()
+            .any(|item| item.video.id == video_id)
+        {
+            return Err(QueueError::NoSuchItem.into());
+        }
+        let shared = self.hub.shared();
+        if let Some(file) = db::queue::remove(&shared.db, video_id).await? {
+            shared.media.remove(&file);
+        }
+        self.room.dequeue(video_id)?;
+        self.queue_changed();
+        Ok(())
+    }
+
+    async fn queue_reorder(&mut self, by: ClientId, ids: Vec<i64>) -> Result<(), Denied> {
+        self.may_control(by)?;
+        // Checked first, so the database is only told a valid order.
+        self.room.check_order(&ids)?;
+        db::queue::reorder(self.hub.db(), &self.room.code, &ids).await?;
+        self.room.reorder_queue(&ids)?;
+        self.queue_changed();
+        Ok(())
+    }
+
+    /// Makes the next queued video current, playing from its start when `play`; false when the
+    /// queue is empty.
+    async fn advance(&mut self, by: ClientId, play: bool) -> Result<bool, Denied> {
+        let Some(next) = self.room.queue().first().cloned() else {
+            return Ok(false);
+        };
+        let now = now_ms();
+        let shared = self.hub.shared();
+        let Some(previous) =
+            db::queue::promote(&shared.db, &self.room.code, next.video.id, now).await?
+        else {
+            return Ok(false);
+        };
+        if let Some(previous) = previous {
+            shared.media.remove(&previous);
+        }
+        self.room.take_next();
+        tracing::info!(room = %self.code(), video = next.video.id, "next in the queue");
+        self.room.set_video(Some(next.video), now);
+        self.broadcast(&ServerMsg::Video {
+            video: self.room.video.as_ref().map(VideoView::from),
+            playback: self.room.playback.into(),
+        });
+        self.queue_changed();
+        if play {
+            self.room.command(PlaybackAction::Play, 0.0, now);
+            self.broadcast(&ServerMsg::playback(
+                PlaybackAction::Play,
+                &self.room.playback,
+                by,
+            ));
+            self.playback_dirty = true;
+        }
+        Ok(true)
+    }
+
+    fn queue_changed(&self) {
+        self.broadcast(&ServerMsg::Queue {
+            queue: QueueItemView::list(&self.room),
+        });
     }
 
     /// Asks every viewer to reload the current video; an uploaded file gets a query that gets past

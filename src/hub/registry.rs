@@ -28,7 +28,7 @@ use crate::{
     media::MediaStore,
     password,
     room::{JoinRefused, Playback, PlaybackAction, Settings, Video},
-    view::{RoomView, ViewerView},
+    view::{QueueItemView, RoomView, ViewerView},
 };
 
 const CODE_LEN: usize = 8;
@@ -360,6 +360,40 @@ impl Hub {
     /// The owner hands the room to `to`, who must be watching.
     pub async fn hand_ownership(&self, code: &str, by: ClientId, to: ClientId) -> Answer<()> {
         self.ask_answer(code, |reply| Command::HandOwnership { by, to, reply })
+            .await
+    }
+
+    /// Adds `video` (stored already, when an upload) at the end of the room's queue.
+    pub async fn queue_add(&self, code: &str, by: ClientId, video: Video) -> Answer<QueueItemView> {
+        self.ask_answer(code, |reply| Command::QueueAdd {
+            by,
+            video: video.clone(),
+            reply,
+        })
+        .await
+    }
+
+    pub async fn queue_remove(&self, code: &str, by: ClientId, video_id: i64) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::QueueRemove {
+            by,
+            video_id,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn queue_reorder(&self, code: &str, by: ClientId, ids: Vec<i64>) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::QueueReorder {
+            by,
+            ids: ids.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// Skips to the next queued video; false when there is none.
+    pub async fn queue_next(&self, code: &str, by: ClientId) -> Answer<bool> {
+        self.ask_answer(code, |reply| Command::QueueNext { by, reply })
             .await
     }
 

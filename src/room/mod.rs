@@ -5,6 +5,7 @@
 pub mod chat;
 pub mod control;
 pub mod playback;
+pub mod queue;
 pub mod video;
 
 use std::{
@@ -15,6 +16,7 @@ use std::{
 
 pub use control::{Controls, JoinRefused, Kick, NotAllowed, Settings};
 pub use playback::{Playback, PlaybackAction, valid_position};
+pub use queue::{QueueError, QueueItem};
 pub use video::{Video, VideoSource};
 
 /// Heartbeats this soon after a command are stale: the host may not have applied it yet.
@@ -72,6 +74,8 @@ pub struct Room<V> {
     members: HashSet<V>,
     /// Kicked clients: when they may come back, and where they were.
     kicked: HashMap<V, control::Kick>,
+    /// Videos waiting their turn, next first.
+    queue: Vec<QueueItem<V>>,
     /// How long a host whose last socket closed keeps the role (ms): a reload is not a departure.
     host_grace_ms: u64,
     /// When the host's last socket closed; None while the host is here.
@@ -97,6 +101,7 @@ impl<V: Copy + Eq + Hash> Room<V> {
             password: None,
             members: HashSet::new(),
             kicked: HashMap::new(),
+            queue: Vec::new(),
             host_grace_ms,
             host_away_since: None,
             viewers: HashMap::new(),

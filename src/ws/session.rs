@@ -226,6 +226,12 @@ async fn handle(
                 false => Err(()),
             };
         }
+        ClientMsg::Ended { video_id, duration } => {
+            return match room.video_ended(client, video_id, duration).await {
+                true => Ok(Answer::Nothing),
+                false => Err(()),
+            };
+        }
         ClientMsg::Chat { text } => {
             return match room.chat(client, address, text).await {
                 Some(Ok(())) => Ok(Answer::Nothing),
@@ -256,6 +262,7 @@ fn refusal(denied: Denied) -> ProtocolError {
             "not_allowed",
             "only the host or the room's owner may do that here",
         ),
+        Denied::Queue(error) => ProtocolError::new("bad_queue", format!("{error:?}")),
         Denied::Database(error) => {
             tracing::error!(%error, "a command could not be saved");
             ProtocolError::new("internal", "that could not be done; try again")

@@ -134,7 +134,9 @@ impl TestApp {
     pub async fn rows_for_room(&self, code: &str) -> i64 {
         let db = self.read_database().await;
         let mut total = 0;
-        for table in ["rooms", "videos", "messages", "spots", "visits", "kicks"] {
+        for table in [
+            "rooms", "videos", "messages", "spots", "visits", "kicks", "members", "queue",
+        ] {
             let column = if table == "rooms" {
                 "code"
             } else {

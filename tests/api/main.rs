@@ -15,6 +15,7 @@ mod openapi;
 mod pages;
 mod persistence;
 mod playback;
+mod queue;
 mod rate_limits;
 mod rooms;
 mod shutdown;

@@ -4,6 +4,7 @@ mod chat;
 mod control;
 mod me;
 mod playback;
+mod queue;
 mod rooms;
 mod spots;
 mod videos;
@@ -27,6 +28,8 @@ enum ApiTags {
     Playback,
     /// The room's video.
     Videos,
+    /// What plays next.
+    Queue,
     /// Saved positions to resume from.
     Spots,
     /// The room's chat history.
@@ -40,6 +43,7 @@ pub type ApiService = OpenApiService<
         control::ControlApi,
         playback::PlaybackApi,
         videos::VideosApi,
+        queue::QueueApi,
         spots::SpotsApi,
         chat::ChatApi,
     ),
@@ -62,6 +66,9 @@ pub fn service(state: &crate::state::AppState) -> ApiService {
                 state: state.clone(),
             },
             videos::VideosApi {
+                state: state.clone(),
+            },
+            queue::QueueApi {
                 state: state.clone(),
             },
             spots::SpotsApi {

@@ -13,7 +13,7 @@ use crate::{
     clock::now_ms,
     db,
     error::{ApiError, ApiResult},
-    http::peer::Peer,
+    http::peer::Caller,
     media::{self, ReceivedUpload, UploadError},
     room::{Video, VideoSource, video},
     state::AppState,
@@ -48,8 +48,9 @@ struct NewLink {
 impl VideosApi {
     /// Upload the room's video: the raw file is the request body (any content type). It must be an
     /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit; an address may run
-    /// `uploads_per_address` uploads at once. It replaces the room's current
-    /// video, paused at the start; a failed upload leaves the current video as it was. While bytes
+    /// `uploads_per_address` uploads at once. It replaces the room's current video, paused at the
+    /// start (or, with `queue=true`, waits at the end of the queue); a failed upload leaves the
+    /// current video as it was. While bytes
     /// arrive the room counts as active; a room deleted meanwhile (it expired while the upload
     /// stalled) answers 404 at the end, and the file is not kept.
     #[oai(path = "/rooms/:code/video", method = "post")]
@@ -58,11 +59,13 @@ impl VideosApi {
         code: Path<String>,
         /// The file's original name, shown to viewers.
         name: Query<Option<String>>,
+        /// Add it at the end of the room's queue instead of playing it now.
+        queue: Query<Option<bool>>,
         body: Binary<Body>,
         request: &poem::Request,
-        peer: Peer,
-        client: ClientId,
+        caller: Caller,
     ) -> ApiResult<NewVideo> {
+        let Caller { client, peer } = caller;
         let limit = self.state.config.max_upload_bytes;
         // Refuse early when the size is announced; a chunked body is counted as it arrives.
         let announced = request
@@ -109,7 +112,10 @@ impl VideosApi {
             mime,
         };
         tracing::info!(room = %*code, file = ?video.file_name(), size, "video uploaded");
-        let answer = self.make_current(&code, client, video).await;
+        let answer = match queue.unwrap_or(false) {
+            true => self.add_to_queue(&code, client, video).await,
+            false => self.make_current(&code, client, video).await,
+        };
         drop(activity);
         answer
     }
@@ -124,31 +130,36 @@ impl VideosApi {
         link: Json<NewLink>,
         client: ClientId,
     ) -> ApiResult<NewVideo> {
-        let source = video::parse_link(&link.url)
-            .map_err(|error| ApiError::bad_request("bad_link", error.to_string()))?;
-        let (original_name, mime) = match &source {
-            VideoSource::YouTube { id } => (format!("YouTube video {id}"), String::new()),
-            VideoSource::Url { url } => {
-                let path = url.split(['?', '#']).next().unwrap_or(url);
-                let mime = mime_guess::from_path(path)
-                    .first()
-                    .filter(|mime| mime.type_() == "video" || mime.type_() == "audio")
-                    .map(|mime| mime.to_string())
-                    .unwrap_or_default();
-                (media::display_name(path), mime)
-            }
-            VideoSource::File { .. } => unreachable!("links never name local files"),
-        };
-        let video = Video {
-            id: db::videos::next_number(&self.state.db).await?,
-            source,
-            original_name,
-            size: 0,
-            mime,
-        };
+        let video = video_from_link(&self.state, &link.url).await?;
         tracing::info!(room = %*code, kind = video.kind(), "video linked");
         self.make_current(&code, client, video).await
     }
+}
+
+/// The video a pasted link names, numbered like an upload; 400 for a link that is not one.
+pub(super) async fn video_from_link(state: &AppState, link: &str) -> ApiResult<Video> {
+    let source = video::parse_link(link)
+        .map_err(|error| ApiError::bad_request("bad_link", error.to_string()))?;
+    let (original_name, mime) = match &source {
+        VideoSource::YouTube { id } => (format!("YouTube video {id}"), String::new()),
+        VideoSource::Url { url } => {
+            let path = url.split(['?', '#']).next().unwrap_or(url);
+            let mime = mime_guess::from_path(path)
+                .first()
+                .filter(|mime| mime.type_() == "video" || mime.type_() == "audio")
+                .map(|mime| mime.to_string())
+                .unwrap_or_default();
+            (media::display_name(path), mime)
+        }
+        VideoSource::File { .. } => unreachable!("links never name local files"),
+    };
+    Ok(Video {
+        id: db::videos::next_number(&state.db).await?,
+        source,
+        original_name,
+        size: 0,
+        mime,
+    })
 }
 
 impl VideosApi {
@@ -165,6 +176,20 @@ impl VideosApi {
             self.state.media.remove(&file_name);
         }
         found(made?)??;
+        Ok(NewVideo::Video(Json(view)))
+    }
+
+    /// Puts an uploaded `video` at the end of the room's queue; on failure its file goes.
+    async fn add_to_queue(&self, code: &str, by: ClientId, video: Video) -> ApiResult<NewVideo> {
+        let view = VideoView::from(&video);
+        let file_name = video.file_name().map(str::to_string);
+        let added = self.state.hub.queue_add(code, by, video).await;
+        if !matches!(added, Ok(Some(Ok(_))))
+            && let Some(file_name) = file_name
+        {
+            self.state.media.remove(&file_name);
+        }
+        found(added?)??;
         Ok(NewVideo::Video(Json(view)))
     }
 
