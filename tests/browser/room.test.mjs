@@ -647,3 +647,42 @@ test('14. a password room asks newcomers for the password once', { timeout: 90_0
   assert.ok(await third.page.isHidden('#locked'));
   await closeAll(owner, guest, third);
 });
+
+test('14b. a page kept out of a full room when a password is set ends up at the form, and stops retrying', { timeout: 60_000 }, async () => {
+  const { code, ownerContext } = await ownedRoom();
+  const owner = await viewer(code, { context: ownerContext });
+  const put = (body) =>
+    owner.page.evaluate(
+      (body) =>
+        fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.status),
+      body,
+    );
+  assert.equal(await put({ controls: 'everyone', max_viewers: 1 }), 200);
+
+  // Waiting at the full room: in no room, so not let in by the password that comes next.
+  const guest = await newcomer(code);
+  await guest.page.waitForSelector('#room-banner', { state: 'visible', timeout: 5000 });
+  assert.ok(guest.sockets.length >= 1);
+  assert.equal(await put({ controls: 'everyone', max_viewers: 1, password: 'sesame' }), 200);
+  // Its next try is refused at the upgrade, which the page only sees as a failed socket: it asks why.
+  await guest.page.waitForSelector('#locked', { state: 'visible', timeout: 15_000 });
+  assert.ok(await guest.page.isHidden('#room'));
+  assert.ok(await guest.page.isHidden('#room-banner'));
+  const tries = guest.sockets.length;
+  await sleep(3000);
+  assert.equal(guest.sockets.length, tries, 'no more sockets while the form is up');
+
+  // Room made, password given: in.
+  assert.equal(await put({ controls: 'everyone', max_viewers: 2 }), 200);
+  await guest.page.fill('#password-input', 'sesame');
+  await guest.page.click('#password-submit');
+  await guest.page.waitForSelector('#connection[data-state="open"]', { timeout: 5000 });
+  assert.ok(await guest.page.isVisible('#room'));
+  assert.ok(await guest.page.isHidden('#locked'));
+  await waitUntil('both counted', async () => (await text(owner.page, '#viewer-count')) === '2');
+  await closeAll(owner, guest);
+});
