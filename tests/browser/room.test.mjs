@@ -556,25 +556,25 @@ test('13b. a full room says so, keeps trying, and lets the newcomer in once ther
 });
 
 /** A room made from a fresh context's page, so that its cookie owns it (createRoom has no cookie). */
-async function ownedRoom() {
+async function ownedRoom(base = server.base) {
   const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   contexts.push(ownerContext);
   const start = await ownerContext.newPage();
-  await start.goto(`${server.base}/`);
+  await start.goto(`${base}/`);
   const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
   await start.close();
   return { code, ownerContext };
 }
 
 /** Opens the room by hand (openViewer waits for a socket, which a locked page must not open). */
-async function newcomer(code) {
+async function newcomer(code, base = server.base) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   contexts.push(context);
   const page = await context.newPage();
   const guest = { context, page, errors: [], sockets: [] };
   page.on('pageerror', (error) => guest.errors.push(error.message));
   page.on('websocket', () => guest.sockets.push(Date.now()));
-  await page.goto(`${server.base}/r/${code}`);
+  await page.goto(`${base}/r/${code}`);
   return guest;
 }
 
@@ -685,4 +685,80 @@ test('14b. a page kept out of a full room when a password is set ends up at the 
   assert.ok(await guest.page.isHidden('#locked'));
   await waitUntil('both counted', async () => (await text(owner.page, '#viewer-count')) === '2');
   await closeAll(owner, guest);
+});
+
+test('14c. removed from a password room: a new cookie from the same address gives the password and is still out', { timeout: 60_000 }, async () => {
+  const { code, ownerContext } = await ownedRoom();
+  const owner = await viewer(code, { context: ownerContext });
+  await owner.page.fill('#room-password', 'sesame');
+  await owner.page.click('#settings-save');
+  await owner.page.waitForSelector('#remove-password', { state: 'visible', timeout: 5000 });
+
+  const guest = await newcomer(code);
+  await guest.page.waitForSelector('#locked', { state: 'visible', timeout: 5000 });
+  await guest.page.fill('#password-input', 'sesame');
+  await guest.page.click('#password-submit');
+  await guest.page.waitForSelector('#connection[data-state="open"]', { timeout: 5000 });
+  await owner.page.waitForSelector('#viewers li:not(.is-me) .action-kick');
+  owner.page.once('dialog', (dialog) => dialog.accept());
+  await owner.page.click('#viewers li:not(.is-me) .action-kick');
+  await guest.page.waitForSelector('#removed', { state: 'visible', timeout: 3000 });
+
+  // Another browser on the same machine: asked for the password, like anyone, then told it is out.
+  const again = await newcomer(code);
+  await again.page.waitForSelector('#locked', { state: 'visible', timeout: 5000 });
+  await again.page.fill('#password-input', 'sesame');
+  await again.page.click('#password-submit');
+  await again.page.waitForSelector('#removed', { state: 'visible', timeout: 5000 });
+  assert.match(await text(again.page, '#removed'), /You were removed from this room/);
+  assert.match(await text(again.page, '#removed-text'), /try again later/);
+  assert.ok(await again.page.isHidden('#locked'));
+  assert.ok(await again.page.isHidden('#room'));
+  assert.deepEqual(again.sockets, [], 'never a socket');
+  await closeAll(owner, guest, again);
+});
+
+test('14d. too many wrong passwords: the form says how long to wait', { timeout: 60_000 }, async () => {
+  // Its own server, with a limit of two tries a minute (the suite's server has it raised).
+  const strict = await startServer({ env: { GOBLET_PASSWORD_RATE_COUNT: '2' } });
+  try {
+    const { code, ownerContext } = await ownedRoom(strict.base);
+    const start = await ownerContext.newPage();
+    await start.goto(`${strict.base}/r/${code}`);
+    const status = await start.evaluate(
+      (code) =>
+        fetch(`/api/rooms/${code}/settings`, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ controls: 'everyone', max_viewers: null, password: 'sesame' }),
+        }).then((r) => r.status),
+      code,
+    );
+    assert.equal(status, 200);
+
+    const guest = await newcomer(code, strict.base);
+    await guest.page.waitForSelector('#locked', { state: 'visible', timeout: 5000 });
+    for (let i = 0; i < 2; i += 1) {
+      await guest.page.fill('#password-input', `guess ${i}`);
+      await guest.page.click('#password-submit');
+      await guest.page.waitForSelector('#password-error:has-text("That is not the password")', { timeout: 5000 });
+      await guest.page.evaluate(() => {
+        document.getElementById('password-error').textContent = '';
+      });
+    }
+    await guest.page.fill('#password-input', 'sesame');
+    await guest.page.click('#password-submit');
+    await guest.page.waitForSelector('#password-error:has-text("Too many tries")', { timeout: 5000 });
+    const said = await text(guest.page, '#password-error');
+    const seconds = Number(/Wait (\d+) s, then try again/.exec(said)?.[1]);
+    assert.ok(seconds >= 1 && seconds <= 60, `a wait from Retry-After: ${said}`);
+    assert.ok(await guest.page.isDisabled('#password-submit'), 'no tries while waiting');
+    assert.ok(await guest.page.isVisible('#locked'));
+    assert.ok(await guest.page.isHidden('#room'));
+    assert.deepEqual(guest.sockets, []);
+    await closeAll(guest);
+    await ownerContext.close(); // before its server goes: no page left retrying a socket
+  } finally {
+    await strict.stop();
+  }
 });
