@@ -1,8 +1,8 @@
 // Room control, the DOM side: the owner's settings panel (the room's password too), the read-only line
 // everyone else reads, the "Make owner" and "Remove" buttons of the viewer rows, and what the page shows
 // when the server turns it away (removed from the room, or the room is full; the password form is
-// password-gate.js's). Every decision is control.js's (no DOM, tested);
-// who is here, the owner and the settings come from the room store, which room.js fills.
+// password-gate.js's). Every decision is control.js's (no DOM, tested); who is here, the owner and the
+// settings come from the room store, which room.js fills.
 
 import { api } from './http.js';
 import { toast } from './toast.js';
