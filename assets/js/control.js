@@ -3,10 +3,12 @@
 // what a refused socket means for the page. room-control.js shows what these answer. Tested in
 // tests/js/control.test.mjs.
 
+import { readPassword } from './password.js';
+
 /** The largest viewer cap the server takes. */
 export const MAX_VIEWERS_LIMIT = 100_000;
 
-export const DEFAULT_SETTINGS = Object.freeze({ controls: 'everyone', max_viewers: null });
+export const DEFAULT_SETTINGS = Object.freeze({ controls: 'everyone', max_viewers: null, has_password: false });
 
 /**
  * Whether this page may play, pause, seek, change or refresh the video, as the server decides it:
@@ -50,6 +52,8 @@ export function controlLine({ me, host, owner, settings }) {
     );
   }
   if (settings?.max_viewers) parts.push(`At most ${people(settings.max_viewers)} may watch.`);
+  // Those watching are in already: this is for the link they pass on.
+  if (settings?.has_password) parts.push('This room asks for a password.');
   return parts.join(' ');
 }
 
@@ -58,22 +62,46 @@ function people(n) {
 }
 
 /**
- * Reads the settings form: `controls` ('everyone' | 'host') and `cap` (the viewer limit field's text,
- * empty for none). Answers `{settings}` to send, or `{error}` to show.
+ * Reads the settings form: `controls` ('everyone' | 'host'), `cap` (the viewer limit field's text,
+ * empty for none) and `password` (the password field's text: empty keeps the room's password as it
+ * is, so the key is left out; anything typed is sent as typed). Answers `{settings}` to send, or
+ * `{error}` to show.
  */
-export function readSettingsForm({ controls, cap }) {
+export function readSettingsForm({ controls, cap, password = '' }) {
   if (controls !== 'everyone' && controls !== 'host') return { error: 'Choose who can control playback.' };
   const text = String(cap ?? '').trim();
-  if (text === '') return { settings: { controls, max_viewers: null } };
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1 || n > MAX_VIEWERS_LIMIT) {
-    return { error: `The viewer limit is a whole number from 1 to ${MAX_VIEWERS_LIMIT}, or empty for none.` };
+  let max_viewers = null;
+  if (text !== '') {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1 || n > MAX_VIEWERS_LIMIT) {
+      return { error: `The viewer limit is a whole number from 1 to ${MAX_VIEWERS_LIMIT}, or empty for none.` };
+    }
+    max_viewers = n;
   }
-  return { settings: { controls, max_viewers: n } };
+  if (password === '' || password == null) return { settings: { controls, max_viewers } };
+  const read = readPassword(password);
+  if (read.error) return { error: read.error };
+  return { settings: { controls, max_viewers, password: read.password } };
+}
+
+/** The body of "Remove password": the room's settings as they are, and no password. */
+export function removePasswordBody(settings) {
+  return { controls: settings?.controls ?? 'everyone', max_viewers: settings?.max_viewers ?? null, password: null };
+}
+
+/** The owner panel's line on the password. */
+export function passwordStatus(settings) {
+  return settings?.has_password
+    ? 'This room asks for a password. Newcomers give it once; whoever is in stays in.'
+    : 'No password: anyone with the link can come in.';
 }
 
 export function sameSettings(a, b) {
-  return (a?.controls ?? null) === (b?.controls ?? null) && (a?.max_viewers ?? null) === (b?.max_viewers ?? null);
+  return (
+    (a?.controls ?? null) === (b?.controls ?? null) &&
+    (a?.max_viewers ?? null) === (b?.max_viewers ?? null) &&
+    Boolean(a?.has_password) === Boolean(b?.has_password)
+  );
 }
 
 /** "You may come back in 10 min." */

@@ -1,11 +1,34 @@
-// Room control, the DOM side: the owner's settings panel, the read-only line everyone else reads, the
-// "Make owner" and "Remove" buttons of the viewer rows, and what the page shows when the server turns
-// it away (removed from the room, or the room is full). Every decision is control.js's (no DOM, tested);
-// who is here, the owner and the settings come from the room store, which room.js fills.
+// Room control, the DOM side: the owner's settings panel (the room's password too), the read-only line
+// everyone else reads, the "Make owner" and "Remove" buttons of the viewer rows, and what the page shows
+// when the server turns it away (removed from the room, or the room is full; the password form is
+// password-gate.js's). Every decision is control.js's (no DOM, tested); who is here, the owner and the
+// settings come from the room store, which room.js fills.
 
 import { api } from './http.js';
 import { toast } from './toast.js';
-import { viewerActions, controlLine, readSettingsForm, sameSettings } from './control.js';
+import {
+  viewerActions,
+  controlLine,
+  readSettingsForm,
+  sameSettings,
+  removePasswordBody,
+  passwordStatus,
+} from './control.js';
+
+/**
+ * The page that says we were removed, in place of the room (and of the password form, when the join
+ * answered `kicked`). `text` goes under its heading.
+ */
+export function showRemovedPage(text) {
+  const $ = (id) => document.getElementById(id);
+  $('removed-text').textContent = text;
+  $('removed').hidden = false;
+  $('room').hidden = true;
+  $('locked').hidden = true;
+  $('room-banner').hidden = true;
+  delete document.body.dataset.locked;
+  document.body.dataset.refused = 'removed';
+}
 
 /**
  * `roomApi`: the room's REST prefix; `store`: the page's RoomStore; `labelFor(id)`: a viewer's name as
@@ -22,24 +45,39 @@ export function setupControl({ roomApi, store, labelFor, onRemoved }) {
     event.preventDefault();
     const error = $('settings-error');
     error.textContent = '';
-    const read = readSettingsForm({ controls: form.elements.controls.value, cap: $('max-viewers').value });
+    const read = readSettingsForm({
+      controls: form.elements.controls.value,
+      cap: $('max-viewers').value,
+      password: $('room-password').value,
+    });
     if (read.error) {
       error.textContent = read.error;
       return;
     }
-    const save = $('settings-save');
-    save.disabled = true;
+    await saveSettings($('settings-save'), read.settings, 'Settings saved.');
+  });
+
+  $('remove-password').addEventListener('click', async () => {
+    if (!window.confirm('Remove the password? Anyone with the link can then come in.')) return;
+    $('settings-error').textContent = '';
+    await saveSettings($('remove-password'), removePasswordBody(store.settings), 'The password is removed.');
+  });
+
+  async function saveSettings(button, body, done) {
+    button.disabled = true;
     try {
-      const settings = await api('PUT', `${roomApi}/settings`, read.settings);
+      const settings = await api('PUT', `${roomApi}/settings`, body);
+      // Saved: a typed password is not kept on the page longer than needed.
+      $('room-password').value = '';
       // The socket's `settings` message says the same to everyone (and notes it in the chat).
       store.setSettings(settings);
-      toast('Settings saved.');
+      toast(done);
     } catch (failure) {
-      error.textContent = failure.message;
+      $('settings-error').textContent = failure.message;
     } finally {
-      save.disabled = false;
+      button.disabled = false;
     }
-  });
+  }
 
   function render() {
     const mine = store.isOwner;
@@ -56,6 +94,10 @@ export function setupControl({ roomApi, store, labelFor, onRemoved }) {
     shown = settings;
     for (const radio of form.elements.controls) radio.checked = radio.value === settings.controls;
     $('max-viewers').value = settings.max_viewers ? String(settings.max_viewers) : '';
+    $('room-password').value = '';
+    $('password-status').textContent = passwordStatus(settings);
+    $('remove-password').hidden = !settings.has_password;
+    document.body.dataset.password = settings.has_password ? 'yes' : 'no';
     $('settings-error').textContent = '';
   }
 
@@ -120,11 +162,7 @@ export function setupControl({ roomApi, store, labelFor, onRemoved }) {
   function remove(text) {
     if (removed) return;
     removed = true;
-    $('removed-text').textContent = text;
-    $('removed').hidden = false;
-    $('room').hidden = true;
-    $('room-banner').hidden = true;
-    document.body.dataset.refused = 'removed';
+    showRemovedPage(text);
     onRemoved();
   }
 

@@ -21,7 +21,7 @@ export class RoomStore extends Emitter {
     this.host = null;
     this.hostKnown = false; // a snapshot told us the host: later changes are news
     this.owner = null; // the client that owns the room (made it, or was handed it)
-    this.settings = DEFAULT_SETTINGS; // {controls: 'everyone' | 'host', max_viewers}
+    this.settings = DEFAULT_SETTINGS; // {controls: 'everyone' | 'host', max_viewers, has_password}
     this.controlKnown = false; // a snapshot told us the owner and settings: later changes are news
     this.viewers = null; // Map client_id -> viewer, null before the first list
     this.count = 0; // everyone in the room; the list above may be cut short by the server

@@ -2,7 +2,8 @@
 // playback decision, no DOM) and the reconnecting socket, files who is here in the room store
 // (room-store.js, shared with social.js), and shows what those answer: the sync chip, the viewer list,
 // the host line, the video's details, uploads and the buttons. Room control (the owner's settings, the
-// viewer rows' actions, being removed or kept out of a full room) is room-control.js's.
+// viewer rows' actions, being removed or kept out of a full room) is room-control.js's; the password
+// form, shown instead of the room until the server lets us in, is password-gate.js's.
 
 import { SyncController, TICK_MS, PING_EVERY_MS } from './sync-controller.js';
 import { RoomStore } from './room-store.js';
@@ -15,8 +16,10 @@ import { formatTime, formatBytes, formatEta, uploadStats } from './format.js';
 import { myName } from './identity.js';
 import { setupSocial } from './social.js';
 import { wireLinkForm } from './video-link.js';
-import { setupControl } from './room-control.js';
+import { setupControl, showRemovedPage } from './room-control.js';
 import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
+import { askForPassword } from './password-gate.js';
+import { asksForPassword } from './password.js';
 
 const code = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const roomApi = `/api/rooms/${encodeURIComponent(code)}`;
@@ -283,9 +286,72 @@ function onRefusal({ kind, text }) {
 function leaveForGood() {
   socket?.close();
   for (const id of loops) clearInterval(id);
+  stopPlaying();
+}
+
+/** Out of the room (for good, or until the password is given): the player stops and forgets the video. */
+function stopPlaying() {
   loadToken += 1;
   sync.setVideo(null, null);
   player.unload();
+}
+
+function showMissing() {
+  document.body.dataset.missing = 'true';
+  $('missing').hidden = false;
+  $('room').hidden = true;
+  $('locked').hidden = true;
+}
+
+/**
+ * The socket (re)connects until we are removed. Every server-side refusal of the upgrade looks the same
+ * to the browser, so after an attempt that never opened we ask the room's state why (`checkWhyOut`).
+ */
+function openSocket() {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  socket = new ReconnectingSocket(`${scheme}://${location.host}/api/rooms/${encodeURIComponent(code)}/ws`, {
+    onMessage,
+    onStatus: onSocketStatus,
+    // A refusal (room full, removed) comes before the server closes: it must not reset the backoff.
+    healthy: (message) => message.type === 'snapshot',
+    onFail: checkWhyOut,
+  });
+}
+
+let checking = false;
+
+/**
+ * A socket that could not open: if the room asks for a password we have not given (set while this page
+ * waited at a full room, say), stop retrying (each try would be refused) and show the form; once let
+ * in, connect again. Anything else (the server down, a network drop) the socket's backoff handles.
+ */
+async function checkWhyOut() {
+  if (checking || control.removed) return;
+  checking = true;
+  let refusal = null;
+  try {
+    await api('GET', roomApi);
+  } catch (error) {
+    refusal = error;
+  } finally {
+    checking = false;
+  }
+  if (control.removed || socket.stopped) return;
+  if (refusal?.status === 404) {
+    leaveForGood();
+    showMissing();
+    return;
+  }
+  if (!asksForPassword(refusal)) return;
+  socket.close();
+  stopPlaying();
+  const outcome = await askForPassword({ roomApi });
+  if (outcome.kind === 'admitted') openSocket();
+  else if (outcome.kind === 'removed') control.remove(outcome.text);
+  else {
+    leaveForGood();
+    showMissing();
+  }
 }
 
 function onSocketStatus({ state: status, retryIn }) {
@@ -420,17 +486,29 @@ async function main() {
   wireControls();
   renderVideoInfo();
 
+  let refusal = null;
   try {
     await api('GET', roomApi);
   } catch (error) {
-    if (error.status === 404) {
-      document.body.dataset.missing = 'true';
-      $('missing').hidden = false;
-      $('room').hidden = true;
+    refusal = error;
+  }
+  if (refusal?.status === 404) {
+    showMissing();
+    return;
+  }
+  // A password room we are not in yet: nothing else (chat, socket) would be let in before it is given.
+  if (asksForPassword(refusal)) {
+    const outcome = await askForPassword({ roomApi });
+    if (outcome.kind === 'missing') {
+      showMissing();
       return;
     }
-    // Anything else may pass: the socket keeps retrying.
+    if (outcome.kind === 'removed') {
+      showRemovedPage(outcome.text);
+      return;
+    }
   }
+  // Anything else may pass: the socket keeps retrying.
 
   const send = (message) => socket?.send(message) ?? false;
   social = setupSocial({ code, roomApi, store, send, serverNow: () => sync.serverNow() });
@@ -457,13 +535,7 @@ async function main() {
     sync.setHost(store.isHost);
   });
 
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  socket = new ReconnectingSocket(`${scheme}://${location.host}/api/rooms/${encodeURIComponent(code)}/ws`, {
-    onMessage,
-    onStatus: onSocketStatus,
-    // A refusal (room full, removed) comes before the server closes: it must not reset the backoff.
-    healthy: (message) => message.type === 'snapshot',
-  });
+  openSocket();
   loops.push(setInterval(tick, TICK_MS), setInterval(() => sync.ping(), PING_EVERY_MS));
 }
 

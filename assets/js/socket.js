@@ -17,14 +17,17 @@ export class ReconnectingSocket {
    * 'connecting' | 'open' | 'closed' (retryIn ms until the next try) | 'stopped' (after `close()`);
    * `onOpen()` runs on each connect. `healthy(obj)`: whether a message shows the socket really joined,
    * which resets the backoff (by default any message does; a refusal sent just before the server closes
-   * the socket should not, or a full room would be retried every half second).
+   * the socket should not, or a full room would be retried every half second). `onFail()` runs when an
+   * attempt closes without ever opening (the server down, or refusing the upgrade, as a password room
+   * does with a 401 the browser does not show us): the caller may ask the server why.
    */
-  constructor(url, { onMessage, onStatus = () => {}, onOpen = () => {}, healthy = () => true }) {
+  constructor(url, { onMessage, onStatus = () => {}, onOpen = () => {}, healthy = () => true, onFail = () => {} }) {
     this.url = url;
     this.onMessage = onMessage;
     this.onStatus = onStatus;
     this.onOpen = onOpen;
     this.healthy = healthy;
+    this.onFail = onFail;
     this.attempt = 0;
     this.ws = null;
     this.timer = null;
@@ -53,7 +56,9 @@ export class ReconnectingSocket {
     this.onStatus({ state: 'connecting' });
     const ws = new WebSocket(this.url);
     this.ws = ws;
+    let opened = false;
     ws.addEventListener('open', () => {
+      opened = true;
       this.onStatus({ state: 'open' });
       this.onOpen();
     });
@@ -78,6 +83,7 @@ export class ReconnectingSocket {
         this.timer = null;
         this.connect();
       }, retryIn);
+      if (!opened) this.onFail();
     });
   }
 

@@ -57,7 +57,7 @@ export function renameNotice(before, after) {
   return `${before} is now ${after}`;
 }
 
-/** The notices for a change of the room's settings (`{controls, max_viewers}` before and after). */
+/** The notices for a change of the room's settings (`{controls, max_viewers, has_password}` before and after). */
 export function settingsNotices(before, after) {
   const notices = [];
   if (before?.controls !== after.controls) {
@@ -66,6 +66,10 @@ export function settingsNotices(before, after) {
   const cap = after.max_viewers ?? null;
   if ((before?.max_viewers ?? null) !== cap) {
     notices.push(cap ? `At most ${people(cap)} may watch now` : 'Any number of people may watch now');
+  }
+  const locked = Boolean(after.has_password);
+  if (Boolean(before?.has_password) !== locked) {
+    notices.push(locked ? 'The room now asks for a password' : 'The room no longer asks for a password');
   }
   return notices;
 }

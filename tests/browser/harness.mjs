@@ -81,6 +81,8 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     GOBLET_ROOM_RATE_COUNT: '100000',
     GOBLET_CHAT_RATE_ADDRESS_MESSAGES: '100000',
     GOBLET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    // Room passwords: tries per client and per address (a scenario that checks the limit sets its own).
+    GOBLET_PASSWORD_RATE_COUNT: '100000',
     ...extraEnv,
   };
   let process_ = await spawnServer(bin, env, base, logFile);

@@ -554,3 +554,211 @@ test('13b. a full room says so, keeps trying, and lets the newcomer in once ther
   assert.match(await text(guest.page, '#control-line'), /At most 2 people may watch/);
   await closeAll(owner, guest);
 });
+
+/** A room made from a fresh context's page, so that its cookie owns it (createRoom has no cookie). */
+async function ownedRoom(base = server.base) {
+  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(ownerContext);
+  const start = await ownerContext.newPage();
+  await start.goto(`${base}/`);
+  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
+  await start.close();
+  return { code, ownerContext };
+}
+
+/** Opens the room by hand (openViewer waits for a socket, which a locked page must not open). */
+async function newcomer(code, base = server.base) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  const guest = { context, page, errors: [], sockets: [] };
+  page.on('pageerror', (error) => guest.errors.push(error.message));
+  page.on('websocket', () => guest.sockets.push(Date.now()));
+  await page.goto(`${base}/r/${code}`);
+  return guest;
+}
+
+test('14. a password room asks newcomers for the password once', { timeout: 90_000 }, async () => {
+  const { code, ownerContext } = await ownedRoom();
+  await uploadVideo(server.base, code, testVideo('webm'));
+  const owner = await viewer(code, { context: ownerContext });
+  await waitForVideo(owner.page);
+
+  // The owner's panel: no password yet, then one.
+  assert.match(await text(owner.page, '#password-status'), /No password/);
+  assert.ok(await owner.page.isHidden('#remove-password'));
+  await owner.page.fill('#room-password', 'popcorn night');
+  await owner.page.click('#settings-save');
+  await owner.page.waitForSelector('#remove-password', { state: 'visible', timeout: 5000 });
+  assert.match(await text(owner.page, '#password-status'), /This room asks for a password/);
+  assert.equal(await owner.page.inputValue('#room-password'), '', 'the typed password is not left in the field');
+  await owner.page.waitForSelector('.chat-notice-text:has-text("The room now asks for a password")');
+  // Saving with the field empty keeps the password.
+  await owner.page.fill('#max-viewers', '5');
+  await owner.page.click('#settings-save');
+  const settings = () => owner.page.evaluate(() => fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings').then((r) => r.json()));
+  await waitUntil('the cap saved', async () => (await settings()).max_viewers === 5);
+  assert.equal((await settings()).has_password, true, 'an empty password field keeps the password');
+
+  // A newcomer gets the form, not the room, and no socket.
+  const guest = await newcomer(code);
+  await guest.page.waitForSelector('#locked', { state: 'visible', timeout: 5000 });
+  assert.equal(await text(guest.page, '#locked h1'), 'This room asks for a password');
+  assert.ok(await guest.page.isHidden('#room'));
+  await guest.page.fill('#password-input', 'popcorn');
+  await guest.page.click('#password-submit');
+  await guest.page.waitForSelector('#password-error:has-text("That is not the password")', { timeout: 5000 });
+  assert.ok(await guest.page.isVisible('#locked'), 'a wrong password keeps the form');
+  assert.ok(await guest.page.isHidden('#room'));
+  await sleep(1500); // a socket retry loop would have tried by now
+  assert.deepEqual(guest.sockets, [], 'no socket before the password is given');
+  assert.equal(await text(owner.page, '#viewer-count'), '1');
+  mkdirSync(artifacts, { recursive: true });
+  await guest.page.screenshot({ path: join(artifacts, 'room-password-form.png') });
+
+  await guest.page.fill('#password-input', 'popcorn night');
+  await guest.page.click('#password-submit');
+  await guest.page.waitForSelector('#connection[data-state="open"]', { timeout: 5000 });
+  await waitForVideo(guest.page);
+  assert.ok(await guest.page.isHidden('#locked'));
+  assert.ok(await guest.page.isVisible('#room'));
+  assert.equal(guest.sockets.length, 1);
+  await waitUntil('both counted', async () => (await text(owner.page, '#viewer-count')) === '2');
+  assert.match(await text(guest.page, '#control-line'), /This room asks for a password/);
+  await owner.page.screenshot({ path: join(artifacts, 'room-password-owner.png'), fullPage: true });
+
+  // Given once: a reload goes straight in.
+  await guest.page.reload();
+  await guest.page.waitForSelector('#connection[data-state="open"]', { timeout: 5000 });
+  await waitForVideo(guest.page);
+  assert.ok(await guest.page.isHidden('#locked'), 'no form after a reload');
+  assert.equal(guest.sockets.length, 2, 'one socket for the reload');
+
+  // The owner removes it (after a confirm): everyone reads it, and a third person walks in.
+  owner.page.once('dialog', (dialog) => dialog.accept());
+  await owner.page.click('#remove-password');
+  await owner.page.waitForSelector('#remove-password', { state: 'hidden', timeout: 5000 });
+  assert.match(await text(owner.page, '#password-status'), /No password/);
+  await guest.page.waitForSelector('.chat-notice-text:has-text("The room no longer asks for a password")');
+  assert.doesNotMatch(await text(guest.page, '#control-line'), /password/);
+  assert.equal((await settings()).max_viewers, 5, 'removing the password keeps the other settings');
+  const third = await viewer(code);
+  await waitForVideo(third.page);
+  assert.ok(await third.page.isHidden('#locked'));
+  await closeAll(owner, guest, third);
+});
+
+test('14b. a page kept out of a full room when a password is set ends up at the form, and stops retrying', { timeout: 60_000 }, async () => {
+  const { code, ownerContext } = await ownedRoom();
+  const owner = await viewer(code, { context: ownerContext });
+  const put = (body) =>
+    owner.page.evaluate(
+      (body) =>
+        fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.status),
+      body,
+    );
+  assert.equal(await put({ controls: 'everyone', max_viewers: 1 }), 200);
+
+  // Waiting at the full room: in no room, so not let in by the password that comes next.
+  const guest = await newcomer(code);
+  await guest.page.waitForSelector('#room-banner', { state: 'visible', timeout: 5000 });
+  assert.ok(guest.sockets.length >= 1);
+  assert.equal(await put({ controls: 'everyone', max_viewers: 1, password: 'sesame' }), 200);
+  // Its next try is refused at the upgrade, which the page only sees as a failed socket: it asks why.
+  await guest.page.waitForSelector('#locked', { state: 'visible', timeout: 15_000 });
+  assert.ok(await guest.page.isHidden('#room'));
+  assert.ok(await guest.page.isHidden('#room-banner'));
+  const tries = guest.sockets.length;
+  await sleep(3000);
+  assert.equal(guest.sockets.length, tries, 'no more sockets while the form is up');
+
+  // Room made, password given: in.
+  assert.equal(await put({ controls: 'everyone', max_viewers: 2 }), 200);
+  await guest.page.fill('#password-input', 'sesame');
+  await guest.page.click('#password-submit');
+  await guest.page.waitForSelector('#connection[data-state="open"]', { timeout: 5000 });
+  assert.ok(await guest.page.isVisible('#room'));
+  assert.ok(await guest.page.isHidden('#locked'));
+  await waitUntil('both counted', async () => (await text(owner.page, '#viewer-count')) === '2');
+  await closeAll(owner, guest);
+});
+
+test('14c. removed from a password room: a new cookie from the same address gives the password and is still out', { timeout: 60_000 }, async () => {
+  const { code, ownerContext } = await ownedRoom();
+  const owner = await viewer(code, { context: ownerContext });
+  await owner.page.fill('#room-password', 'sesame');
+  await owner.page.click('#settings-save');
+  await owner.page.waitForSelector('#remove-password', { state: 'visible', timeout: 5000 });
+
+  const guest = await newcomer(code);
+  await guest.page.waitForSelector('#locked', { state: 'visible', timeout: 5000 });
+  await guest.page.fill('#password-input', 'sesame');
+  await guest.page.click('#password-submit');
+  await guest.page.waitForSelector('#connection[data-state="open"]', { timeout: 5000 });
+  await owner.page.waitForSelector('#viewers li:not(.is-me) .action-kick');
+  owner.page.once('dialog', (dialog) => dialog.accept());
+  await owner.page.click('#viewers li:not(.is-me) .action-kick');
+  await guest.page.waitForSelector('#removed', { state: 'visible', timeout: 3000 });
+
+  // Another browser on the same machine: asked for the password, like anyone, then told it is out.
+  const again = await newcomer(code);
+  await again.page.waitForSelector('#locked', { state: 'visible', timeout: 5000 });
+  await again.page.fill('#password-input', 'sesame');
+  await again.page.click('#password-submit');
+  await again.page.waitForSelector('#removed', { state: 'visible', timeout: 5000 });
+  assert.match(await text(again.page, '#removed'), /You were removed from this room/);
+  assert.match(await text(again.page, '#removed-text'), /try again later/);
+  assert.ok(await again.page.isHidden('#locked'));
+  assert.ok(await again.page.isHidden('#room'));
+  assert.deepEqual(again.sockets, [], 'never a socket');
+  await closeAll(owner, guest, again);
+});
+
+test('14d. too many wrong passwords: the form says how long to wait', { timeout: 60_000 }, async () => {
+  // Its own server, with a limit of two tries a minute (the suite's server has it raised).
+  const strict = await startServer({ env: { GOBLET_PASSWORD_RATE_COUNT: '2' } });
+  try {
+    const { code, ownerContext } = await ownedRoom(strict.base);
+    const start = await ownerContext.newPage();
+    await start.goto(`${strict.base}/r/${code}`);
+    const status = await start.evaluate(
+      (code) =>
+        fetch(`/api/rooms/${code}/settings`, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ controls: 'everyone', max_viewers: null, password: 'sesame' }),
+        }).then((r) => r.status),
+      code,
+    );
+    assert.equal(status, 200);
+
+    const guest = await newcomer(code, strict.base);
+    await guest.page.waitForSelector('#locked', { state: 'visible', timeout: 5000 });
+    for (let i = 0; i < 2; i += 1) {
+      await guest.page.fill('#password-input', `guess ${i}`);
+      await guest.page.click('#password-submit');
+      await guest.page.waitForSelector('#password-error:has-text("That is not the password")', { timeout: 5000 });
+      await guest.page.evaluate(() => {
+        document.getElementById('password-error').textContent = '';
+      });
+    }
+    await guest.page.fill('#password-input', 'sesame');
+    await guest.page.click('#password-submit');
+    await guest.page.waitForSelector('#password-error:has-text("Too many tries")', { timeout: 5000 });
+    const said = await text(guest.page, '#password-error');
+    const seconds = Number(/Wait (\d+) s, then try again/.exec(said)?.[1]);
+    assert.ok(seconds >= 1 && seconds <= 60, `a wait from Retry-After: ${said}`);
+    assert.ok(await guest.page.isDisabled('#password-submit'), 'no tries while waiting');
+    assert.ok(await guest.page.isVisible('#locked'));
+    assert.ok(await guest.page.isHidden('#room'));
+    assert.deepEqual(guest.sockets, []);
+    await closeAll(guest);
+    await ownerContext.close(); // before its server goes: no page left retrying a socket
+  } finally {
+    await strict.stop();
+  }
+});

@@ -10,6 +10,8 @@ import {
   controlLine,
   readSettingsForm,
   sameSettings,
+  removePasswordBody,
+  passwordStatus,
   sentence,
   refusalOf,
   comeBackIn,
@@ -97,4 +99,39 @@ test('refusalOf: removed, full and refused, from the server\'s error codes', () 
   assert.equal(refusalOf({ type: 'error', code: 'not_allowed', message: 'x' }).kind, 'refused');
   assert.equal(refusalOf({ type: 'error', code: 'rate_limited', message: 'x' }), null);
   assert.equal(refusalOf({ type: 'chat', code: 'kicked' }), null);
+});
+
+test('readSettingsForm: the password is sent only when typed; an empty field keeps it', () => {
+  const kept = readSettingsForm({ controls: 'everyone', cap: '', password: '' });
+  assert.deepEqual(kept, { settings: { controls: 'everyone', max_viewers: null } });
+  assert.equal('password' in kept.settings, false, 'left out, so the server keeps the room\'s password');
+  assert.deepEqual(readSettingsForm({ controls: 'host', cap: '4', password: 'pop corn ' }), {
+    settings: { controls: 'host', max_viewers: 4, password: 'pop corn ' },
+  });
+  assert.match(readSettingsForm({ controls: 'host', cap: '', password: 'x'.repeat(129) }).error, /at most 128/);
+  assert.match(readSettingsForm({ controls: 'host', cap: 'ten', password: 'ok' }).error, /whole number/);
+});
+
+test('removePasswordBody keeps the other settings; passwordStatus says whether there is one', () => {
+  assert.deepEqual(removePasswordBody({ controls: 'host', max_viewers: 3, has_password: true }), {
+    controls: 'host',
+    max_viewers: 3,
+    password: null,
+  });
+  assert.match(passwordStatus({ ...open, has_password: true }), /asks for a password/);
+  assert.match(passwordStatus(open), /No password/);
+});
+
+test('sameSettings and controlLine know about the password', () => {
+  assert.equal(sameSettings(open, { ...open, has_password: true }), false);
+  assert.equal(sameSettings({ ...open, has_password: false }, { controls: 'everyone', max_viewers: null }), true);
+  assert.equal(
+    controlLine({ me: 'bo', host: 'hst', owner: 'own', settings: { ...open, has_password: true } }),
+    'This room asks for a password.',
+  );
+  assert.equal(
+    controlLine({ me: 'own', host: 'own', owner: 'own', settings: { ...open, has_password: true } }),
+    '',
+    'the owner reads it in the panel',
+  );
 });

@@ -80,11 +80,11 @@ test('store: names outlive the list, so a rename or a notice can still name some
 test('store: the owner and the settings come with the snapshot; later changes are news once', () => {
   const { store, events } = recorded();
   for (const type of ['owner', 'settings']) store.on(type, (e) => events.push([type, e]));
-  assert.deepEqual(store.settings, { controls: 'everyone', max_viewers: null }, 'the server default before we know');
+  assert.deepEqual(store.settings, { controls: 'everyone', max_viewers: null, has_password: false }, 'the server default before we know');
   store.snapshot({ me: 'bo', host: 'ana', owner: 'ana', settings: { controls: 'host', max_viewers: 5 }, count: 2, viewers: [ana, bo] });
   assert.equal(store.owner, 'ana');
   assert.equal(store.isOwner, false);
-  assert.deepEqual(store.settings, { controls: 'host', max_viewers: 5 });
+  assert.deepEqual(store.settings, { controls: 'host', max_viewers: 5, has_password: false });
   assert.deepEqual(events.map(([type]) => type), ['viewers', 'change'], 'the first snapshot is not news');
   events.length = 0;
 
@@ -93,7 +93,13 @@ test('store: the owner and the settings come with the snapshot; later changes ar
   store.setOwner('bo');
   assert.equal(store.isOwner, true);
   assert.deepEqual(events, [
-    ['settings', { before: { controls: 'host', max_viewers: 5 }, settings: { controls: 'everyone', max_viewers: 5 } }],
+    [
+      'settings',
+      {
+        before: { controls: 'host', max_viewers: 5, has_password: false },
+        settings: { controls: 'everyone', max_viewers: 5, has_password: false },
+      },
+    ],
     ['change'],
     ['change'],
     ['owner', { before: 'ana', owner: 'bo' }],
@@ -104,4 +110,11 @@ test('store: the owner and the settings come with the snapshot; later changes ar
   events.length = 0;
   store.snapshot({ me: 'bo', host: 'bo', owner: 'ana', settings: { controls: 'everyone', max_viewers: null }, count: 2, viewers: [ana, bo] });
   assert.deepEqual(events.map(([type]) => type), ['viewers', 'host', 'owner', 'settings', 'change']);
+
+  // A password set is news; the same settings again are not.
+  events.length = 0;
+  store.setSettings({ controls: 'everyone', max_viewers: null, has_password: true });
+  store.setSettings({ controls: 'everyone', max_viewers: null, has_password: true });
+  assert.deepEqual(events.filter(([type]) => type === 'settings').length, 1);
+  assert.equal(store.settings.has_password, true);
 });

@@ -117,3 +117,31 @@ test('close() stops for good: no reconnect after it, even when the server closes
     assert.deepEqual(statuses, ['connecting', 'open', 'stopped']);
   });
 });
+
+test('onFail hears each attempt that never opened (a refused upgrade), not a socket that opened and dropped', async () => {
+  await withFakes(({ ReconnectingSocket, runTimers }) => {
+    let failed = 0;
+    let socket;
+    socket = new ReconnectingSocket('ws://x/ws', {
+      onMessage: () => {},
+      onFail: () => {
+        failed += 1;
+        // The page may stop here (it shows the password form): no retry after that.
+        if (failed === 2) socket.close();
+      },
+    });
+    FakeWebSocket.made.at(-1).close(); // refused: never opened
+    assert.equal(failed, 1);
+    runTimers();
+    const ws = FakeWebSocket.made.at(-1);
+    ws.open();
+    ws.receive({ type: 'snapshot' });
+    ws.close(); // opened, then dropped: an ordinary reconnect
+    assert.equal(failed, 1);
+    runTimers();
+    FakeWebSocket.made.at(-1).close();
+    assert.equal(failed, 2);
+    runTimers();
+    assert.equal(FakeWebSocket.made.length, 3, 'closed from onFail: no retry');
+  });
+});

@@ -73,6 +73,15 @@ test('settingsNotices: one line per setting that changed', () => {
   assert.deepEqual(settingsNotices(everyone, { ...everyone }), []);
 });
 
+test('settingsNotices: a password set or removed', () => {
+  const open = { controls: 'everyone', max_viewers: null, has_password: false };
+  const locked = { ...open, has_password: true };
+  assert.deepEqual(settingsNotices(open, locked), ['The room now asks for a password']);
+  assert.deepEqual(settingsNotices(locked, open), ['The room no longer asks for a password']);
+  assert.deepEqual(settingsNotices(locked, { ...locked }), [], 'a new password is no news to those in');
+  assert.deepEqual(settingsNotices({ controls: 'everyone', max_viewers: null }, locked), ['The room now asks for a password']);
+});
+
 test('ownerNotice and kickNotice', () => {
   const label = (id) => ({ a: 'Ana' })[id] ?? 'Guest 1a2b';
   assert.equal(ownerNotice('a', 'me', label), 'Ana owns the room now');
