@@ -81,6 +81,8 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     GOBLET_ROOM_RATE_COUNT: '100000',
     GOBLET_CHAT_RATE_ADDRESS_MESSAGES: '100000',
     GOBLET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    // The stand-in media server for direct links runs on this machine (there is no network here).
+    GOBLET_ALLOW_PRIVATE_LINKS: 'true',
     ...extraEnv,
   };
   let process_ = await spawnServer(bin, env, base, logFile);

@@ -6,6 +6,7 @@ mod me;
 mod playback;
 mod rooms;
 mod spots;
+mod text;
 mod videos;
 
 use poem_openapi::{OpenApiService, Tags};
