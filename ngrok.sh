@@ -33,7 +33,16 @@ for _ in $(seq 1 50); do
     sed -n 's/.*"public_url":"\(https:[^"]*\)".*/\1/p' | head -n 1) || true
   if [ -n "${url:-}" ]; then
     echo "Goblet is shared at: $url"
+    # Goblet answers only for its own host names. It learns this one from ngrok's X-Forwarded-Host
+    # (ngrok connects from 127.0.0.1, a trusted proxy); the server is already running, so the name
+    # cannot go into its configuration now. Check that it answers through the tunnel.
+    answer=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$url/api/me" 2>/dev/null) || true
+    if [ "$answer" = 421 ]; then
+      echo "Goblet refuses the tunnel's host name. Add it to config.toml and restart Goblet:" >&2
+      echo "  allowed_origins = [\"$url\"]" >&2
+    fi
     echo "Send that link to your friends. Ctrl-C stops sharing (Goblet keeps running)."
+    echo "(With a fixed ngrok domain you can also set allowed_origins = [\"$url\"] in config.toml.)"
     wait "$ngrok_pid"
     exit $?
   fi

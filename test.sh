@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs. Installs what it needs on a fresh Debian machine with Rust and Node.js:
-# chromium, ffmpeg and nginx (apt; nginx is bench.sh's reference), VideoJS and playwright-core (npm).
+# chromium, ffmpeg and nginx (apt; nginx is bench.sh's reference), VideoJS and playwright-core (npm),
+# schemathesis (PyPI, into a temporary virtual environment).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,7 @@ install_system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
   [ ${#missing[@]} -eq 0 ] && return
   step "Installing ${missing[*]} with apt-get"
   local sudo=()
@@ -36,6 +38,9 @@ install_system_packages
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 cargo build --locked
 GOBLET_BIN="$PWD/target/debug/goblet" npm test --prefix tests/browser
+
+step "The API against its OpenAPI document (schemathesis, about a minute)"
+GOBLET_BIN="$PWD/target/debug/goblet" tests/schemathesis.sh
 
 step "Benchmarks, quick mode (figures only; nothing here fails on a timing)"
 ./bench.sh --quick

@@ -93,6 +93,14 @@ pub async fn identify<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Res
         cookie.set_same_site(SameSite::Lax);
         cookie.set_path("/");
         cookie.set_max_age(COOKIE_LIFETIME);
+        // Over https (ours, or a trusted proxy's) the cookie must never travel over plain http.
+        if req
+            .extensions()
+            .get::<Peer>()
+            .is_some_and(|peer| peer.https)
+        {
+            cookie.set_secure(true);
+        }
         jar.signed().add(cookie);
         id
     });

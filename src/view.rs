@@ -18,6 +18,7 @@ pub struct VideoView {
     /// Where the player loads it from; for YouTube, the watch page.
     pub url: String,
     /// The YouTube video ID, for `youtube` videos.
+    #[oai(nullable)]
     pub youtube_id: Option<String>,
     pub original_name: String,
     pub size: u64,
@@ -65,6 +66,7 @@ impl From<Playback> for PlaybackView {
 #[derive(Debug, Clone, Serialize, Object)]
 pub struct ViewerView {
     pub client_id: ClientId,
+    #[oai(nullable)]
     pub name: Option<String>,
     /// The client's name colour (CSS), the same everywhere.
     pub color: String,
@@ -102,6 +104,7 @@ pub struct SettingsView {
     /// the owner.
     pub controls: ControlsView,
     /// Most people watching at once (the owner always gets in); null for no cap.
+    #[oai(nullable)]
     pub max_viewers: Option<u32>,
     /// Whether the room asks for a password (the password itself is never sent).
     pub has_password: bool,
@@ -132,11 +135,10 @@ pub enum ControlsView {
 /// A settings change: the controls and the cap as they are to be, and the password to set (a
 /// string), clear (null) or keep (left out).
 #[derive(Debug, Clone, Object)]
-#[oai(deny_unknown_fields)]
 pub struct SettingsChange {
     pub controls: ControlsView,
     /// Most people watching at once (the owner always gets in); null for no cap.
-    #[oai(validator(minimum(value = "1"), maximum(value = "100000")))]
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "100000")))]
     pub max_viewers: Option<u32>,
     /// 1 to 128 characters to set, null to remove, left out to keep the current one.
     #[oai(validator(min_length = 1, max_length = 128))]
@@ -158,6 +160,7 @@ pub struct QueueItemView {
     pub video: VideoView,
     pub added_by: ClientId,
     /// Their name when they added it.
+    #[oai(nullable)]
     pub added_by_name: Option<String>,
     /// Server time, ms since the Unix epoch.
     pub added_at: u64,
@@ -184,11 +187,15 @@ impl From<&QueueItem<ClientId>> for QueueItemView {
 #[derive(Debug, Clone, Serialize, Object)]
 pub struct RoomView {
     pub code: String,
+    #[oai(nullable)]
     pub name: Option<String>,
+    #[oai(nullable)]
     pub video: Option<VideoView>,
     /// Projected to the snapshot's server time: a late joiner starts where the host is now.
     pub playback: PlaybackView,
+    #[oai(nullable)]
     pub host: Option<ClientId>,
+    #[oai(nullable)]
     pub owner: Option<ClientId>,
     pub settings: SettingsView,
     pub viewer_count: usize,
@@ -220,6 +227,7 @@ pub struct ChatView {
     pub id: i64,
     pub client_id: ClientId,
     /// The author's name when it was sent.
+    #[oai(nullable)]
     pub name: Option<String>,
     pub color: String,
     pub text: String,

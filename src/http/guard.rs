@@ -47,8 +47,12 @@ fn origin_allowed(req: &Request) -> bool {
     let Some(origin_host) = origin.split_once("://").map(|(_, host)| host) else {
         return false;
     };
-    [header::HOST.as_str(), "x-forwarded-host"]
-        .into_iter()
-        .filter_map(|name| req.header(name))
-        .any(|host| host.eq_ignore_ascii_case(origin_host))
+    // X-Forwarded-Host counts only from a trusted proxy: anyone else could write it.
+    [
+        req.header(header::HOST),
+        super::headers::forwarded_host(req),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|host| host.eq_ignore_ascii_case(origin_host))
 }

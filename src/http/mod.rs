@@ -1,8 +1,10 @@
 //! HTTP: routes, middleware, and the handlers that are not part of the REST API.
 
 mod admission;
+mod allow;
 pub mod api;
 mod guard;
+mod headers;
 mod health;
 mod log;
 pub mod media;
@@ -26,6 +28,15 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
     let api = api::service(&state);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
+    let allowed = std::sync::Arc::new(
+        allow::AllowedMethods::from_spec(&api.spec(), "/api")
+            .route("/", &["GET"])
+            .route("/r/{code}", &["GET"])
+            .route("/healthz", &["GET"])
+            .route("/media/{file}", &["GET"])
+            .route("/api/rooms/{code}/ws", &["GET"])
+            .route("/api/openapi.json", &["GET"]),
+    );
     let statics = StaticFilesEndpoint::new(state.assets.dir()).with(
         SetHeader::new().overriding(header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
     );
@@ -44,6 +55,10 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
         .around(identity::identify)
         .around(peer::identify_peer)
         .with(CookieJarManager::with_key(cookie_key))
+        // Boxed: each layer nests the endpoint's type, past the compiler's depth limit otherwise.
+        .boxed()
+        .around(move |next, req| allow::add_allow(next, req, allowed.clone()))
+        .around(headers::secure)
         .around(log::log_requests)
         .data(state)
 }

@@ -1,9 +1,12 @@
 //! What a room plays: an uploaded file, a direct media link, or a YouTube video; and the rules for
 //! which links are accepted.
 
-use url::Url;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-const MAX_LINK_LEN: usize = 2048;
+use url::{Host, Url};
+
+/// In characters, spaces around the link included (as the API document declares it).
+pub const MAX_LINK_LEN: usize = 2048;
 const YOUTUBE_ID_LEN: usize = 11;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -64,14 +67,22 @@ pub enum LinkError {
     YouTubeWithoutVideo,
     #[error("the link is longer than {MAX_LINK_LEN} characters")]
     TooLong,
+    #[error(
+        "links to this machine or the local network cannot be played (every viewer's browser would fetch them)"
+    )]
+    PrivateAddress,
 }
 
-/// Reads a link a viewer pasted: a YouTube video or a direct http(s) media URL.
-pub fn parse_link(raw: &str) -> Result<VideoSource, LinkError> {
-    let raw = raw.trim();
-    if raw.len() > MAX_LINK_LEN {
+/// Reads a link a viewer pasted: a YouTube video or a direct http(s) media URL. Unless
+/// `allow_private` is set, a direct link to a loopback, private, link-local, unique-local or
+/// unspecified address (in any spelling a browser accepts) is refused: every viewer's browser would
+/// request it, probing the viewers' own networks. Names that merely resolve to such addresses are
+/// not caught (that would need DNS, and the answer can change).
+pub fn parse_link(raw: &str, allow_private: bool) -> Result<VideoSource, LinkError> {
+    if raw.chars().count() > MAX_LINK_LEN {
         return Err(LinkError::TooLong);
     }
+    let raw = raw.trim();
     let url = Url::parse(raw).map_err(|_| LinkError::Invalid)?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(LinkError::Scheme);
@@ -87,9 +98,51 @@ pub fn parse_link(raw: &str) -> Result<VideoSource, LinkError> {
         // Credentials in a link would be shown to every viewer.
         return Err(LinkError::Invalid);
     }
+    if !allow_private && url.host().is_some_and(|host| is_private_host(&host)) {
+        return Err(LinkError::PrivateAddress);
+    }
     Ok(VideoSource::Url {
         url: url.to_string(),
     })
+}
+
+/// Whether a link's host names this machine or a local network. The `url` crate has already read
+/// every IPv4 spelling browsers accept (`2130706433`, `0x7f000001`, `0177.0.0.1`, `127.1`) into an
+/// address, and lower-cased names.
+fn is_private_host(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => {
+            let name = name.trim_end_matches('.');
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Host::Ipv4(address) => is_private_v4(*address),
+        Host::Ipv6(address) => is_private_v6(*address),
+    }
+}
+
+fn is_private_v4(address: Ipv4Addr) -> bool {
+    let [first, second, ..] = address.octets();
+    address.is_loopback()
+        || address.is_private()
+        || address.is_link_local()
+        || address.is_unspecified()
+        // 0.0.0.0/8 reaches this machine in some browsers; 100.64.0.0/10 is carrier-grade NAT
+        // (and tailnets): local networks too.
+        || first == 0
+        || (first == 100 && (second & 0b1100_0000) == 64)
+}
+
+fn is_private_v6(address: Ipv6Addr) -> bool {
+    let first = address.segments()[0];
+    if address.is_loopback() || address.is_unspecified() {
+        return true;
+    }
+    // Unique local fc00::/7, link-local fe80::/10, and the old site-local fec0::/10.
+    if (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80 || (first & 0xffc0) == 0xfec0 {
+        return true;
+    }
+    // An IPv4 address inside IPv6 (`::ffff:127.0.0.1`, or the old `::127.0.0.1`).
+    address.to_ipv4().is_some_and(is_private_v4)
 }
 
 /// None when the host is not YouTube's; otherwise the video ID, or an error when there is none.
@@ -144,7 +197,7 @@ mod tests {
             "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
             "  https://YOUTU.BE/dQw4w9WgXcQ  ",
         ] {
-            assert_eq!(parse_link(link), youtube("dQw4w9WgXcQ"), "{link}");
+            assert_eq!(parse_link(link, false), youtube("dQw4w9WgXcQ"), "{link}");
         }
     }
 
@@ -159,7 +212,7 @@ mod tests {
             "https://www.youtube.com/watch?v=<script>xx",
         ] {
             assert_eq!(
-                parse_link(link),
+                parse_link(link, false),
                 Err(LinkError::YouTubeWithoutVideo),
                 "{link}"
             );
@@ -169,13 +222,13 @@ mod tests {
     #[test]
     fn direct_links_are_http_or_https_only() {
         assert_eq!(
-            parse_link("https://media.example.org/films/a%20b.mp4?token=1"),
+            parse_link("https://media.example.org/films/a%20b.mp4?token=1", false),
             Ok(VideoSource::Url {
                 url: "https://media.example.org/films/a%20b.mp4?token=1".into()
             })
         );
         assert!(matches!(
-            parse_link("http://127.0.0.1:8080/v.webm"),
+            parse_link("http://203.0.113.7:8080/v.webm", false),
             Ok(VideoSource::Url { .. })
         ));
         for (link, error) in [
@@ -187,10 +240,75 @@ mod tests {
             ("/media/1.mp4", LinkError::Invalid),
             ("https://user:secret@example.org/v.mp4", LinkError::Invalid),
         ] {
-            assert_eq!(parse_link(link), Err(error), "{link}");
+            assert_eq!(parse_link(link, false), Err(error), "{link}");
         }
         let long = format!("https://example.org/{}", "a".repeat(3000));
-        assert_eq!(parse_link(&long), Err(LinkError::TooLong));
+        assert_eq!(parse_link(&long, false), Err(LinkError::TooLong));
+    }
+
+    #[test]
+    fn private_addresses_are_refused_in_every_spelling() {
+        for link in [
+            "http://127.0.0.1/v.mp4",
+            "http://127.0.0.1./v.mp4",
+            "http://127.1/v.mp4",
+            "http://2130706433/v.mp4",
+            "http://0x7f000001/v.mp4",
+            "http://0x7f.1/v.mp4",
+            "http://0177.0.0.1/v.mp4",
+            "http://127.000.000.001/v.mp4",
+            "https://10.0.0.5/v.mp4",
+            "http://172.16.0.1/v.mp4",
+            "http://172.31.255.255/v.mp4",
+            "http://192.168.1.1/v.mp4",
+            "http://3232235777/v.mp4",
+            "http://169.254.169.254/latest/meta-data",
+            "http://0.0.0.0:8080/v.mp4",
+            "http://0/v.mp4",
+            "http://100.64.0.1/v.mp4",
+            "http://[::1]/v.mp4",
+            "http://[0:0:0:0:0:0:0:1]:8080/v.mp4",
+            "http://[::]/v.mp4",
+            "http://[::ffff:127.0.0.1]/v.mp4",
+            "http://[::ffff:7f00:1]/v.mp4",
+            "http://[::ffff:192.168.0.1]/v.mp4",
+            "http://[fe80::1]/v.mp4",
+            "http://[fd12:3456::1]/v.mp4",
+            "http://[fc00::1]/v.mp4",
+            "http://localhost/v.mp4",
+            "http://LOCALHOST:5000/v.mp4",
+            "http://localhost./v.mp4",
+            "http://media.localhost/v.mp4",
+        ] {
+            assert_eq!(
+                parse_link(link, false),
+                Err(LinkError::PrivateAddress),
+                "{link}"
+            );
+            assert!(
+                matches!(parse_link(link, true), Ok(VideoSource::Url { .. })),
+                "{link} with private links allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn public_addresses_and_names_are_links_like_any_other() {
+        for link in [
+            "http://8.8.8.8/v.mp4",
+            "http://172.32.0.1/v.mp4",
+            "http://100.128.0.1/v.mp4",
+            "http://[2001:db8::1]/v.mp4",
+            "http://[::ffff:8.8.8.8]/v.mp4",
+            "https://localhost.example.org/v.mp4",
+            "https://notlocalhost/v.mp4",
+            "https://cdn.example.org/v.mp4",
+        ] {
+            assert!(
+                matches!(parse_link(link, false), Ok(VideoSource::Url { .. })),
+                "{link}"
+            );
+        }
     }
 
     #[test]

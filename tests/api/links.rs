@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{next_of, spawn_app, webm_bytes};
+use crate::helpers::{next_of, spawn_app, spawn_app_with, webm_bytes};
 
 #[tokio::test]
 async fn links_replace_the_video_and_uploads_are_cleaned_up() {
@@ -25,7 +25,7 @@ async fn links_replace_the_video_and_uploads_are_cleaned_up() {
         "the replaced upload was deleted"
     );
 
-    let direct = "http://127.0.0.1:9/films/clip.mp4?sig=abc";
+    let direct = "http://203.0.113.9:9/films/clip.mp4?sig=abc";
     let response = person.post_json(&link, json!({"url": direct})).await;
     assert_eq!(response.status(), 201);
     let video: Value = response.json().await.unwrap();
@@ -73,4 +73,43 @@ async fn other_schemes_and_non_video_youtube_links_are_refused() {
         "/media/1.webm",
         "unchanged"
     );
+}
+
+#[tokio::test]
+async fn links_to_this_machine_or_the_local_network_are_refused_unless_allowed() {
+    let app = spawn_app().await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let link = format!("/api/rooms/{code}/video/link");
+    for private in [
+        "http://127.0.0.1:5000/v.mp4",
+        "http://192.168.1.1/v.mp4",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/v.mp4",
+        "http://[::ffff:127.0.0.1]/v.mp4",
+        "http://0x7f000001/v.mp4",
+        "http://2130706433/v.mp4",
+        "http://127.1/v.mp4",
+        "http://localhost:5000/v.mp4",
+        "http://media.localhost/v.mp4",
+    ] {
+        let response = person.post_json(&link, json!({"url": private})).await;
+        assert_eq!(response.status(), 400, "{private}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "private_address", "{private}");
+    }
+    assert!(person.room(&code).await["video"].is_null(), "unchanged");
+
+    let allowed = spawn_app_with(|config| config.allow_private_links = true).await;
+    let person = allowed.person();
+    let code = person.create_room().await;
+    let response = person
+        .post_json(
+            &format!("/api/rooms/{code}/video/link"),
+            json!({"url": "http://192.168.1.1/v.mp4"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let video: Value = response.json().await.unwrap();
+    assert_eq!(video["url"], "http://192.168.1.1/v.mp4");
 }

@@ -83,6 +83,8 @@ export async function startServer({ env: extraEnv = {} } = {}) {
     GOBLET_MAX_CONNECTIONS_PER_ADDRESS: '100000',
     // Room passwords: tries per client and per address (a scenario that checks the limit sets its own).
     GOBLET_PASSWORD_RATE_COUNT: '100000',
+    // The stand-in media server for direct links runs on this machine (there is no network here).
+    GOBLET_ALLOW_PRIVATE_LINKS: 'true',
     ...extraEnv,
   };
   let process_ = await spawnServer(bin, env, base, logFile);

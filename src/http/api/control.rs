@@ -30,7 +30,6 @@ struct Target {
 }
 
 #[derive(Object)]
-#[oai(deny_unknown_fields)]
 struct Entry {
     #[oai(validator(min_length = 1, max_length = 128))]
     password: String,

@@ -1,6 +1,9 @@
 use poem_openapi::{Object, OpenApi, payload::Json};
 
-use super::ApiTags;
+use super::{
+    ApiTags,
+    text::{DisplayNameRule, Text},
+};
 use crate::{
     client::{ClientId, color_of},
     clock::now_ms,
@@ -20,6 +23,7 @@ pub struct MeApi {
 #[derive(Object)]
 struct Me {
     client_id: ClientId,
+    #[oai(nullable)]
     name: Option<String>,
     /// Your name colour (CSS), the same on every page.
     color: String,
@@ -28,12 +32,13 @@ struct Me {
 #[derive(Object)]
 struct NewName {
     /// 1 to 32 characters after trimming; no control characters.
-    name: String,
+    name: Text<DisplayNameRule>,
 }
 
 #[derive(Object)]
 struct RecentRoom {
     code: String,
+    #[oai(nullable)]
     name: Option<String>,
     /// When you were last there, ms since the Unix epoch.
     visited_at: u64,

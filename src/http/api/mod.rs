@@ -7,6 +7,7 @@ mod playback;
 mod queue;
 mod rooms;
 mod spots;
+mod text;
 mod videos;
 
 use poem_openapi::{OpenApiService, Tags};

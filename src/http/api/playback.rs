@@ -24,6 +24,7 @@ enum Action {
 struct Command {
     action: Action,
     /// Seconds into the video.
+    #[oai(validator(minimum(value = "0"), maximum(value = "10000000")))]
     position: f64,
 }
 

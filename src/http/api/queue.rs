@@ -1,6 +1,10 @@
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, found, videos::video_from_link};
+use super::{
+    ApiTags, found,
+    text::{LinkRule, Text},
+    videos::video_from_link,
+};
 use crate::{
     client::ClientId,
     error::{ApiError, ApiResult},
@@ -19,14 +23,12 @@ struct Queue {
 }
 
 #[derive(Object)]
-#[oai(deny_unknown_fields)]
 struct QueuedLink {
     /// A YouTube link or a direct http(s) media URL.
-    url: String,
+    url: Text<LinkRule>,
 }
 
 #[derive(Object)]
-#[oai(deny_unknown_fields)]
 struct Order {
     /// Every queued video's ID once, in the new order.
     ids: Vec<i64>,

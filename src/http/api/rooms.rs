@@ -1,6 +1,9 @@
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use super::{ApiTags, found};
+use super::{
+    ApiTags, found,
+    text::{RoomNameRule, Text},
+};
 use crate::{
     client::ClientId,
     error::{ApiError, ApiResult},
@@ -31,16 +34,18 @@ struct Viewers {
 
 #[derive(Object)]
 struct Host {
+    #[oai(nullable)]
     host: Option<ClientId>,
 }
 
 #[derive(Object)]
 struct RoomName {
     /// 1 to 64 characters, or null to clear.
-    name: Option<String>,
+    #[oai(nullable)]
+    name: Option<Text<RoomNameRule>>,
 }
 
-const MAX_ROOM_NAME_CHARS: usize = 64;
+pub(super) const MAX_ROOM_NAME_CHARS: usize = 64;
 
 fn clean_room_name(raw: &str) -> ApiResult<String> {
     let valid = raw.chars().count() <= MAX_ROOM_NAME_CHARS && !raw.chars().any(char::is_control);

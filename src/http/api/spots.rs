@@ -16,6 +16,7 @@ pub struct SpotsApi {
 #[derive(Object)]
 struct NewSpot {
     /// Seconds into the room's current video.
+    #[oai(validator(minimum(value = "0"), maximum(value = "10000000")))]
     position: f64,
 }
 

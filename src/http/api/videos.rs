@@ -7,7 +7,10 @@ use poem_openapi::{
 
 use tokio_util::io::InspectReader;
 
-use super::{ApiTags, found};
+use super::{
+    ApiTags, found,
+    text::{LinkRule, Text},
+};
 use crate::{
     client::ClientId,
     clock::now_ms,
@@ -41,7 +44,7 @@ enum NewVideo {
 #[derive(Object)]
 struct NewLink {
     /// A YouTube link or a direct http(s) media URL.
-    url: String,
+    url: Text<LinkRule>,
 }
 
 #[OpenApi(tag = "ApiTags::Videos")]
@@ -138,8 +141,13 @@ impl VideosApi {
 
 /// The video a pasted link names, numbered like an upload; 400 for a link that is not one.
 pub(super) async fn video_from_link(state: &AppState, link: &str) -> ApiResult<Video> {
-    let source = video::parse_link(link)
-        .map_err(|error| ApiError::bad_request("bad_link", error.to_string()))?;
+    let source = video::parse_link(link, state.config.allow_private_links).map_err(|error| {
+        let code = match error {
+            video::LinkError::PrivateAddress => "private_address",
+            _ => "bad_link",
+        };
+        ApiError::bad_request(code, error.to_string())
+    })?;
     let (original_name, mime) = match &source {
         VideoSource::YouTube { id } => (format!("YouTube video {id}"), String::new()),
         VideoSource::Url { url } => {
