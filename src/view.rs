@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::{
     client::{ClientId, color_of},
     db::messages::StoredMessage,
-    room::{Controls, Playback, QueueItem, Room, Settings, Video, VideoSource, ViewerEntry},
+    room::{Playback, QueueItem, Room, Video, VideoSource, ViewerEntry},
 };
 
 #[derive(Debug, Clone, Serialize, Object)]
@@ -130,28 +130,6 @@ impl SettingsView {
 pub enum ControlsView {
     Everyone,
     Host,
-}
-
-/// A settings change: the controls and the cap as they are to be, and the password to set (a
-/// string), clear (null) or keep (left out).
-#[derive(Debug, Clone, Object)]
-pub struct SettingsChange {
-    pub controls: ControlsView,
-    /// Most people watching at once (the owner always gets in); null for no cap.
-    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "100000")))]
-    pub max_viewers: Option<u32>,
-    /// 1 to 128 characters to set, null to remove, left out to keep the current one.
-    #[oai(validator(min_length = 1, max_length = 128))]
-    pub password: poem_openapi::types::MaybeUndefined<String>,
-}
-
-impl SettingsChange {
-    pub fn settings(&self) -> Settings {
-        Settings {
-            controls: Controls::from(self.controls),
-            max_viewers: self.max_viewers,
-        }
-    }
 }
 
 /// A video waiting its turn.

@@ -41,10 +41,12 @@ impl AllowedMethods {
         self
     }
 
-    /// The `Allow` value for a request path, when a route matches it.
+    /// The `Allow` value for a request path, when a route matches it. Like the router, a literal
+    /// segment wins over a parameter: `/queue/next` is not `/queue/{id}`.
     fn for_path(&self, path: &str) -> Option<String> {
         let path = segments(path);
-        let mut methods: Vec<&str> = self
+        let is_param = |t: &String| t.starts_with('{') && t.ends_with('}');
+        let matching: Vec<_> = self
             .routes
             .iter()
             .filter(|(template, _)| {
@@ -52,8 +54,17 @@ impl AllowedMethods {
                     && template
                         .iter()
                         .zip(&path)
-                        .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
+                        .all(|(t, p)| t == p || is_param(t))
             })
+            .collect();
+        let params = |template: &Vec<String>| template.iter().filter(|t| is_param(t)).count();
+        let fewest = matching
+            .iter()
+            .map(|(template, _)| params(template))
+            .min()?;
+        let mut methods: Vec<&str> = matching
+            .iter()
+            .filter(|(template, _)| params(template) == fewest)
             .flat_map(|(_, methods)| methods.iter().map(String::as_str))
             .collect();
         methods.sort_unstable();
@@ -115,5 +126,22 @@ mod tests {
         assert_eq!(allowed.for_path("/media/1.mp4").unwrap(), "GET, HEAD");
         assert_eq!(allowed.for_path("/api/rooms"), None);
         assert_eq!(allowed.for_path("/api/rooms/A/B/C"), None);
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter() {
+        let spec = r#"{"paths": {
+            "/rooms/{code}/queue/next": {"post": {}},
+            "/rooms/{code}/queue/{id}": {"delete": {}}
+        }}"#;
+        let allowed = AllowedMethods::from_spec(spec, "/api");
+        assert_eq!(
+            allowed.for_path("/api/rooms/ABCDEFGH/queue/next").unwrap(),
+            "POST"
+        );
+        assert_eq!(
+            allowed.for_path("/api/rooms/ABCDEFGH/queue/7").unwrap(),
+            "DELETE"
+        );
     }
 }

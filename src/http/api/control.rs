@@ -2,17 +2,53 @@ use poem_openapi::{
     ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
 };
 
-use super::{ApiTags, found};
+use super::{
+    ApiTags, found,
+    text::{PasswordRule, Text, password_ok},
+};
 use crate::{
     client::ClientId,
     error::{ApiError, ApiResult},
     http::peer::Peer,
     hub::PasswordChange,
     password,
-    room::JoinRefused,
+    room::{Controls, JoinRefused, Settings},
     state::AppState,
-    view::{SettingsChange, SettingsView},
+    view::{ControlsView, SettingsView},
 };
+
+/// A settings change: the controls and the cap as they are to be, and the password to set (a
+/// string), clear (null) or keep (left out).
+#[derive(Object)]
+struct SettingsChange {
+    controls: ControlsView,
+    /// Most people watching at once (the owner always gets in); null for no cap.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "100000")))]
+    max_viewers: Option<u32>,
+    /// 1 to 128 characters to set, null to remove, left out to keep the current one.
+    #[oai(nullable)]
+    password: MaybeUndefined<Text<PasswordRule>>,
+}
+
+impl SettingsChange {
+    fn settings(&self) -> Settings {
+        Settings {
+            controls: Controls::from(self.controls),
+            max_viewers: self.max_viewers,
+        }
+    }
+}
+
+/// 400 unless `password` keeps the rule the document declares.
+fn check_password(password: &str) -> ApiResult<()> {
+    match password_ok(password) {
+        true => Ok(()),
+        false => Err(ApiError::bad_request(
+            "bad_password",
+            "passwords are 1 to 128 characters",
+        )),
+    }
+}
 
 pub struct ControlApi {
     pub state: AppState,
@@ -31,8 +67,7 @@ struct Target {
 
 #[derive(Object)]
 struct Entry {
-    #[oai(validator(min_length = 1, max_length = 128))]
-    password: String,
+    password: Text<PasswordRule>,
 }
 
 #[derive(ApiResponse)]
@@ -72,7 +107,8 @@ impl ControlApi {
             MaybeUndefined::Undefined => PasswordChange::Keep,
             MaybeUndefined::Null => PasswordChange::Clear,
             MaybeUndefined::Value(password) => {
-                let password = password.clone();
+                check_password(password)?;
+                let password = password.to_string();
                 let hashed = tokio::task::spawn_blocking(move || password::hash(&password))
                     .await
                     .map_err(|error| ApiError::internal("could not hash a password", error))?
@@ -101,13 +137,14 @@ impl ControlApi {
         client: ClientId,
         peer: Peer,
     ) -> ApiResult<Entered> {
+        check_password(&entry.password)?;
         let limits = &self.state.limits;
         limits.password_clients.check(&client)?;
         limits.passwords.check(&peer.address)?;
         let entered = self
             .state
             .hub
-            .enter_with_password(&code, (client, peer.address), entry.0.password)
+            .enter_with_password(&code, (client, peer.address), entry.password.to_string())
             .await?;
         match found(entered)? {
             Ok(true) => Ok(Entered::Done),

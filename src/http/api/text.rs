@@ -118,6 +118,21 @@ impl TextRule for LinkRule {
     }
 }
 
+/// A room's password: 1 to 128 characters, taken as typed.
+pub struct PasswordRule;
+
+impl TextRule for PasswordRule {
+    fn declare(schema: &mut MetaSchema) {
+        schema.min_length = Some(1);
+        schema.max_length = Some(crate::password::MAX_PASSWORD_CHARS);
+    }
+}
+
+/// Whether `password` keeps [`PasswordRule`].
+pub fn password_ok(password: &str) -> bool {
+    (1..=crate::password::MAX_PASSWORD_CHARS).contains(&password.chars().count())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
