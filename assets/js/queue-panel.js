@@ -22,7 +22,9 @@ const ICONS = { up: '↑', down: '↓', remove: '✕' };
 export function setupQueue({ roomApi, store, send, player, sync }) {
   const $ = (id) => document.getElementById(id);
   let items = []; // the queue, next first, as the server last told it
-  let busy = false; // a change of ours is on its way: the buttons wait for the server's answer
+  // A change of ours is on its way: another click is ignored until the server answers, or until the
+  // new queue arrives (whichever comes first: a click after it acts on what the user sees).
+  let busy = false;
   const preloaded = new Set(); // video IDs whose start we fetched already
   const ends = new EndWatch();
 
@@ -31,18 +33,32 @@ export function setupQueue({ roomApi, store, send, player, sync }) {
   /** The queue as the server sent it (snapshot or `queue` message). */
   function show(queue) {
     items = Array.isArray(queue) ? queue : [];
+    busy = false;
     render();
     preload();
   }
+
+  let shown = ''; // what the list shows, so that a store change that alters nothing here (a viewer
+  // joined) does not rebuild it under the user's pointer or keyboard focus
 
   function render() {
     const may = allowed();
     $('queue-count').textContent = String(items.length);
     $('queue-empty').hidden = items.length > 0;
     $('queue-skip').hidden = !may || items.length === 0;
-    $('queue-skip').disabled = busy;
+    const key = JSON.stringify([items, may, store.me]);
+    if (key === shown) return;
+    shown = key;
     const list = $('queue-list');
+    // The same button keeps the focus across a rebuild (a moved row's "Move down", say), where it still is.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const keep = focused && { id: focused.closest('.queue-item')?.dataset.videoId, action: focused.dataset.action };
     list.replaceChildren(...items.map((item, index) => row(item, index, may)));
+    if (keep) {
+      const item = [...list.children].find((li) => li.dataset.videoId === keep.id);
+      const again = item?.querySelector(`[data-action="${keep.action}"]`) ?? item?.querySelector('button');
+      (again ?? $('queue-heading')).focus?.();
+    }
   }
 
   function row(item, index, may) {
@@ -76,10 +92,10 @@ export function setupQueue({ roomApi, store, send, player, sync }) {
     const node = document.createElement('button');
     node.type = 'button';
     node.className = `button small queue-action action-${action}`;
+    node.dataset.action = action;
     node.textContent = ICONS[action];
     node.title = LABELS[action];
     node.setAttribute('aria-label', `${LABELS[action]}: ${video.original_name}`);
-    node.disabled = busy;
     node.addEventListener('click', () => {
       if (action === 'remove') change('DELETE', `/queue/${video.id}`);
       else {
@@ -92,15 +108,15 @@ export function setupQueue({ roomApi, store, send, player, sync }) {
 
   /** One change to the queue; the new queue reaches every page (this one too) as a `queue` message. */
   async function change(method, path, body) {
+    // Buttons stay enabled (a disabled one would lose the keyboard focus): `busy` drops a double click.
+    if (busy) return;
     busy = true;
-    render();
     try {
       await api(method, `${roomApi}${path}`, body);
     } catch (error) {
       toast(error.message, 'error');
     } finally {
       busy = false;
-      render();
     }
   }
 

@@ -35,8 +35,11 @@ const JOIN_GIVE_UP_MS = 5000;
  * up to this long: starting it again would start the video over (play() on an ended video).
  */
 const WAIT_AT_END_S = 1;
-/** A player this close to its duration has stopped at the end (a <video> lands exactly on it). */
-const AT_END_S = 0.05;
+/**
+ * A player this close to its duration has stopped at the end (a <video> lands exactly on it, YouTube's
+ * player a little short).
+ */
+const AT_END_S = 0.25;
 /** A burst of pings on connect gives the clock estimate a few low-latency samples within a second. */
 const PING_BURST = 5;
 const PING_BURST_GAP_MS = 150;

@@ -672,6 +672,11 @@ test('16. the queue panel: reorder, remove and skip on one page, the other follo
     ['Move up', 'Remove'],
   ]);
   assert.ok(await a.page.isVisible('#queue-skip'));
+  mkdirSync(artifacts, { recursive: true });
+  await a.page.screenshot({ path: join(artifacts, 'queue.png') });
+  await a.page.setViewportSize({ width: 390, height: 844 });
+  await a.page.locator('#queue-card').screenshot({ path: join(artifacts, 'queue-phone.png') });
+  await a.page.setViewportSize({ width: 1280, height: 800 });
 
   // Each page waits to show the new order before it is clicked again: a row is picked by its place.
   await a.page.click('#queue-list .queue-item:nth-child(1) .action-down');
