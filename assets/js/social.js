@@ -3,7 +3,7 @@
 // room store (room-store.js), which room.js fills from the socket; this side subscribes to its events
 // for the notices. room.js then passes every socket message to `handle()`: it answers true for the
 // messages only this side needs (chat, history, room names, chat errors, others' removals) and only
-// watches snapshot and video, which room.js handles too.
+// watches snapshot, video and queue (for their notices), which room.js handles too.
 
 import { api } from './http.js';
 import { ChatPanel, CHAT_ERRORS } from './chat.js';
