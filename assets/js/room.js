@@ -17,6 +17,7 @@ import { myName } from './identity.js';
 import { setupSocial } from './social.js';
 import { wireLinkForm } from './video-link.js';
 import { setupControl, showRemovedPage } from './room-control.js';
+import { setupQueue } from './queue-panel.js';
 import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
 import { askForPassword } from './password-gate.js';
 import { asksForPassword } from './password.js';
@@ -36,6 +37,7 @@ let sync; // the sync controller
 let socket;
 let social; // chat, names, room name: social.js
 let control; // settings panel, viewer actions, removed / full: room-control.js
+let queue; // the "Up next" card, preloads, the host's `ended`: queue-panel.js
 const loops = []; // the page's intervals, stopped when we are removed from the room
 let loadToken = 0;
 
@@ -53,6 +55,7 @@ function labelFor(clientId) {
 // ---- Playback: the controller decides, this shows ---------------------------------------------------
 
 function tick() {
+  queue.tick();
   const status = sync.tick();
   const chip = $('sync-status');
   chip.hidden = !status;
@@ -252,6 +255,10 @@ function onMessage(message) {
       control.admitted();
       sync.welcome(message);
       setVideo(message.room.video, message.room.playback);
+      queue.show(message.room.queue);
+      break;
+    case 'queue':
+      queue.show(message.queue);
       break;
     case 'video':
       setVideo(message.video, message.playback);
@@ -382,6 +389,12 @@ async function copyLink() {
 }
 
 let currentUpload = null;
+let uploadToQueue = false; // which button picked the file: "Upload video" or "Upload to queue"
+
+function pickFile(toQueue) {
+  uploadToQueue = toQueue;
+  $('file-input').click();
+}
 
 function startUpload(file) {
   if (!file || currentUpload) return;
@@ -393,6 +406,7 @@ function startUpload(file) {
   $('upload-error').textContent = '';
   $('upload-cancel').hidden = false;
   $('upload-button').disabled = true;
+  $('queue-upload').disabled = true;
   const started = now();
   const show = (loaded, total) => {
     const { percent, speed, secondsLeft } = uploadStats(loaded, total, now() - started);
@@ -403,7 +417,7 @@ function startUpload(file) {
     $('upload-eta').textContent = percent >= 100 ? '' : formatEta(secondsLeft);
   };
   show(0, file.size);
-  const url = `${roomApi}/video?name=${encodeURIComponent(file.name)}`;
+  const url = `${roomApi}/video?name=${encodeURIComponent(file.name)}${uploadToQueue ? '&queue=true' : ''}`;
   currentUpload = uploadFile(url, file, show);
   currentUpload.done
     .then(() => {
@@ -422,6 +436,7 @@ function startUpload(file) {
       currentUpload = null;
       $('upload-cancel').hidden = true;
       $('upload-button').disabled = false;
+      $('queue-upload').disabled = false;
       $('file-input').value = '';
     });
 }
@@ -468,7 +483,8 @@ async function refreshVideo() {
 
 function wireControls() {
   $('copy-link').addEventListener('click', copyLink);
-  $('upload-button').addEventListener('click', () => $('file-input').click());
+  $('upload-button').addEventListener('click', () => pickFile(false));
+  $('queue-upload').addEventListener('click', () => pickFile(true));
   $('file-input').addEventListener('change', (e) => startUpload(e.target.files[0]));
   $('upload-cancel').addEventListener('click', () => currentUpload?.cancel());
   $('save-spot').addEventListener('click', saveSpot);
@@ -527,6 +543,7 @@ async function main() {
     onBlocked: () => toast('Your browser wants a click before it plays: press "Click to join playback".'),
   });
   control = setupControl({ roomApi, store, labelFor, onRemoved: leaveForGood });
+  queue = setupQueue({ roomApi, store, send, player, sync });
   store.on('host', announceHost);
   store.on('owner', announceOwner);
   store.on('change', () => {

@@ -3,13 +3,22 @@
 // room store (room-store.js), which room.js fills from the socket; this side subscribes to its events
 // for the notices. room.js then passes every socket message to `handle()`: it answers true for the
 // messages only this side needs (chat, history, room names, chat errors, others' removals) and only
-// watches snapshot and video, which room.js handles too.
+// watches snapshot, video and queue (for their notices), which room.js handles too.
 
 import { api } from './http.js';
 import { ChatPanel, CHAT_ERRORS } from './chat.js';
 import { InlineEdit } from './inline-edit.js';
 import { loadMe, myName, saveMyName, noteMyName, displayName } from './identity.js';
-import { viewerNotices, hostNotice, renameNotice, settingsNotices, ownerNotice, kickNotice } from './timeline.js';
+import {
+  viewerNotices,
+  hostNotice,
+  renameNotice,
+  settingsNotices,
+  ownerNotice,
+  kickNotice,
+  queueNotices,
+  videoNotice,
+} from './timeline.js';
 
 /**
  * `code`: the room code; `roomApi`: its REST prefix; `store`: the page's RoomStore; `send(message)`:
@@ -24,6 +33,7 @@ export function setupSocial({ code, roomApi, store, send, serverNow }) {
   });
 
   let seen = null; // what the last snapshot or update showed: {videoId, roomName}
+  let queue = null; // the room's queue as last told: additions are notices, its head says "Up next"
 
   const label = (id) => (id === store.me ? 'You' : displayName({ client_id: id, name: store.names.get(id) }));
   const notice = (text) => chat.notice(text, serverNow());
@@ -69,11 +79,19 @@ export function setupSocial({ code, roomApi, store, send, serverNow }) {
     const room = message.room;
     const now = { videoId: room.video?.id ?? null, roomName: room.name ?? null };
     if (seen) {
-      if (now.videoId !== seen.videoId && room.video) notice(`New video: ${room.video.original_name}`);
+      if (now.videoId !== seen.videoId && room.video) notice(videoNotice(room.video, queue));
       if (now.roomName !== seen.roomName) roomRenamed(now.roomName);
+      queued(room.queue ?? []);
     }
     seen = now;
+    queue = room.queue ?? [];
     showRoomName(room.name);
+  }
+
+  function queued(next) {
+    const named = (id, name) => (id === store.me ? 'You' : name || displayName({ client_id: id, name: store.names.get(id) }));
+    if (queue) for (const text of queueNotices(queue, next, named)) notice(text);
+    queue = next;
   }
 
   function roomRenamed(name) {
@@ -115,7 +133,10 @@ export function setupSocial({ code, roomApi, store, send, serverNow }) {
         return true;
       case 'video':
         if (seen) seen.videoId = message.video?.id ?? null;
-        notice(message.video ? `New video: ${message.video.original_name}` : 'The video was removed');
+        notice(videoNotice(message.video, queue));
+        return false;
+      case 'queue':
+        queued(message.queue);
         return false;
       case 'error':
         if (!CHAT_ERRORS.has(message.code)) return false;

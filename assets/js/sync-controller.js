@@ -30,6 +30,16 @@ const HOST_LEADS_AFTER_MS = 2000;
 const SETTLE_AFTER_SEEK_MS = 400;
 /** Should a join-ahead seek never land (a load error), the drift loop gets its turn back after this. */
 const JOIN_GIVE_UP_MS = 5000;
+/**
+ * A follower whose player stopped at the end of the video a little ahead of the room waits there for
+ * up to this long: starting it again would start the video over (play() on an ended video).
+ */
+const WAIT_AT_END_S = 1;
+/**
+ * A player this close to its duration has stopped at the end (a <video> lands exactly on it, YouTube's
+ * player a little short).
+ */
+const AT_END_S = 0.25;
 /** A burst of pings on connect gives the clock estimate a few low-latency samples within a second. */
 const PING_BURST = 5;
 const PING_BURST_GAP_MS = 150;
@@ -215,11 +225,15 @@ export class SyncController {
 
   /**
    * A play/pause/seek the player reported. Answers 'echo' (the player following a remote command: not
-   * sent), 'sent', or 'offline' (the room will not hear of it; the page should say so).
+   * sent), 'ended' (a follower's player stopped at the end: not sent), 'sent', or 'offline' (the room
+   * will not hear of it; the page should say so).
    */
   onLocalEvent(kind, position) {
     const { player } = this;
     if (this.guard.swallow(kind, position, this.now())) return 'echo';
+    // A follower's player stopping at the end is not the user's pause: the host's page ends the room's
+    // video (and reports it, for the queue), and a late pause from here would pause the next video.
+    if (kind === 'pause' && !this.host && this.reference?.playing && position >= player.duration - AT_END_S) return 'ended';
     const playing = kind === 'play' ? true : kind === 'pause' ? false : !player.paused;
     // A seek during playback stalls this player for about seekLead before it moves again: the room's
     // timeline starts from `position` then, not now, or this page would begin its own seek behind everyone.
@@ -363,7 +377,9 @@ export class SyncController {
     const expected = expectedPosition(ref, this.serverNow(), player.duration);
     if (player.paused) {
       // Playing room, paused player, no user action of ours: we fell out (a stall, the end of a load).
-      if (expected < player.duration - 0.05) this.applyReference();
+      // Stopped at the end a moment before the room gets there: wait for it.
+      const stopped = player.time >= player.duration - AT_END_S;
+      if (expected < player.duration - (stopped ? WAIT_AT_END_S : 0.05)) this.applyReference();
       return status('catching-up', 'Catching up…');
     }
     const drift = player.time - expected;

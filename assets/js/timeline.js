@@ -1,5 +1,5 @@
 // Timeline notices: the chat's system lines for joins, leaves, host changes, renames, and room control
-// (settings, ownership, removals). The server
+// (settings, ownership, removals), and the queue (what was queued, what plays next). The server
 // sends no such events, only the current viewer list (batched, at most every ~100 ms, and capped at
 // 100 entries), so joins and leaves are the difference between two successive lists. Pure: tested in
 // tests/js/timeline.test.mjs.
@@ -84,4 +84,23 @@ export function ownerNotice(owner, me, label) {
 /** The notice when someone was removed from the room (not us: then the page says so instead). */
 export function kickNotice(id, label) {
   return `${label(id)} was removed from the room`;
+}
+
+/**
+ * The notices for videos added to the queue between two queues (each the protocol's items): "Ada
+ * queued clip.webm". Removals, moves and the next video leaving the queue to play say nothing here.
+ * `label(id, name)` names who added it.
+ */
+export function queueNotices(before, after, label) {
+  const had = new Set((before ?? []).map((item) => item.video.id));
+  return after
+    .filter((item) => !had.has(item.video.id))
+    .map((item) => `${label(item.added_by, item.added_by_name)} queued ${item.video.original_name}`);
+}
+
+/** The notice for the room's new video: "Up next: …" when it came from the queue (`queue`, as it was). */
+export function videoNotice(video, queue) {
+  if (!video) return 'The video was removed';
+  if (queue?.[0]?.video.id === video.id) return `Up next: ${video.original_name}`;
+  return `New video: ${video.original_name}`;
 }

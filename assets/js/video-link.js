@@ -1,6 +1,6 @@
 // "Play a link" in the Video card: a YouTube link or a direct http(s) media URL becomes the room's
-// video for everyone. The server checks the link and says why when it refuses; the hint under the
-// field only tells the user what the link looks like while they type.
+// video for everyone ("Play"), or waits at the end of the room's queue ("Add to queue"). The server
+// checks the link and says why when it refuses; the hint under the field only tells the user what the link looks like while they type.
 
 import { api } from './http.js';
 import { linkKind } from './links.js';
@@ -14,7 +14,7 @@ export function wireLinkForm(roomApi) {
   const $ = (id) => document.getElementById(id);
   const form = $('link-form');
   const input = $('link-url');
-  const button = $('link-submit');
+  const buttons = [$('link-submit'), $('link-queue')].filter(Boolean);
   const error = $('link-error');
   const hint = $('link-hint');
 
@@ -31,18 +31,20 @@ export function wireLinkForm(roomApi) {
       input.focus();
       return;
     }
-    button.disabled = true;
+    // Enter in the field submits with the first button, "Play".
+    const toQueue = event.submitter?.id === 'link-queue';
+    for (const button of buttons) button.disabled = true;
     error.textContent = '';
     try {
-      // Everybody (us included) hears of the new video over the socket.
-      await api('POST', `${roomApi}/video/link`, { url });
+      // Everybody (us included) hears of the new video, or the longer queue, over the socket.
+      await api('POST', `${roomApi}/${toQueue ? 'queue' : 'video/link'}`, { url });
       input.value = '';
       hint.textContent = '';
     } catch (failure) {
       error.textContent = failure.message;
       input.focus();
     } finally {
-      button.disabled = false;
+      for (const button of buttons) button.disabled = false;
     }
   });
 }

@@ -155,18 +155,21 @@ export async function uploadVideo(base, code, file) {
 
 /**
  * Opens the room in a new browser context (one context = one cookie = one viewer), or in `context`
- * when given. `sent` collects the play/pause/seek frames the page sends; `errors` its script errors.
+ * when given. `sent` collects the play/pause/seek frames the page sends, `ended` its `ended` frames;
+ * `errors` its script errors.
  */
 export async function openViewer(browser, base, code, { context, viewport = { width: 1280, height: 800 } } = {}) {
   const ctx = context ?? (await browser.newContext({ viewport }));
   const page = await ctx.newPage();
-  const viewer = { context: ctx, page, sent: [], errors: [] };
+  // `ended`: the `ended` reports the page sends (the queue's auto-advance).
+  const viewer = { context: ctx, page, sent: [], ended: [], errors: [] };
   page.on('pageerror', (error) => viewer.errors.push(error.message));
   page.on('websocket', (ws) => {
     ws.on('framesent', ({ payload }) => {
       try {
         const message = JSON.parse(String(payload));
         if (['play', 'pause', 'seek'].includes(message.type)) viewer.sent.push({ ...message, at: Date.now() });
+        if (message.type === 'ended') viewer.ended.push({ ...message, at: Date.now() });
       } catch {
         // Not ours.
       }

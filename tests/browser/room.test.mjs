@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   HOST_CHECK_SECS,
@@ -761,4 +761,166 @@ test('14d. too many wrong passwords: the form says how long to wait', { timeout:
   } finally {
     await strict.stop();
   }
+});
+
+/** The queue's rows on a page: name and the line under it. */
+const queueRows = (page) =>
+  page.$$eval('#queue-list .queue-item', (rows) =>
+    rows.map((r) => ({ name: r.querySelector('.queue-name').textContent, meta: r.querySelector('.queue-meta').textContent })),
+  );
+const queueNames = async (page) => (await queueRows(page)).map((r) => r.name);
+const waitForQueue = (page, names, timeout = 3000) =>
+  waitUntil(`the queue to read ${JSON.stringify(names)}`, async () => JSON.stringify(await queueNames(page)) === JSON.stringify(names), {
+    timeout,
+  }).catch(async (error) => {
+    throw new Error(`${error.message}; it reads ${JSON.stringify(await queueNames(page))}`);
+  });
+
+test('15. the queue plays the next video when the current one ends, on every page', { timeout: 90_000 }, async (t) => {
+  const code = await createRoom(server.base);
+  await uploadVideo(server.base, code, testVideo('webm', 3));
+  const a = await viewer(code);
+  await waitForVideo(a.page);
+  await a.page.waitForSelector('body[data-host="me"]');
+  const b = await viewer(code);
+  await waitForVideo(b.page);
+  assert.ok(await b.page.isVisible('#queue-empty'));
+  const first = await mediaState(b.page);
+
+  // B preloads the start of the queued upload: a ranged request for its file.
+  const ranged = [];
+  b.page.on('request', (request) => {
+    if (request.url().includes('/media/') && request.headers().range) ranged.push({ url: request.url(), range: request.headers().range });
+  });
+
+  // A queues the 20 s MP4 with "Upload to queue".
+  const [chooser] = await Promise.all([a.page.waitForEvent('filechooser'), a.page.click('#queue-upload')]);
+  await chooser.setFiles(testVideo('mp4'));
+  for (const v of [a, b]) await waitForQueue(v.page, ['clock-20s.mp4']);
+  assert.match((await queueRows(a.page))[0].meta, /^Upload · .+ · added by you$/);
+  assert.match((await queueRows(b.page))[0].meta, /added by Guest /);
+  await b.page.waitForSelector('.chat-notice-text:has-text("queued clock-20s.mp4")');
+  await a.page.waitForSelector('.chat-notice-text:has-text("You queued clock-20s.mp4")');
+  assert.equal(await text(a.page, '#video-title'), 'clock-3s.webm', 'queued, not played');
+  const queuedUrl = (await (await fetch(`${server.base}/api/rooms/${code}/queue`)).json()).items[0].video.url;
+  await waitUntil('B to preload the queued upload', () => ranged.some((r) => r.url.endsWith(queuedUrl)));
+  assert.equal(ranged.find((r) => r.url.endsWith(queuedUrl)).range, 'bytes=0-1048575');
+
+  // Play the 3 s video: when it ends, the queued one plays on both pages from its start.
+  await clickControl(a.page, '.vjs-big-play-button');
+  await waitUntil('B to play', () => isPlaying(b.page), { timeout: 2000 });
+  for (const v of [a, b]) {
+    await waitUntil(
+      'the queued video to play',
+      async () => {
+        const s = await mediaState(v.page);
+        return s.src.endsWith(queuedUrl) && !s.paused && s.ready >= 2;
+      },
+      { timeout: 8000 },
+    );
+  }
+  await sleep(1000);
+  const { gap, a: sa, b: sb } = await positionGap(a.page, b.page);
+  t.diagnostic(`after the switch: A at ${sa.t.toFixed(2)} s, B ${(gap * 1000).toFixed(0)} ms from A`);
+  assert.notEqual(sb.src, first.src);
+  assert.ok(sa.t > 0.5 && sa.t < 3, `A near the start of the next video, at ${sa.t}`);
+  assert.ok(!sa.paused && !sb.paused, 'both play');
+  assert.ok(Math.abs(gap) < 0.3, `the pages ${gap.toFixed(3)} s apart`);
+  for (const v of [a, b]) {
+    assert.equal(await text(v.page, '#video-title'), 'clock-20s.mp4');
+    await waitForQueue(v.page, []);
+    assert.ok(await v.page.isVisible('#queue-empty'));
+    await v.page.waitForSelector('.chat-notice-text:has-text("Up next: clock-20s.mp4")');
+  }
+  assert.equal(a.ended.length, 1, `the host reported the end once: ${JSON.stringify(a.ended)}`);
+  assert.ok(Math.abs(a.ended[0].duration - 3) < 0.1, `with the video's duration, ${a.ended[0].duration}`);
+  assert.deepEqual(b.ended, [], 'only the host reports the end');
+  assert.ok(!b.sent.some((m) => m.type === 'pause'), `B sent no pause at its end: ${JSON.stringify(b.sent)}`);
+  // Still playing a moment later: no late pause from the old video's end caught the new one.
+  await sleep(1500);
+  for (const v of [a, b]) assert.ok(await isPlaying(v.page));
+  await closeAll(a, b);
+});
+
+test('16. the queue panel: reorder, remove and skip on one page, the other follows; host-only locks the guest out', { timeout: 90_000 }, async () => {
+  // Made from the owner's page, so its cookie owns the room (for the settings at the end).
+  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(ownerContext);
+  const start = await ownerContext.newPage();
+  await start.goto(`${server.base}/`);
+  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
+  await start.close();
+  await uploadVideo(server.base, code, testVideo('webm'));
+  const a = await viewer(code, { context: ownerContext });
+  await waitForVideo(a.page);
+  const b = await viewer(code);
+  await waitForVideo(b.page);
+
+  // Two links through the link form's "Add to queue", and an upload over the API.
+  for (const url of ['https://example.com/one.mp4', 'https://example.com/two.webm']) {
+    await a.page.fill('#link-url', url);
+    await a.page.click('#link-queue');
+    await a.page.waitForFunction(() => document.getElementById('link-url').value === '');
+  }
+  const upload = await fetch(`${server.base}/api/rooms/${code}/video?name=clip.webm&queue=true`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: readFileSync(testVideo('webm', 3)),
+  });
+  assert.equal(upload.status, 201);
+  for (const v of [a, b]) await waitForQueue(v.page, ['one.mp4', 'two.webm', 'clip.webm']);
+  assert.match((await queueRows(b.page))[0].meta, /^Link · added by Guest /);
+  assert.equal(await text(a.page, '#queue-count'), '3');
+  // The first row cannot go up, the last cannot go down.
+  const actions = (page) =>
+    page.$$eval('#queue-list .queue-item', (rows) => rows.map((r) => [...r.querySelectorAll('.queue-action')].map((x) => x.title)));
+  assert.deepEqual(await actions(b.page), [
+    ['Move down', 'Remove'],
+    ['Move up', 'Move down', 'Remove'],
+    ['Move up', 'Remove'],
+  ]);
+  assert.ok(await a.page.isVisible('#queue-skip'));
+  mkdirSync(artifacts, { recursive: true });
+  await a.page.screenshot({ path: join(artifacts, 'queue.png') });
+  await a.page.setViewportSize({ width: 390, height: 844 });
+  await a.page.locator('#queue-card').screenshot({ path: join(artifacts, 'queue-phone.png') });
+  await a.page.setViewportSize({ width: 1280, height: 800 });
+
+  // Each page waits to show the new order before it is clicked again: a row is picked by its place.
+  await a.page.click('#queue-list .queue-item:nth-child(1) .action-down');
+  for (const v of [b, a]) await waitForQueue(v.page, ['two.webm', 'one.mp4', 'clip.webm']);
+  await a.page.click('#queue-list .queue-item:nth-child(1) .action-remove');
+  for (const v of [b, a]) await waitForQueue(v.page, ['one.mp4', 'clip.webm']);
+  await b.page.click('#queue-list .queue-item:nth-child(2) .action-up');
+  for (const v of [a, b]) await waitForQueue(v.page, ['clip.webm', 'one.mp4']);
+  assert.equal(await text(b.page, '#queue-count'), '2');
+
+  // "Skip to next": the upload plays now on both pages (paused, as the room was).
+  await b.page.click('#queue-skip');
+  for (const v of [a, b]) {
+    await v.page.waitForFunction(() => document.getElementById('video-title').textContent === 'clip.webm');
+    await waitForQueue(v.page, ['one.mp4']);
+    await waitUntil('the skipped-to upload', async () => (await mediaState(v.page)).src.includes('/media/') && (await mediaState(v.page)).ready >= 1);
+  }
+
+  // Host only: the guest keeps the list but loses its buttons; the owner keeps them.
+  const status = await a.page.evaluate(() =>
+    fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ controls: 'host', max_viewers: null }),
+    }).then((r) => r.status),
+  );
+  assert.equal(status, 200);
+  await b.page.waitForSelector('#control-line:has-text("Only the host controls playback")');
+  assert.equal(await b.page.locator('#queue-list .queue-action').count(), 0, 'no buttons for the guest');
+  assert.ok(await b.page.isHidden('#queue-skip'));
+  assert.deepEqual(await queueNames(b.page), ['one.mp4']);
+  assert.equal(await a.page.locator('#queue-list .queue-action').count(), 1, 'the owner may still remove');
+  // A refused change says so: the guest adds a link anyway.
+  await b.page.fill('#link-url', 'https://example.com/three.mp4');
+  await b.page.click('#link-queue');
+  await b.page.waitForSelector('#link-error:not(:empty)');
+  assert.deepEqual(await queueNames(a.page), ['one.mp4']);
+  await closeAll(a, b);
 });

@@ -543,3 +543,41 @@ test('a refused seek during playback goes back to where the room plays', () => {
   const back = seeks(player).at(-1);
   assert.ok(back > 6 && back < 7, `sought back near the room's 6.2 s, to ${back}`);
 });
+
+// ---- The end of the video ----
+
+test('a follower stopping at the end sends nothing and waits there; the host\'s end is a pause', () => {
+  const { clock, player, sync, sent } = inStep();
+  player.duration = 6;
+  clock.advance(960); // the room at 5.96 s, this player a little ahead: it stops at its end
+  player.paused = true;
+  player.time = 6;
+  assert.equal(sync.onLocalEvent('pause', 6), 'ended');
+  assert.deepEqual(sent, [], 'a late pause from here could pause the next video');
+  for (let i = 0; i < 4; i += 1) {
+    clock.advance(250);
+    sync.tick();
+  }
+  assert.deepEqual(player.log, [], 'not started over from the beginning, nor sought back');
+
+  // A pause before the end is the user's, as ever.
+  const other = inStep();
+  other.player.duration = 6;
+  assert.equal(other.sync.onLocalEvent('pause', 5.5), 'sent');
+  // The host's own end goes out as a pause: the room stops there when nothing comes next.
+  const host = inStep();
+  host.player.duration = 6;
+  host.sync.setHost(true);
+  assert.equal(host.sync.onLocalEvent('pause', 6), 'sent');
+  assert.equal(host.sent[0].type, 'pause');
+});
+
+test('a follower stopped at its end long before the room gets there is brought back to the room', () => {
+  const { player, sync } = inStep();
+  player.duration = 8;
+  player.paused = true;
+  player.time = 8; // 3 s ahead: something went wrong, not a hair ahead at the end
+  assert.equal(sync.onLocalEvent('pause', 8), 'ended');
+  sync.tick();
+  assert.deepEqual(seeks(player).length, 1, 'it joins the room again');
+});

@@ -90,3 +90,20 @@ test('ownerNotice and kickNotice', () => {
   assert.equal(kickNotice('a', label), 'Ana was removed from the room');
   assert.equal(kickNotice('x', label), 'Guest 1a2b was removed from the room');
 });
+
+test('queue notices: additions only, named; the next video from the queue is "Up next"', async () => {
+  const { queueNotices, videoNotice } = await import('../../assets/js/timeline.js');
+  const item = (id, by, name) => ({ video: { id, original_name: `clip-${id}.webm` }, added_by: by, added_by_name: name });
+  const label = (id, name) => (id === 'me' ? 'You' : name || 'Guest');
+  assert.deepEqual(queueNotices([item(1, 'a', 'Ada')], [item(1, 'a', 'Ada'), item(2, 'me', 'Bo'), item(3, 'c', null)], label), [
+    'You queued clip-2.webm',
+    'Guest queued clip-3.webm',
+  ]);
+  assert.deepEqual(queueNotices([item(1, 'a', 'Ada'), item(2, 'a', 'Ada')], [item(2, 'a', 'Ada')], label), [], 'the head went to play');
+  assert.deepEqual(queueNotices([item(1, 'a'), item(2, 'a')], [item(2, 'a'), item(1, 'a')], label), [], 'a new order');
+  const queue = [item(4, 'a', 'Ada')];
+  assert.equal(videoNotice({ id: 4, original_name: 'clip-4.webm' }, queue), 'Up next: clip-4.webm');
+  assert.equal(videoNotice({ id: 9, original_name: 'other.mp4' }, queue), 'New video: other.mp4');
+  assert.equal(videoNotice({ id: 9, original_name: 'other.mp4' }, null), 'New video: other.mp4');
+  assert.equal(videoNotice(null, queue), 'The video was removed');
+});
