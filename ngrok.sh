@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # Shares a running Goblet over the internet with ngrok and prints the public link.
+#
+# Every visitor then reaches Goblet through the ngrok agent, which connects from 127.0.0.1 and names
+# the visitor in X-Forwarded-For. Goblet believes that header only from `trusted_proxies`, which
+# holds 127.0.0.1 and ::1 by default: keep them there, or every visitor counts as one address and
+# shares one address's limits (new rooms, uploads, chat, password tries).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +22,12 @@ fi
 bind="${GOBLET_BIND:-$(sed -n 's/^[[:space:]]*bind[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' config.toml 2>/dev/null | head -n 1)}"
 port="${bind##*:}"
 port="${port:-5000}"
+
+if grep -Eq '^[[:space:]]*trusted_proxies[[:space:]]*=' config.toml 2>/dev/null &&
+  ! grep -Eq '^[[:space:]]*trusted_proxies[[:space:]]*=.*127\.0\.0\.1' config.toml; then
+  echo "Note: trusted_proxies in config.toml leaves out 127.0.0.1, where ngrok connects from:" >&2
+  echo "every visitor will count as one address. Add \"127.0.0.1\" to it and restart Goblet." >&2
+fi
 
 if ! curl -fsS -o /dev/null "http://127.0.0.1:$port/api/me" 2>/dev/null; then
   echo "Nothing answers on port $port: start Goblet with ./run.sh first." >&2
