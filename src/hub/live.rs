@@ -29,8 +29,8 @@ use crate::{
 
 /// Messages a socket may fall behind by before it is sent a fresh snapshot instead.
 const BROADCAST_CAPACITY: usize = 256;
-/// Kicks a socket may fall behind by (then it checks the room's kick list by rejoining... never:
-/// kicks are rare, and a lagging socket closes itself, see `ws/session.rs`).
+/// Kicks a socket may fall behind by. One that falls further behind closes and reconnects, and the
+/// room refuses it then if it was among them (`ws/session.rs`).
 const KICKS_CAPACITY: usize = 16;
 /// How often changed playback state is written to the database.
 const PERSIST_PERIOD: Duration = Duration::from_secs(1);
@@ -142,7 +142,10 @@ impl LiveRoom {
 
     async fn serve(mut self, queue: &mut mpsc::Receiver<Command>) -> End {
         let settings = self.hub.shared().settings;
-        let stopping = self.hub.shared().stopping.clone();
+        let token = self.hub.shared().stopping.clone();
+        // Made once: a fresh one per command would register with the shared token each time.
+        let stopping = token.cancelled();
+        tokio::pin!(stopping);
         let mut host_check = tokio::time::interval(settings.host_check);
         host_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut persist = tokio::time::interval(PERSIST_PERIOD);
@@ -169,7 +172,7 @@ impl LiveRoom {
                         return End::Unloaded;
                     }
                 }
-                () = stopping.cancelled() => {
+                () = &mut stopping => {
                     self.persist().await;
                     return End::Stopped;
                 }
