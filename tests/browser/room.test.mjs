@@ -433,13 +433,8 @@ test('12. after a server restart every page reconnects and resyncs', { timeout: 
 });
 
 test('13. the owner locks playback to the host and removes a guest, who stays out', { timeout: 90_000 }, async () => {
-  // The room is made from the owner's page, so that its cookie owns it (createRoom has no cookie).
-  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  contexts.push(ownerContext);
-  const start = await ownerContext.newPage();
-  await start.goto(`${server.base}/`);
-  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
-  await start.close();
+  // Made from the owner's page, so that its cookie owns the room.
+  const { code, ownerContext } = await ownedRoom();
   await uploadVideo(server.base, code, testVideo('webm'));
   const owner = await viewer(code, { context: ownerContext });
   await waitForVideo(owner.page);
@@ -512,23 +507,9 @@ test('13. the owner locks playback to the host and removes a guest, who stays ou
 });
 
 test('13b. a full room says so, keeps trying, and lets the newcomer in once there is room', { timeout: 60_000 }, async () => {
-  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  contexts.push(ownerContext);
-  const start = await ownerContext.newPage();
-  await start.goto(`${server.base}/`);
-  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
-  await start.close();
+  const { code, ownerContext } = await ownedRoom();
   const owner = await viewer(code, { context: ownerContext });
-  const cap = (max) =>
-    owner.page.evaluate(
-      (body) =>
-        fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
-          method: 'PUT',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(body),
-        }).then((r) => r.status),
-      { controls: 'everyone', max_viewers: max },
-    );
+  const cap = (max) => putSettings(owner.page, { controls: 'everyone', max_viewers: max });
   assert.equal(await cap(1), 200);
   // The owner's form follows the settings it did not make itself (another tab, say).
   await owner.page.waitForFunction(() => document.getElementById('max-viewers').value === '1');
@@ -554,6 +535,19 @@ test('13b. a full room says so, keeps trying, and lets the newcomer in once ther
   assert.match(await text(guest.page, '#control-line'), /At most 2 people may watch/);
   await closeAll(owner, guest);
 });
+
+/** The owner's page changes its room's settings; resolves to the answer's status. */
+function putSettings(page, body) {
+  return page.evaluate(
+    (body) =>
+      fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.status),
+    body,
+  );
+}
 
 /** A room made from a fresh context's page, so that its cookie owns it (createRoom has no cookie). */
 async function ownedRoom(base = server.base) {
@@ -651,16 +645,7 @@ test('14. a password room asks newcomers for the password once', { timeout: 90_0
 test('14b. a page kept out of a full room when a password is set ends up at the form, and stops retrying', { timeout: 60_000 }, async () => {
   const { code, ownerContext } = await ownedRoom();
   const owner = await viewer(code, { context: ownerContext });
-  const put = (body) =>
-    owner.page.evaluate(
-      (body) =>
-        fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
-          method: 'PUT',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(body),
-        }).then((r) => r.status),
-      body,
-    );
+  const put = (body) => putSettings(owner.page, body);
   assert.equal(await put({ controls: 'everyone', max_viewers: 1 }), 200);
 
   // Waiting at the full room: in no room, so not let in by the password that comes next.
@@ -843,13 +828,8 @@ test('15. the queue plays the next video when the current one ends, on every pag
 });
 
 test('16. the queue panel: reorder, remove and skip on one page, the other follows; host-only locks the guest out', { timeout: 90_000 }, async () => {
-  // Made from the owner's page, so its cookie owns the room (for the settings at the end).
-  const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  contexts.push(ownerContext);
-  const start = await ownerContext.newPage();
-  await start.goto(`${server.base}/`);
-  const { code } = await start.evaluate(() => fetch('/api/rooms', { method: 'POST' }).then((r) => r.json()));
-  await start.close();
+  // Made from the owner's page, so that its cookie owns the room.
+  const { code, ownerContext } = await ownedRoom();
   await uploadVideo(server.base, code, testVideo('webm'));
   const a = await viewer(code, { context: ownerContext });
   await waitForVideo(a.page);
@@ -904,14 +884,7 @@ test('16. the queue panel: reorder, remove and skip on one page, the other follo
   }
 
   // Host only: the guest keeps the list but loses its buttons; the owner keeps them.
-  const status = await a.page.evaluate(() =>
-    fetch(location.pathname.replace('/r/', '/api/rooms/') + '/settings', {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ controls: 'host', max_viewers: null }),
-    }).then((r) => r.status),
-  );
-  assert.equal(status, 200);
+  assert.equal(await putSettings(a.page, { controls: 'host', max_viewers: null }), 200);
   await b.page.waitForSelector('#control-line:has-text("Only the host controls playback")');
   assert.equal(await b.page.locator('#queue-list .queue-action').count(), 0, 'no buttons for the guest');
   assert.ok(await b.page.isHidden('#queue-skip'));
