@@ -30,7 +30,9 @@ python3 -m venv "$work/venv"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
 # Limits a fuzzer would trip on purpose are raised: this run is about the document, not flooding.
-GOBLET_BIND="127.0.0.1:$port" GOBLET_MEDIA_DIR="$work/media" GOBLET_DATA_DIR="$work/data" \
+# GOBLET_BIN is this script's, not the server's: the server refuses a GOBLET_* setting it does not know.
+env -u GOBLET_BIN \
+  GOBLET_BIND="127.0.0.1:$port" GOBLET_MEDIA_DIR="$work/media" GOBLET_DATA_DIR="$work/data" \
   GOBLET_ASSETS_DIR="$PWD/assets" GOBLET_LOG=warn \
   GOBLET_ROOM_RATE_COUNT=1000000 GOBLET_CLIENT_RATE_COUNT=1000000 \
   GOBLET_COMMAND_RATE_COUNT=1000000 GOBLET_REFRESH_RATE_COUNT=1000000 \
