@@ -10,7 +10,7 @@ use crate::{
     client::ClientId,
     error::{ApiError, ApiResult},
     http::peer::Peer,
-    hub::PasswordChange,
+    hub::{Denied, PasswordChange},
     password,
     room::{Controls, JoinRefused, Settings},
     state::AppState,
@@ -103,6 +103,12 @@ impl ControlApi {
         change: Json<SettingsChange>,
         client: ClientId,
     ) -> ApiResult<Json<SettingsView>> {
+        // Hashing costs tens of milliseconds of CPU: nobody but the owner gets to spend them. (The
+        // room checks again as it applies the change.)
+        let room = found(self.state.hub.view(&code, 0).await?)?;
+        if room.owner != Some(client) {
+            return Err(Denied::NotAllowed.into());
+        }
         let password = match &change.password {
             MaybeUndefined::Undefined => PasswordChange::Keep,
             MaybeUndefined::Null => PasswordChange::Clear,
