@@ -17,6 +17,19 @@ use governor::{
 
 use crate::{client::ClientId, config::Config};
 
+/// The address limits count by: an IPv4 address as it is, an IPv6 address by its /64 network (one
+/// household's or one host's block: its owner can pick any address in it), and an IPv4 address
+/// mapped into IPv6 as the IPv4 address.
+pub fn network_of(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
+
 /// `count` events per `per`, at most `count` at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rate {
@@ -224,6 +237,25 @@ mod tests {
         let single = Limit::new(Rate::new(1, 3600));
         assert!(single.check().is_ok());
         assert!(single.check().unwrap_err().secs() > 3500);
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_bit_network() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert_eq!(network_of(ip("192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(network_of(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(
+            network_of(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            network_of(ip("2001:db8:1:2::1")),
+            network_of(ip("2001:db8:1:2:ffff::9"))
+        );
+        assert_ne!(
+            network_of(ip("2001:db8:1:2::1")),
+            network_of(ip("2001:db8:1:3::1"))
+        );
     }
 
     #[test]

@@ -7,11 +7,13 @@ use std::{net::IpAddr, sync::Arc};
 
 use poem::{Endpoint, FromRequest, IntoResponse, Request, RequestBody, Response, Result};
 
-use crate::state::AppState;
+use crate::{limits::network_of, state::AppState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Peer {
-    /// The client's address: the connection's, or the one a trusted proxy forwarded.
+    /// The client's address: the connection's, or the one a trusted proxy forwarded; an IPv6
+    /// address as its /64 network, which is what every limit per address counts by
+    /// ([`network_of`]).
     pub address: IpAddr,
     /// Whether the client's own connection was https (as a trusted proxy says).
     pub https: bool,
@@ -28,7 +30,7 @@ impl Peer {
         let is_trusted = |address: &IpAddr| trusted.contains(&canonical(*address));
         if !is_trusted(&connected) {
             return Self {
-                address: canonical(connected),
+                address: network_of(connected),
                 https: false,
             };
         }
@@ -45,7 +47,7 @@ impl Peer {
             .find(|hop| !is_trusted(hop))
             .or(hops.first())
             .copied()
-            .map_or(canonical(connected), canonical);
+            .map_or(network_of(connected), network_of);
         let https = forwarded_proto
             .and_then(|proto| proto.split(',').next())
             .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
@@ -164,7 +166,11 @@ mod tests {
             None,
             &trusted,
         );
-        assert_eq!(with_ports.address, ip("2001:db8::1"));
+        assert_eq!(
+            with_ports.address,
+            ip("2001:db8::"),
+            "IPv6 counts by its /64"
+        );
         let mapped = Peer::resolve(
             ip("::ffff:127.0.0.1"),
             Some("::ffff:192.0.2.1"),

@@ -41,7 +41,7 @@ use tokio::{
 };
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use crate::config::Config;
+use crate::{config::Config, limits::network_of};
 
 type ResponseBody = http_body_util::combinators::BoxBody<Bytes, io::Error>;
 
@@ -163,7 +163,8 @@ pub async fn serve(
         };
         let address = peer.ip().to_canonical();
         let exempt = limits.trusted_proxies.contains(&address);
-        let slot = match Slot::take(&counts, address, exempt, &limits) {
+        // IPv6 by its /64: whoever holds one can pick any address in it.
+        let slot = match Slot::take(&counts, network_of(address), exempt, &limits) {
             Ok(slot) => slot,
             Err(refused) => {
                 // Accepted only to be closed: left in the queue it would wait for a descriptor

@@ -265,3 +265,24 @@ async fn new_client_ids_are_limited_per_address_and_known_ones_keep_working() {
         200
     );
 }
+
+#[tokio::test]
+async fn an_ipv6_address_counts_by_its_64_bit_network() {
+    let app = spawn_app_with(|config| {
+        config.room_rate_count = 2;
+        config.room_rate_secs = 3600;
+    })
+    .await;
+    for address in ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9"] {
+        let person = app.person_at(address);
+        assert_eq!(person.post("/api/rooms").await.status(), 201, "{address}");
+    }
+    let same_block = app.person_at("2001:db8:1:2:abcd::7");
+    assert_eq!(
+        same_block.post("/api/rooms").await.status(),
+        429,
+        "another address of the same /64"
+    );
+    let next_block = app.person_at("2001:db8:1:3::1");
+    assert_eq!(next_block.post("/api/rooms").await.status(), 201);
+}
