@@ -79,11 +79,15 @@ pub async fn run(
     })?;
     let token = CancellationToken::new();
     let limits = Arc::new(AddressLimits::from_config(&config));
+    let protected = db::rooms::protected_codes(&db)
+        .await
+        .context("while listing the rooms with a password")?;
     let hub = Hub::new(
         db.clone(),
         media.clone(),
         HubSettings::from_config(&config),
         limits.clone(),
+        protected.into_iter().collect(),
     );
     let sockets = TaskTracker::new();
     let state = AppState {

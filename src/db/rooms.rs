@@ -258,6 +258,13 @@ pub async fn touch(db: &Db, code: &str, now: u64) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Codes of the rooms that have a password.
+pub async fn protected_codes(db: &Db) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT code FROM rooms WHERE password_hash IS NOT NULL")
+        .fetch_all(db)
+        .await
+}
+
 /// Codes of rooms nobody has been active in since `cutoff`.
 pub async fn idle_codes(db: &Db, cutoff: u64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT code FROM rooms WHERE last_active_at < ?1")

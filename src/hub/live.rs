@@ -523,6 +523,7 @@ impl LiveRoom {
                 .map(|viewer| viewer.client_id)
                 .collect();
             db::rooms::save_password(db, &self.room.code, hash.as_deref(), &watching).await?;
+            self.hub.note_protected(&self.room.code, hash.is_some());
             self.room.set_password(hash);
         }
         self.broadcast(&ServerMsg::Settings {
@@ -810,7 +811,9 @@ impl LiveRoom {
         if !db::rooms::is_idle(&shared.db, &self.room.code, cutoff).await? {
             return Ok(false);
         }
-        for file in db::rooms::delete(&shared.db, &self.room.code).await? {
+        let files = db::rooms::delete(&shared.db, &self.room.code).await?;
+        self.hub.note_protected(&self.room.code, false);
+        for file in files {
             shared.media.remove(&file);
         }
         tracing::info!(room = %self.code(), "deleted a room nobody watched");

@@ -4,7 +4,7 @@
 //! room, and a room whose task has ended is never handed out again.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     net::IpAddr,
     sync::{Arc, Mutex, OnceLock},
     time::Duration,
@@ -95,6 +95,10 @@ pub(super) struct Shared {
     pub(super) settings: HubSettings,
     /// Limits per address, shared with the HTTP side (chat counts against them here).
     pub(super) address_limits: Arc<AddressLimits>,
+    /// Codes of the rooms with a password, loaded or not: requests for any other room need not
+    /// ask the room whether they may come in. Read at start; kept by the rooms' tasks, through
+    /// which every password change and deletion goes.
+    protected: Mutex<HashSet<String>>,
     rooms: Mutex<Registry>,
     /// Every room's task, so shutdown can wait for them to save their state.
     tasks: TaskTracker,
@@ -109,11 +113,13 @@ struct Registry {
 }
 
 impl Hub {
+    /// `protected`: the codes of the rooms that have a password.
     pub fn new(
         db: Db,
         media: MediaStore,
         settings: HubSettings,
         address_limits: Arc<AddressLimits>,
+        protected: HashSet<String>,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -121,6 +127,7 @@ impl Hub {
                 media,
                 settings,
                 address_limits,
+                protected: Mutex::new(protected),
                 rooms: Mutex::default(),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
@@ -246,10 +253,23 @@ impl Hub {
     }
 
     /// Whether `client` may see the room (a password room: its owner and members only); None
-    /// when there is no such room.
+    /// when there is no such room. Rooms without a password are not asked.
     pub async fn admits(&self, code: &str, client: ClientId) -> HubResult<Option<bool>> {
+        if !self.shared.protected.lock().unwrap().contains(code) {
+            return Ok(Some(true));
+        }
         self.ask_answer(code, |reply| Command::Admit { client, reply })
             .await
+    }
+
+    /// Notes whether the room `code` has a password (its task calls this when that changes).
+    pub(super) fn note_protected(&self, code: &str, protected: bool) {
+        let mut codes = self.shared.protected.lock().unwrap();
+        if protected {
+            codes.insert(code.to_string());
+        } else {
+            codes.remove(code);
+        }
     }
 
     /// Lets `client` (at `address`) into a password room if `password` is right: Ok(true) when
