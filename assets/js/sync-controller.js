@@ -233,7 +233,8 @@ export class SyncController {
     if (this.guard.swallow(kind, position, this.now())) return 'echo';
     // A follower's player stopping at the end is not the user's pause: the host's page ends the room's
     // video (and reports it, for the queue), and a late pause from here would pause the next video.
-    if (kind === 'pause' && !this.host && this.reference?.playing && position >= player.duration - AT_END_S) return 'ended';
+    // Whatever the room is doing by then: the host's own pause at its end may have arrived first.
+    if (kind === 'pause' && !this.host && position >= player.duration - AT_END_S) return 'ended';
     const playing = kind === 'play' ? true : kind === 'pause' ? false : !player.paused;
     // A seek during playback stalls this player for about seekLead before it moves again: the room's
     // timeline starts from `position` then, not now, or this page would begin its own seek behind everyone.

@@ -572,6 +572,20 @@ test('a follower stopping at the end sends nothing and waits there; the host\'s 
   assert.equal(host.sent[0].type, 'pause');
 });
 
+test('a follower whose player stops at its end after the host\'s pause arrived sends nothing either', () => {
+  const { clock, player, sync, sent } = inStep();
+  player.duration = 6;
+  clock.advance(980);
+  // The player has just stalled a hair before its end when the host's pause at the end arrives
+  // (the host got there first); then the player reports its own stop at the end.
+  player.paused = true;
+  player.time = 5.99;
+  sync.handle(command('pause', 6, { by: 'host', at: sync.serverNow() }));
+  player.time = 6;
+  assert.equal(sync.onLocalEvent('pause', 6), 'ended');
+  assert.deepEqual(sent, [], 'a pause from here would reach the room after the next video began');
+});
+
 test('a follower stopped at its end long before the room gets there is brought back to the room', () => {
   const { player, sync } = inStep();
   player.duration = 8;
