@@ -252,8 +252,9 @@ impl Hub {
         .await
     }
 
-    /// Whether `client` may see the room (a password room: its owner and members only); None
-    /// when there is no such room. Rooms without a password are not asked.
+    /// Whether `client` may see the room (a password room: its owner and members only). A room
+    /// without a password is not asked, so a code with no room says yes too (its route answers
+    /// 404); None when a password room turns out to be gone.
     pub async fn admits(&self, code: &str, client: ClientId) -> HubResult<Option<bool>> {
         if !self.shared.protected.lock().unwrap().contains(code) {
             return Ok(Some(true));
