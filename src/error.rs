@@ -8,6 +8,7 @@ use crate::{
     limits::RetryAfter,
     media::UploadError,
     room::{QueueError, queue::MAX_QUEUE},
+    subtitles::{MAX_TRACKS, TrackError},
 };
 
 #[derive(Object, Debug, Clone, PartialEq)]
@@ -20,7 +21,7 @@ pub struct ErrorBody {
 
 #[derive(ApiResponse, Debug)]
 pub enum ApiError {
-    /// The request is malformed.
+    /// The request is malformed, or an upload is not what it should be (`bad_subtitles`).
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
     /// The room asks for a password: give it with `POST /api/rooms/{code}/join`.
@@ -38,7 +39,7 @@ pub enum ApiError {
     /// The upload stopped arriving (no byte for `upload_stall_secs`).
     #[oai(status = 408)]
     Timeout(Json<ErrorBody>),
-    /// The upload is larger than the configured limit.
+    /// The upload is larger than the configured limit (a subtitle file: 2 MiB).
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
     /// The upload is not a video container browsers play.
@@ -136,6 +137,18 @@ impl From<Denied> for ApiError {
             }
             Denied::Queue(QueueError::BadOrder) => {
                 Self::bad_request("bad_order", "a new order must name every queued video once")
+            }
+            Denied::Subtitles(error) => {
+                let message = error.to_string();
+                match error {
+                    TrackError::NoSuchTrack => Self::not_found("no_such_subtitles", message),
+                    TrackError::NoVideo => Self::conflict("no_video", message),
+                    TrackError::TooMany => Self::conflict(
+                        "too_many_subtitles",
+                        format!("a video has at most {MAX_TRACKS} subtitle tracks"),
+                    ),
+                    TrackError::YouTube => Self::conflict("subtitles_unsupported", message),
+                }
             }
             Denied::Database(error) => error.into(),
         }

@@ -3,6 +3,7 @@
 //! Map of the modules, from the bottom up (each uses only those above it):
 //! - [`room`]: pure room logic (viewers, host, playback, chat rules, links): no I/O, no clock.
 //! - [`client`], [`clock`], [`config`]: client IDs, the server clock, typed configuration.
+//! - [`subtitles`]: subtitle files checked and made WebVTT, and those inside uploaded videos.
 //! - [`db`]: the SQLite database; [`media`]: the media folder (uploads, sniffing, byte ranges);
 //!   [`assets`]: the browser client's files.
 //! - [`view`], [`protocol`]: what clients see of a room, and the socket messages.
@@ -28,6 +29,7 @@ pub mod password;
 pub mod protocol;
 pub mod room;
 pub mod state;
+pub mod subtitles;
 pub mod telemetry;
 pub mod view;
 pub mod ws;

@@ -11,7 +11,10 @@ use crate::{
         Playback, PlaybackAction, Room,
         playback::{POSITION_RULE, valid_position},
     },
-    view::{ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
+    view::{
+        ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, SubtitleView, VideoView,
+        ViewerView,
+    },
 };
 
 /// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list. Kept short
@@ -147,6 +150,10 @@ pub enum ServerMsg {
     /// The queue changed: what plays next, in order.
     Queue {
         queue: Vec<QueueItemView>,
+    },
+    /// The current video's subtitle tracks changed (added, removed, or gone with the video).
+    Subtitles {
+        tracks: Vec<SubtitleView>,
     },
     /// The host or owner removed `client_id` from the room until `until` (server ms).
     Kicked {

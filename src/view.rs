@@ -8,6 +8,7 @@ use crate::{
     client::{ClientId, color_of},
     db::messages::StoredMessage,
     room::{Playback, QueueItem, Room, Video, VideoSource, ViewerEntry},
+    subtitles::Track,
 };
 
 #[derive(Debug, Clone, Serialize, Object)]
@@ -180,6 +181,8 @@ pub struct RoomView {
     pub viewers: Vec<ViewerView>,
     /// What plays next, in order.
     pub queue: Vec<QueueItemView>,
+    /// The current video's subtitle tracks, oldest first.
+    pub subtitles: Vec<SubtitleView>,
 }
 
 impl RoomView {
@@ -195,7 +198,37 @@ impl RoomView {
             viewer_count: room.viewer_count(),
             viewers: ViewerView::list(room, viewer_limit),
             queue: QueueItemView::list(room),
+            // The room's task keeps the tracks beside the room: it fills them in.
+            subtitles: Vec::new(),
         }
+    }
+}
+
+/// A subtitle track of the current video.
+#[derive(Debug, Clone, Serialize, Object)]
+pub struct SubtitleView {
+    pub id: i64,
+    /// What the player's captions menu shows.
+    pub label: String,
+    /// BCP 47 language tag, when known.
+    #[oai(nullable)]
+    pub language: Option<String>,
+    /// Where the WebVTT file is (`text/vtt`).
+    pub url: String,
+}
+
+impl SubtitleView {
+    pub fn of(code: &str, track: &Track) -> Self {
+        Self {
+            id: track.id,
+            label: track.label.clone(),
+            language: track.language.clone(),
+            url: format!("/api/rooms/{code}/subtitles/{}", track.id),
+        }
+    }
+
+    pub fn list(code: &str, tracks: &[Track]) -> Vec<Self> {
+        tracks.iter().map(|track| Self::of(code, track)).collect()
     }
 }
 

@@ -15,7 +15,8 @@ use crate::{
     limits::RetryAfter,
     protocol::ProtocolError,
     room::{JoinRefused, NotAllowed, Playback, PlaybackAction, QueueError, Settings, Video},
-    view::{QueueItemView, RoomView, ViewerView},
+    subtitles::{NewTrack, TrackError},
+    view::{QueueItemView, RoomView, SubtitleView, ViewerView},
 };
 
 /// Why a room's task ended.
@@ -41,6 +42,8 @@ pub enum Denied {
     NotAllowed,
     #[error("queue: {0:?}")]
     Queue(QueueError),
+    #[error("subtitles: {0}")]
+    Subtitles(#[from] TrackError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -205,6 +208,19 @@ pub(super) enum Command {
         by: ClientId,
         video_id: i64,
         duration: f64,
+    },
+    /// Add a subtitle track to the current video: by a client (who must be allowed to change the
+    /// video), or found inside the file of video `video_id` (added only while it is current).
+    AddSubtitles {
+        by: Option<ClientId>,
+        video_id: Option<i64>,
+        track: NewTrack,
+        reply: Reply<Result<SubtitleView, Denied>>,
+    },
+    RemoveSubtitles {
+        by: ClientId,
+        id: i64,
+        reply: Reply<Result<(), Denied>>,
     },
     /// Delete the room if nobody has been active in it since `cutoff` (server ms).
     ExpireIfIdle {

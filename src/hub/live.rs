@@ -17,6 +17,8 @@ use super::{
     registry::Hub,
     uploads::UploadActivity,
 };
+
+mod subtitles;
 use crate::{
     client::{ClientId, color_of},
     clock::now_ms,
@@ -24,6 +26,7 @@ use crate::{
     limits::{KeyedLimit, Limit},
     protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
     room::{JoinRefused, Kick, PlaybackAction, QueueError, QueueItem, Room, Settings, Video},
+    subtitles::Track,
     view::{QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
 };
 
@@ -52,7 +55,11 @@ const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
 pub(super) async fn run(hub: Hub, handle: RoomHandle, mut queue: mpsc::Receiver<Command>) {
     let end_note = handle.end_note();
     let end = match load(&hub, handle.code()).await {
-        Ok(Some(room)) => LiveRoom::new(hub.clone(), room).serve(&mut queue).await,
+        Ok(Some((room, tracks))) => {
+            let mut live = LiveRoom::new(hub.clone(), room);
+            live.subtitles = tracks;
+            live.serve(&mut queue).await
+        }
         Ok(None) => End::Missing,
         Err(error) => {
             tracing::error!(room = %handle.code(), %error, "could not load a room");
@@ -65,8 +72,8 @@ pub(super) async fn run(hub: Hub, handle: RoomHandle, mut queue: mpsc::Receiver<
     while queue.try_recv().is_ok() {}
 }
 
-/// The room as stored; None when there is no such room.
-async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
+/// The room as stored, with its video's subtitle tracks; None when there is no such room.
+async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<(Room<ClientId>, Vec<Track>)>> {
     let now = now_ms();
     let Some(stored) = db::rooms::load(hub.db(), code, now).await? else {
         return Ok(None);
@@ -91,7 +98,11 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
     // Nobody is watching when a room loads: keep the position, paused.
     room.playback = stored.playback.at(now);
     room.playback.playing = false;
-    Ok(Some(room))
+    let tracks = match &room.video {
+        Some(video) => db::subtitles::list(hub.db(), video.id).await?,
+        None => Vec::new(),
+    };
+    Ok(Some((room, tracks)))
 }
 
 struct LiveRoom {
@@ -105,6 +116,8 @@ struct LiveRoom {
     commands: KeyedLimit<ClientId>,
     refreshes: Limit,
     uploads: Arc<UploadActivity>,
+    /// The current video's subtitle tracks, oldest first.
+    subtitles: Vec<Track>,
     /// Playback changed since it was last written to the database.
     playback_dirty: bool,
     /// When the activity time was last written.
@@ -129,6 +142,7 @@ impl LiveRoom {
             commands: KeyedLimit::new(settings.commands),
             refreshes: Limit::new(settings.refreshes),
             uploads: Arc::default(),
+            subtitles: Vec::new(),
             playback_dirty: false,
             activity_written: Instant::now(),
             announce_at: None,
@@ -344,7 +358,9 @@ impl LiveRoom {
                 viewer_limit,
                 reply,
             } => {
-                let _ = reply.send(RoomView::of(&self.room, now_ms(), viewer_limit));
+                let mut view = RoomView::of(&self.room, now_ms(), viewer_limit);
+                view.subtitles = self.subtitle_views();
+                let _ = reply.send(view);
             }
             Command::Viewers { reply } => {
                 let _ = reply.send(ViewerView::list(&self.room, usize::MAX));
@@ -384,6 +400,17 @@ impl LiveRoom {
                     tracing::error!(room = %self.code(), %error, "could not play the next video");
                 }
             }
+            Command::AddSubtitles {
+                by,
+                video_id,
+                track,
+                reply,
+            } => {
+                let _ = reply.send(self.add_subtitles(by, video_id, track).await);
+            }
+            Command::RemoveSubtitles { by, id, reply } => {
+                let _ = reply.send(self.remove_subtitles(by, id).await);
+            }
             Command::ExpireIfIdle { cutoff, reply } => {
                 let expired = self.expire_if_idle(cutoff).await;
                 let gone = matches!(expired, Ok(true));
@@ -407,7 +434,10 @@ impl LiveRoom {
         ServerMsg::Snapshot {
             you: client,
             server_time: now,
-            room: RoomView::of(&self.room, now, PUSHED_VIEWERS_LIMIT),
+            room: RoomView {
+                subtitles: self.subtitle_views(),
+                ..RoomView::of(&self.room, now, PUSHED_VIEWERS_LIMIT)
+            },
         }
     }
 
@@ -608,6 +638,7 @@ impl LiveRoom {
             video: self.room.video.as_ref().map(VideoView::from),
             playback: self.room.playback.into(),
         });
+        self.drop_subtitles();
         Ok(true)
     }
 
@@ -683,6 +714,7 @@ impl LiveRoom {
             video: self.room.video.as_ref().map(VideoView::from),
             playback: self.room.playback.into(),
         });
+        self.drop_subtitles();
         self.queue_changed();
         if play {
             self.room.command(PlaybackAction::Play, 0.0, now);

@@ -10,6 +10,8 @@
 //!   announcements, leaving memory when idle, expiry.
 //! - [`chat`]: posting a message and the join history.
 //! - [`uploads`]: uploads in progress, which keep their room awake.
+//! - [`subtitles`]: asking a room to add or remove subtitle tracks, and finding those inside an
+//!   uploaded video in the background.
 //! - [`expiry`]: the background sweep that deletes rooms nobody watched for the TTL.
 
 mod chat;
@@ -17,6 +19,7 @@ pub mod expiry;
 mod handle;
 mod live;
 mod registry;
+mod subtitles;
 mod uploads;
 
 pub use handle::{Denied, PasswordChange, RoomHandle, Welcome};

@@ -198,7 +198,7 @@ impl Hub {
         Err(HubError::Unavailable)
     }
 
-    async fn ask_answer<T>(
+    pub(super) async fn ask_answer<T>(
         &self,
         code: &str,
         make: impl Fn(Reply<T>) -> Command,

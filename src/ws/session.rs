@@ -263,6 +263,8 @@ fn refusal(denied: Denied) -> ProtocolError {
             "only the host or the room's owner may do that here",
         ),
         Denied::Queue(error) => ProtocolError::new("bad_queue", format!("{error:?}")),
+        // Subtitles change over REST only.
+        Denied::Subtitles(error) => ProtocolError::new("bad_subtitles", error.to_string()),
         Denied::Database(error) => {
             tracing::error!(%error, "a command could not be saved");
             ProtocolError::new("internal", "that could not be done; try again")

@@ -7,6 +7,7 @@ mod playback;
 mod queue;
 mod rooms;
 mod spots;
+mod subtitles;
 mod text;
 mod videos;
 
@@ -35,6 +36,8 @@ enum ApiTags {
     Spots,
     /// The room's chat history.
     Chat,
+    /// Subtitle tracks of the room's video.
+    Subtitles,
 }
 
 pub type ApiService = OpenApiService<
@@ -47,6 +50,7 @@ pub type ApiService = OpenApiService<
         queue::QueueApi,
         spots::SpotsApi,
         chat::ChatApi,
+        subtitles::SubtitlesApi,
     ),
     (),
 >;
@@ -76,6 +80,9 @@ pub fn service(state: &crate::state::AppState) -> ApiService {
                 state: state.clone(),
             },
             chat::ChatApi {
+                state: state.clone(),
+            },
+            subtitles::SubtitlesApi {
                 state: state.clone(),
             },
         ),

@@ -20,6 +20,7 @@ use crate::{
     media::{self, ReceivedUpload, UploadError},
     room::{Video, VideoSource, video},
     state::AppState,
+    subtitles,
     view::VideoView,
 };
 
@@ -115,9 +116,18 @@ impl VideosApi {
             mime,
         };
         tracing::info!(room = %*code, file = ?video.file_name(), size, "video uploaded");
+        let (video_id, file_name) = (video.id, video.file_name().map(str::to_string));
         let answer = match queue.unwrap_or(false) {
             true => self.add_to_queue(&code, client, video).await,
-            false => self.make_current(&code, client, video).await,
+            false => self.make_current(&code, client, video).await.inspect(|_| {
+                // Text subtitles inside the file join the room's tracks when found.
+                if let Some(path) = file_name.and_then(|f| self.state.media.registered_path(&f)) {
+                    let tools = subtitles::extract::Tools::default();
+                    self.state
+                        .hub
+                        .find_subtitles_in(&code, video_id, path, tools);
+                }
+            }),
         };
         drop(activity);
         answer
