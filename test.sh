@@ -26,6 +26,9 @@ cargo fmt --check
 step "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# ffmpeg before the Rust tests: they make a video with a subtitle stream.
+install_system_packages
+
 step "Rust unit and integration tests"
 cargo test --workspace --locked
 
@@ -33,7 +36,6 @@ step "Browser-client unit tests"
 node --test tests/js/
 
 step "Browser tests in headless Chromium"
-install_system_packages
 ./install.sh --assets
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 cargo build --locked
