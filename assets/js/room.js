@@ -21,6 +21,7 @@ import { setupQueue } from './queue-panel.js';
 import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
 import { askForPassword } from './password-gate.js';
 import { asksForPassword } from './password.js';
+import { setupSubtitles } from './subtitles.js';
 
 const code = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const roomApi = `/api/rooms/${encodeURIComponent(code)}`;
@@ -38,6 +39,7 @@ let socket;
 let social; // chat, names, room name: social.js
 let control; // settings panel, viewer actions, removed / full: room-control.js
 let queue; // the "Up next" card, preloads, the host's `ended`: queue-panel.js
+let subtitles; // the video's subtitle tracks in the player, "Add subtitles": subtitles.js
 const loops = []; // the page's intervals, stopped when we are removed from the room
 let loadToken = 0;
 
@@ -115,7 +117,7 @@ function renderVideoInfo() {
   $('video-title').textContent = video ? video.original_name : '';
   const facts = video ? [video.size > 0 ? formatBytes(video.size) : '', video.mime] : [];
   $('video-meta').textContent = facts.filter(Boolean).join(' · ');
-  for (const id of ['save-spot', 'resume-spot', 'refresh-video']) $(id).disabled = !video;
+  for (const id of ['save-spot', 'resume-spot', 'refresh-video', 'subtitles-button']) $(id).disabled = !video;
 }
 
 // ---- People: rendered from the store ----------------------------------------------------------------
@@ -256,6 +258,10 @@ function onMessage(message) {
       sync.welcome(message);
       setVideo(message.room.video, message.room.playback);
       queue.show(message.room.queue);
+      subtitles.show(message.room.subtitles);
+      break;
+    case 'subtitles':
+      subtitles.show(message.tracks);
       break;
     case 'queue':
       queue.show(message.queue);
@@ -544,6 +550,7 @@ async function main() {
   });
   control = setupControl({ roomApi, store, labelFor, onRemoved: leaveForGood });
   queue = setupQueue({ roomApi, store, send, player, sync });
+  subtitles = setupSubtitles({ roomApi, player, button: $('subtitles-button'), input: $('subtitles-input') });
   store.on('host', announceHost);
   store.on('owner', announceOwner);
   store.on('change', () => {
