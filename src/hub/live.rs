@@ -715,6 +715,7 @@ impl LiveRoom {
             playback: self.room.playback.into(),
         });
         self.drop_subtitles();
+        self.find_subtitles();
         self.queue_changed();
         if play {
             self.room.command(PlaybackAction::Play, 0.0, now);

@@ -428,6 +428,39 @@ async fn text_subtitles_inside_an_uploaded_video_join_the_list() {
     assert_eq!(list(&alice, &code).await.as_array().unwrap().len(), 1);
 }
 
+#[tokio::test]
+async fn subtitles_inside_a_queued_upload_are_found_when_it_plays() {
+    let app = spawn_app().await;
+    let alice = app.person();
+    let code = room_with_video(&alice).await;
+    let (mut socket, _) = alice.join(&code).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let response = alice
+        .http
+        .post(alice.url(&format!("/api/rooms/{code}/video?name=next.mkv&queue=true")))
+        .header("content-type", "application/octet-stream")
+        .body(mkv_with_subtitles(dir.path()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        alice
+            .post(&format!("/api/rooms/{code}/queue/next"))
+            .await
+            .status(),
+        204
+    );
+    let message = tokio::time::timeout(Duration::from_secs(30), next_of_tracks(&mut socket))
+        .await
+        .expect("the extracted track within 30 s");
+    assert_eq!(message["tracks"][0]["label"], "Français");
+    let room = alice.room(&code).await;
+    assert_eq!(room["video"]["original_name"], "next.mkv");
+    assert_eq!(room["subtitles"], message["tracks"]);
+}
+
 /// The next `subtitles` message that lists some track (next_of gives up after 5 s; ffmpeg on a
 /// busy machine may take longer).
 async fn next_of_tracks(socket: &mut crate::helpers::Socket) -> Value {
@@ -436,6 +469,9 @@ async fn next_of_tracks(socket: &mut crate::helpers::Socket) -> Value {
             next_of(socket, "subtitles").await
         })
         .await
+            && message["tracks"]
+                .as_array()
+                .is_some_and(|tracks| !tracks.is_empty())
         {
             return message;
         }

@@ -10,7 +10,7 @@ use crate::{
     hub::Denied,
     protocol::ServerMsg,
     room::VideoSource,
-    subtitles::{MAX_TRACKS, NewTrack, Track, TrackError},
+    subtitles::{MAX_TRACKS, NewTrack, Track, TrackError, extract::Tools},
     view::SubtitleView,
 };
 
@@ -73,6 +73,22 @@ impl LiveRoom {
         tracing::info!(room = %self.code(), track = id, %by, "subtitles removed");
         self.subtitles_changed();
         Ok(())
+    }
+
+    /// The current video came from the queue: look for subtitles inside its file in the
+    /// background, as for an upload made current at once (`http/api/videos.rs`).
+    pub(super) fn find_subtitles(&self) {
+        let Some(video) = &self.room.video else {
+            return;
+        };
+        let Some(path) = video
+            .file_name()
+            .and_then(|file| self.hub.shared().media.registered_path(file))
+        else {
+            return;
+        };
+        self.hub
+            .find_subtitles_in(self.code(), video.id, path, Tools::default());
     }
 
     /// The video changed: its tracks went with the old video's row.
