@@ -165,18 +165,30 @@ pub struct PlaybackEvent {
     pub position: f64,
     /// Whether the room is playing after the command (a seek keeps it as it was).
     pub playing: bool,
-    /// The client that sent it.
-    pub by: ClientId,
+    /// The client that sent it; None when the server paused or resumed the room itself (a wait
+    /// for a buffering viewer).
+    pub by: Option<ClientId>,
+    /// When the message was sent (server ms).
     pub server_time: u64,
+    /// When the room is at `position` (server ms): for a start, a moment shortly ahead, so every
+    /// page can begin together; otherwise `server_time`.
+    pub at: u64,
 }
 
 impl ServerMsg {
-    pub fn playback(action: PlaybackAction, playback: &Playback, by: ClientId) -> Self {
+    /// The event for `action`, applied to the room's `playback` (whose `updated_at` is its `at`).
+    pub fn playback(
+        action: PlaybackAction,
+        playback: &Playback,
+        by: Option<ClientId>,
+        now: u64,
+    ) -> Self {
         let event = PlaybackEvent {
             position: playback.position,
             playing: playback.playing,
             by,
-            server_time: playback.updated_at,
+            server_time: now,
+            at: playback.updated_at,
         };
         match action {
             PlaybackAction::Play => Self::Play(event),
@@ -260,12 +272,18 @@ mod tests {
         let by = ClientId(uuid::Uuid::nil());
         let mut playback = Playback::paused_at_start(0);
         playback.apply(PlaybackAction::Seek, 7.0, 42);
-        let json = ServerMsg::playback(PlaybackAction::Seek, &playback, by).to_json();
+        let json = ServerMsg::playback(PlaybackAction::Seek, &playback, Some(by), 42).to_json();
         assert_eq!(
             json,
             format!(
-                r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42}}"#
+                r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42,"at":42}}"#
             )
+        );
+        playback.apply(PlaybackAction::Play, 7.0, 400);
+        let json = ServerMsg::playback(PlaybackAction::Play, &playback, None, 100).to_json();
+        assert_eq!(
+            json,
+            r#"{"type":"play","position":7.0,"playing":true,"by":null,"server_time":100,"at":400}"#
         );
     }
 }

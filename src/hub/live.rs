@@ -89,8 +89,7 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
         let _ = room.enqueue(item);
     }
     // Nobody is watching when a room loads: keep the position, paused.
-    room.playback = stored.playback.at(now);
-    room.playback.playing = false;
+    room.playback = stored.playback.paused_as_of(now);
     Ok(Some(room))
 }
 
@@ -226,8 +225,14 @@ impl LiveRoom {
             } => {
                 let applied = self.may_control(by).and_then(|()| {
                     self.commands.check(&by)?;
-                    self.room.command(action, position, now_ms());
-                    self.broadcast(&ServerMsg::playback(action, &self.room.playback, by));
+                    let now = now_ms();
+                    self.room.command(action, position, now);
+                    self.broadcast(&ServerMsg::playback(
+                        action,
+                        &self.room.playback,
+                        Some(by),
+                        now,
+                    ));
                     self.playback_dirty = true;
                     tracing::debug!(room = %self.code(), %by, ?action, position, "playback");
                     Ok(self.room.playback)
@@ -689,7 +694,8 @@ impl LiveRoom {
             self.broadcast(&ServerMsg::playback(
                 PlaybackAction::Play,
                 &self.room.playback,
-                by,
+                Some(by),
+                now,
             ));
             self.playback_dirty = true;
         }
