@@ -8,8 +8,9 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     room::{
-        Playback, PlaybackAction, Room,
+        Playback, PlaybackAction, Room, ViewerStatus,
         playback::{POSITION_RULE, valid_position},
+        status::STATUS_RULE,
     },
     view::{ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
 };
@@ -47,6 +48,22 @@ pub enum ClientMsg {
         video_id: i64,
         duration: f64,
     },
+    /// A page's report of its player (checked by [`status_of`]).
+    Status {
+        state: String,
+        drift_ms: Option<f64>,
+        rtt_ms: Option<f64>,
+    },
+}
+
+/// The report a `status` message makes, or `bad_status` when a value is out of bounds.
+pub fn status_of(
+    state: &str,
+    drift_ms: Option<f64>,
+    rtt_ms: Option<f64>,
+) -> Result<ViewerStatus, ProtocolError> {
+    ViewerStatus::new(state, drift_ms, rtt_ms)
+        .ok_or_else(|| ProtocolError::new("bad_status", STATUS_RULE))
 }
 
 impl ClientMsg {
@@ -244,6 +261,32 @@ mod tests {
                 position: 1.0,
                 playing: true
             })
+        );
+    }
+
+    #[test]
+    fn status_reports_are_parsed_then_checked() {
+        let msg = ClientMsg::parse(
+            r#"{"type":"status","state":"buffering","drift_ms":-40.5,"rtt_ms":null}"#,
+        );
+        let Ok(ClientMsg::Status {
+            state,
+            drift_ms,
+            rtt_ms,
+        }) = msg
+        else {
+            panic!("{msg:?}");
+        };
+        let status = status_of(&state, drift_ms, rtt_ms).unwrap();
+        assert!(status.is_buffering());
+        assert_eq!((status.drift_ms, status.rtt_ms), (Some(-40.5), None));
+        assert_eq!(
+            status_of("late", None, None).unwrap_err().code,
+            "bad_status"
+        );
+        assert_eq!(
+            status_of("ready", None, Some(1e6)).unwrap_err().code,
+            "bad_status"
         );
     }
 

@@ -46,6 +46,9 @@ const VIEWERS_BATCH: Duration = Duration::from_millis(100);
 /// up to the cap.
 const VIEWERS_BATCH_PER_VIEWER: Duration = Duration::from_micros(100);
 const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
+/// A status report is announced no sooner than this after the last announcement: pages report
+/// up to twice a second each, and each announcement goes to everyone.
+const STATUS_ANNOUNCE_GAP: Duration = Duration::from_secs(1);
 
 /// Runs the room until it leaves memory, is deleted, or the server stops; then tells whoever still
 /// holds its handle why, and drops the commands still queued (their senders hear the same).
@@ -110,6 +113,8 @@ struct LiveRoom {
     activity_written: Instant,
     /// When the pending viewer announcement goes out.
     announce_at: Option<Instant>,
+    /// When the last one went out.
+    announced_at: Option<Instant>,
     /// When the room leaves memory unless someone comes.
     unload_at: Option<Instant>,
 }
@@ -131,6 +136,7 @@ impl LiveRoom {
             playback_dirty: false,
             activity_written: Instant::now(),
             announce_at: None,
+            announced_at: None,
             unload_at: Some(Instant::now() + settings.unload_after),
         }
     }
@@ -253,6 +259,11 @@ impl LiveRoom {
                         server_time: now,
                     });
                     self.playback_dirty = true;
+                }
+            }
+            Command::Status { client, status } => {
+                if self.room.report_status(client, status, now_ms()) {
+                    self.status_changed();
                 }
             }
             Command::ClaimHost { client, reply } => {
@@ -740,8 +751,18 @@ impl LiveRoom {
         self.announce_at = Some(Instant::now() + window);
     }
 
+    /// Announces the viewer list with a changed status, like [`Self::viewers_changed`] but at
+    /// most once per [`STATUS_ANNOUNCE_GAP`].
+    fn status_changed(&mut self) {
+        self.viewers_changed();
+        if let (Some(at), Some(last)) = (self.announce_at, self.announced_at) {
+            self.announce_at = Some(at.max(last + STATUS_ANNOUNCE_GAP));
+        }
+    }
+
     fn announce_viewers(&mut self) {
         self.announce_at = None;
+        self.announced_at = Some(Instant::now());
         self.broadcast(&ServerMsg::viewers_of(&self.room));
     }
 

@@ -7,6 +7,7 @@ pub mod control;
 pub mod lead;
 pub mod playback;
 pub mod queue;
+pub mod status;
 pub mod video;
 
 use std::{
@@ -18,6 +19,7 @@ use std::{
 pub use control::{Controls, JoinRefused, Kick, NotAllowed, Settings};
 pub use playback::{Playback, PlaybackAction, valid_position};
 pub use queue::{QueueError, QueueItem};
+pub use status::{ViewerState, ViewerStatus};
 pub use video::{Video, VideoSource};
 
 /// Heartbeats this soon after a command are stale: the host may not have applied it yet.
@@ -36,6 +38,8 @@ struct Presence {
     join_order: u64,
     /// Where the client connects from (the latest socket's), to keep a kicked address out.
     address: Option<IpAddr>,
+    /// Its pages' latest report (any tab's), None before the first.
+    status: Option<ViewerStatus>,
     /// The round trips its pages reported lately, for the lead of scheduled starts.
     rtt: lead::RecentRtt,
 }
@@ -47,6 +51,7 @@ pub struct ViewerEntry<V> {
     pub name: Option<String>,
     pub is_host: bool,
     pub connected_since: u64,
+    pub status: Option<ViewerStatus>,
 }
 
 /// What a new socket changed.
@@ -139,6 +144,7 @@ impl<V: Copy + Eq + Hash> Room<V> {
             connected_since: now,
             join_order: joins,
             address: None,
+            status: None,
             rtt: lead::RecentRtt::default(),
         });
         presence.sockets += 1;
@@ -239,6 +245,19 @@ impl<V: Copy + Eq + Hash> Room<V> {
         }
     }
 
+    /// A page of `client` reported its state at `now`: kept for the viewer lists, its round trip
+    /// for the lead. Returns whether that changed what the lists show (false too when the client
+    /// is not watching).
+    pub fn report_status(&mut self, client: V, status: ViewerStatus, now: u64) -> bool {
+        let Some(presence) = self.viewers.get_mut(&client) else {
+            return false;
+        };
+        if let Some(rtt) = status.rtt_ms {
+            presence.rtt.record(now, rtt);
+        }
+        presence.status.replace(status) != Some(status)
+    }
+
     /// The host, then the others in the order they arrived; at most `limit` of them.
     pub fn viewers(&self, limit: usize) -> Vec<ViewerEntry<V>> {
         let order =
@@ -259,6 +278,7 @@ impl<V: Copy + Eq + Hash> Room<V> {
                 name: p.name.clone(),
                 is_host: self.is_host(*id),
                 connected_since: p.connected_since,
+                status: p.status,
             })
             .collect()
     }
@@ -494,6 +514,47 @@ mod tests {
             7_000,
             "so does a seek while paused"
         );
+    }
+
+    fn status(state: &str, rtt_ms: Option<f64>) -> ViewerStatus {
+        ViewerStatus::new(state, Some(0.0), rtt_ms).unwrap()
+    }
+
+    #[test]
+    fn the_lead_covers_the_slowest_present_viewer_of_the_last_thirty_seconds() {
+        let mut room = room();
+        room.join(1, None, 0).unwrap();
+        room.join(2, None, 0).unwrap();
+        assert_eq!(room.lead_ms(1_000), 250, "nobody reported a round trip");
+        assert!(room.report_status(1, status("playing", Some(90.0)), 1_000));
+        assert!(room.report_status(2, status("playing", Some(300.0)), 2_000));
+        assert!(
+            !room.report_status(9, status("playing", Some(900.0)), 2_000),
+            "not here"
+        );
+        assert_eq!(room.lead_ms(2_000), 600);
+        assert_eq!(room.command(PlaybackAction::Play, 1.0, 3_000), 3_600);
+        // A later, smaller round trip does not hide the larger one while it counts.
+        room.report_status(2, status("playing", Some(100.0)), 10_000);
+        assert_eq!(room.lead_ms(31_999), 600);
+        assert_eq!(room.lead_ms(32_000), 250, "the 300 ms report is 30 s old");
+        room.report_status(2, status("playing", Some(450.0)), 33_000);
+        assert_eq!(room.lead_ms(33_000), 900);
+        room.leave(2, 34_000);
+        assert_eq!(room.lead_ms(34_000), 250, "who left does not count");
+        room.report_status(1, status("playing", Some(800.0)), 35_000);
+        assert_eq!(room.lead_ms(35_000), 1_000, "at most a second");
+    }
+
+    #[test]
+    fn statuses_show_in_the_viewer_list() {
+        let mut room = room();
+        room.join(1, None, 0).unwrap();
+        assert_eq!(room.viewers(10)[0].status, None, "before the first report");
+        let report = status("buffering", None);
+        assert!(room.report_status(1, report, 10));
+        assert!(!room.report_status(1, report, 20), "nothing new to show");
+        assert_eq!(room.viewers(10)[0].status, Some(report));
     }
 
     #[test]
