@@ -8,8 +8,9 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     room::{
-        Playback, PlaybackAction, Room,
+        Playback, PlaybackAction, Room, ViewerStatus, Wait,
         playback::{POSITION_RULE, valid_position},
+        status::STATUS_RULE,
     },
     view::{
         ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, SubtitleView, VideoView,
@@ -50,6 +51,22 @@ pub enum ClientMsg {
         video_id: i64,
         duration: f64,
     },
+    /// A page's report of its player (checked by [`status_of`]).
+    Status {
+        state: String,
+        drift_ms: Option<f64>,
+        rtt_ms: Option<f64>,
+    },
+}
+
+/// The report a `status` message makes, or `bad_status` when a value is out of bounds.
+pub fn status_of(
+    state: &str,
+    drift_ms: Option<f64>,
+    rtt_ms: Option<f64>,
+) -> Result<ViewerStatus, ProtocolError> {
+    ViewerStatus::new(state, drift_ms, rtt_ms)
+        .ok_or_else(|| ProtocolError::new("bad_status", STATUS_RULE))
 }
 
 impl ClientMsg {
@@ -160,10 +177,32 @@ pub enum ServerMsg {
         client_id: ClientId,
         until: u64,
     },
+    /// The room paused because these viewers are buffering; it plays again by `until` (server ms)
+    /// at the latest. Sent again when the list changes.
+    Wait {
+        waiting_for: Vec<WaitingFor>,
+        until: u64,
+    },
+    /// The wait ended: `ready`, `deadline`, `left` (a scheduled `play` follows) or `cancelled`
+    /// (someone played, paused or seeked themselves).
+    WaitOver {
+        reason: &'static str,
+    },
+    /// To one viewer only: the room no longer waits for them; their page catches up on its own.
+    CatchUp {
+        message: String,
+    },
     Error {
         code: &'static str,
         message: String,
     },
+}
+
+/// A viewer the room waits for.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingFor {
+    pub client_id: ClientId,
+    pub name: Option<String>,
 }
 
 /// What everyone in the room hears about a play, pause or seek.
@@ -172,18 +211,30 @@ pub struct PlaybackEvent {
     pub position: f64,
     /// Whether the room is playing after the command (a seek keeps it as it was).
     pub playing: bool,
-    /// The client that sent it.
-    pub by: ClientId,
+    /// The client that sent it; None when the server paused or resumed the room itself (a wait
+    /// for a buffering viewer).
+    pub by: Option<ClientId>,
+    /// When the message was sent (server ms).
     pub server_time: u64,
+    /// When the room is at `position` (server ms): for a start, a moment shortly ahead, so every
+    /// page can begin together; otherwise `server_time`.
+    pub at: u64,
 }
 
 impl ServerMsg {
-    pub fn playback(action: PlaybackAction, playback: &Playback, by: ClientId) -> Self {
+    /// The event for `action`, applied to the room's `playback` (whose `updated_at` is its `at`).
+    pub fn playback(
+        action: PlaybackAction,
+        playback: &Playback,
+        by: Option<ClientId>,
+        now: u64,
+    ) -> Self {
         let event = PlaybackEvent {
             position: playback.position,
             playing: playback.playing,
             by,
-            server_time: playback.updated_at,
+            server_time: now,
+            at: playback.updated_at,
         };
         match action {
             PlaybackAction::Play => Self::Play(event),
@@ -194,6 +245,30 @@ impl ServerMsg {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server messages always serialize")
+    }
+
+    /// The `wait` message for the room's current wait, naming who it waits for.
+    pub fn wait_of(room: &Room<ClientId>, wait: &Wait<ClientId>) -> Self {
+        Self::Wait {
+            waiting_for: wait
+                .waiting_for
+                .iter()
+                .map(|&client_id| WaitingFor {
+                    client_id,
+                    name: room.name_of(client_id),
+                })
+                .collect(),
+            until: wait.until,
+        }
+    }
+
+    /// To a viewer who made the room wait too often lately.
+    pub fn catch_up() -> Self {
+        Self::CatchUp {
+            message: "the room no longer waits for you: it waited several times in the last few \
+                      minutes; your player catches up on its own"
+                .into(),
+        }
     }
 
     pub fn viewers_of(room: &Room<ClientId>) -> Self {
@@ -243,6 +318,56 @@ mod tests {
     }
 
     #[test]
+    fn status_reports_are_parsed_then_checked() {
+        let msg = ClientMsg::parse(
+            r#"{"type":"status","state":"buffering","drift_ms":-40.5,"rtt_ms":null}"#,
+        );
+        let Ok(ClientMsg::Status {
+            state,
+            drift_ms,
+            rtt_ms,
+        }) = msg
+        else {
+            panic!("{msg:?}");
+        };
+        let status = status_of(&state, drift_ms, rtt_ms).unwrap();
+        assert!(status.is_buffering());
+        assert_eq!((status.drift_ms, status.rtt_ms), (Some(-40.5), None));
+        assert_eq!(
+            status_of("late", None, None).unwrap_err().code,
+            "bad_status"
+        );
+        assert_eq!(
+            status_of("ready", None, Some(1e6)).unwrap_err().code,
+            "bad_status"
+        );
+    }
+
+    #[test]
+    fn wait_messages_name_who_is_waited_for() {
+        let bob = ClientId(uuid::Uuid::nil());
+        let mut room = Room::new("ABCDEFGH".into(), 0, 0);
+        room.join(bob, Some("Bob".into()), 0).unwrap();
+        let wait = Wait {
+            waiting_for: vec![bob],
+            until: 9_000,
+        };
+        assert_eq!(
+            ServerMsg::wait_of(&room, &wait).to_json(),
+            format!(
+                r#"{{"type":"wait","waiting_for":[{{"client_id":"{bob}","name":"Bob"}}],"until":9000}}"#
+            )
+        );
+        let over = ServerMsg::WaitOver { reason: "deadline" }.to_json();
+        assert_eq!(over, r#"{"type":"wait_over","reason":"deadline"}"#);
+        assert!(
+            ServerMsg::catch_up()
+                .to_json()
+                .starts_with(r#"{"type":"catch_up","message":""#)
+        );
+    }
+
+    #[test]
     fn refuses_malformed_input_with_a_code() {
         for (text, code) in [
             ("not json", "bad_message"),
@@ -267,12 +392,18 @@ mod tests {
         let by = ClientId(uuid::Uuid::nil());
         let mut playback = Playback::paused_at_start(0);
         playback.apply(PlaybackAction::Seek, 7.0, 42);
-        let json = ServerMsg::playback(PlaybackAction::Seek, &playback, by).to_json();
+        let json = ServerMsg::playback(PlaybackAction::Seek, &playback, Some(by), 42).to_json();
         assert_eq!(
             json,
             format!(
-                r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42}}"#
+                r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42,"at":42}}"#
             )
+        );
+        playback.apply(PlaybackAction::Play, 7.0, 400);
+        let json = ServerMsg::playback(PlaybackAction::Play, &playback, None, 100).to_json();
+        assert_eq!(
+            json,
+            r#"{"type":"play","position":7.0,"playing":true,"by":null,"server_time":100,"at":400}"#
         );
     }
 }

@@ -14,7 +14,10 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     protocol::ProtocolError,
-    room::{JoinRefused, NotAllowed, Playback, PlaybackAction, QueueError, Settings, Video},
+    room::{
+        JoinRefused, NotAllowed, Playback, PlaybackAction, QueueError, Settings, Video,
+        ViewerStatus,
+    },
     subtitles::{NewTrack, TrackError},
     view::{QueueItemView, RoomView, SubtitleView, ViewerView},
 };
@@ -124,6 +127,13 @@ pub(super) enum Command {
         by: ClientId,
         position: f64,
         playing: bool,
+    },
+    /// A page of `client` reported its player's state. The answer: whether to tell that page to
+    /// catch up on its own (the room no longer waits for it).
+    Status {
+        client: ClientId,
+        status: ViewerStatus,
+        reply: Reply<bool>,
     },
     ClaimHost {
         client: ClientId,
@@ -308,6 +318,18 @@ impl RoomHandle {
             playing,
         };
         self.tell(command).await.is_ok()
+    }
+
+    /// A page's report of its player. Answers whether the page is to catch up on its own; None
+    /// when the room is gone.
+    pub async fn status(&self, client: ClientId, status: ViewerStatus) -> Option<bool> {
+        self.ask(|reply| Command::Status {
+            client,
+            status,
+            reply,
+        })
+        .await
+        .ok()
     }
 
     /// The current video ended on this (host's) page; false when the room is gone.

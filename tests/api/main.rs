@@ -24,5 +24,6 @@ mod sockets;
 mod spots;
 mod streaming;
 mod subtitles;
+mod sync;
 mod uploads;
 mod viewers;
