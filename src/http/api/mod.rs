@@ -1,5 +1,6 @@
 //! The REST API, one `OpenApi` impl per resource. Described at `/api/openapi.json`.
 
+mod accept;
 mod chat;
 mod control;
 mod me;
