@@ -6,6 +6,7 @@ pub mod messages;
 pub mod queue;
 pub mod rooms;
 pub mod spots;
+pub mod uploads;
 pub mod videos;
 pub mod visits;
 

@@ -11,6 +11,8 @@ mod spots;
 mod text;
 mod videos;
 
+pub(crate) use accept::accept_upload;
+
 use poem_openapi::{OpenApiService, Tags};
 
 use crate::{
@@ -101,6 +103,6 @@ fn check_position(position: f64) -> ApiResult<()> {
 }
 
 /// An answer about a room, or 404 when there is no such room.
-fn found<T>(answer: Option<T>) -> ApiResult<T> {
+pub(crate) fn found<T>(answer: Option<T>) -> ApiResult<T> {
     answer.ok_or_else(ApiError::room_not_found)
 }

@@ -1,0 +1,239 @@
+//! Resumable uploads' bytes: one hidden file per upload in the media folder, `.tus-<id>.part`,
+//! kept across restarts (only `.upload-*.part` files are removed at start) until the upload
+//! completes, is terminated or expires. The database row's offset says how many bytes count;
+//! bytes past it (a crash mid-write) are cut off before the next append.
+//!
+//! One append runs per upload at a time: a new one cancels the one before (its client gave up on
+//! that connection) and waits until it has stopped writing.
+
+use std::{
+    collections::HashMap,
+    io::{self, SeekFrom},
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use tempfile::{NamedTempFile, TempPath};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+use super::{COPY_BUFFER, MediaStore, ReceivedUpload, sniff};
+
+pub(super) const PARTIAL_PREFIX: &str = ".tus-";
+const PARTIAL_SUFFIX: &str = ".part";
+
+/// How an append ended. `written` bytes of it were kept in every case but `TooLong` and
+/// `NotAVideo`.
+#[derive(Debug)]
+pub enum AppendEnd {
+    /// The body ended.
+    Finished,
+    /// The body went past the bytes the upload still expects: nothing of this append is kept.
+    TooLong,
+    /// The first bytes are not a video browsers play: the caller deletes the upload.
+    NotAVideo,
+    Interrupted(io::Error),
+    Stalled(Duration),
+    /// Another append of the same upload took over.
+    Superseded,
+}
+
+#[derive(Debug)]
+pub struct Appended {
+    pub written: u64,
+    pub end: AppendEnd,
+}
+
+/// The running appends, by upload id.
+#[derive(Default)]
+pub(super) struct Leases {
+    running: Mutex<HashMap<String, Lease>>,
+}
+
+#[derive(Clone)]
+struct Lease {
+    turn: Arc<tokio::sync::Mutex<()>>,
+    cancel: CancellationToken,
+}
+
+/// The right to write an upload's file, until dropped.
+pub struct AppendLease {
+    id: String,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+    cancel: CancellationToken,
+}
+
+/// A valid upload id: 32 lowercase hex digits (so it is safe in a file name).
+pub fn is_upload_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl MediaStore {
+    fn partial_path(&self, id: &str) -> PathBuf {
+        debug_assert!(is_upload_id(id));
+        self.inner
+            .dir
+            .join(format!("{PARTIAL_PREFIX}{id}{PARTIAL_SUFFIX}"))
+    }
+
+    /// Creates the empty file of a new upload.
+    pub async fn create_partial(&self, id: &str) -> io::Result<()> {
+        tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(self.partial_path(id))
+            .await
+            .map(drop)
+    }
+
+    /// Deletes an upload's file, if there is one.
+    pub fn remove_partial(&self, id: &str) {
+        if let Err(error) = std::fs::remove_file(self.partial_path(id))
+            && error.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(upload = id, %error, "could not delete an unfinished upload");
+        }
+    }
+
+    /// The ids of every upload file in the folder.
+    pub fn partial_ids(&self) -> io::Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for entry in std::fs::read_dir(&self.inner.dir)? {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(id) = name
+                .strip_prefix(PARTIAL_PREFIX)
+                .and_then(|rest| rest.strip_suffix(PARTIAL_SUFFIX))
+                .filter(|id| is_upload_id(id))
+            {
+                ids.push(id.to_string());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Whether an append of the upload is running.
+    pub fn partial_busy(&self, id: &str) -> bool {
+        self.inner
+            .leases
+            .running
+            .lock()
+            .unwrap()
+            .get(id)
+            .is_some_and(|lease| lease.turn.try_lock().is_err())
+    }
+
+    /// Waits for the right to write the upload's file, cancelling the append running now.
+    pub async fn lease_partial(&self, id: &str) -> AppendLease {
+        let (turn, previous, cancel) = {
+            let mut running = self.inner.leases.running.lock().unwrap();
+            let lease = running.entry(id.to_string()).or_insert_with(|| Lease {
+                turn: Arc::default(),
+                cancel: CancellationToken::new(),
+            });
+            let cancel = CancellationToken::new();
+            let previous = std::mem::replace(&mut lease.cancel, cancel.clone());
+            (lease.turn.clone(), previous, cancel)
+        };
+        previous.cancel();
+        AppendLease {
+            id: id.to_string(),
+            _turn: turn.lock_owned().await,
+            cancel,
+        }
+    }
+
+    /// Forgets the upload's lease entry once the upload is gone.
+    pub fn forget_lease(&self, id: &str) {
+        self.inner.leases.running.lock().unwrap().remove(id);
+    }
+
+    /// The first `len` bytes of an upload's file (fewer when it is shorter).
+    pub async fn partial_head(&self, id: &str, len: usize) -> io::Result<Vec<u8>> {
+        let file = tokio::fs::File::open(self.partial_path(id)).await?;
+        let mut head = Vec::with_capacity(len);
+        file.take(len as u64).read_to_end(&mut head).await?;
+        Ok(head)
+    }
+
+    /// Appends `body` at `offset`, at most `room` bytes of it. `head` holds the file's first bytes
+    /// while the container is not checked yet (None once it is), so it is checked as soon as
+    /// enough are in. Gives up when no byte arrives for `stall` or `lease` is taken over. The
+    /// kept bytes are on disk (synced) when it returns.
+    pub async fn append_partial(
+        &self,
+        lease: &AppendLease,
+        offset: u64,
+        room: u64,
+        mut head: Option<Vec<u8>>,
+        body: impl AsyncRead,
+        stall: Duration,
+    ) -> io::Result<Appended> {
+        let id = &lease.id;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(self.partial_path(id))
+            .await?;
+        // Bytes past the offset came from a write that was never counted.
+        file.set_len(offset).await?;
+        file.seek(SeekFrom::Start(offset)).await?;
+        let mut body = std::pin::pin!(body);
+        let mut buffer = vec![0u8; COPY_BUFFER];
+        let mut written = 0u64;
+        let end = loop {
+            let read = tokio::select! {
+                biased;
+                () = lease.cancel.cancelled() => break AppendEnd::Superseded,
+                read = tokio::time::timeout(stall, body.read(&mut buffer)) => read,
+            };
+            let read = match read {
+                Err(_) => break AppendEnd::Stalled(stall),
+                Ok(Err(error)) => break AppendEnd::Interrupted(error),
+                Ok(Ok(0)) => break AppendEnd::Finished,
+                Ok(Ok(read)) => read,
+            };
+            if written + read as u64 > room {
+                file.set_len(offset).await?;
+                written = 0;
+                break AppendEnd::TooLong;
+            }
+            let chunk = &buffer[..read];
+            if let Some(first) = head.as_mut() {
+                let wanted = sniff::SNIFF_LEN.saturating_sub(first.len());
+                first.extend_from_slice(&chunk[..wanted.min(read)]);
+                if first.len() >= sniff::SNIFF_LEN {
+                    if sniff::sniff(first).is_none() {
+                        break AppendEnd::NotAVideo;
+                    }
+                    head = None;
+                }
+            }
+            file.write_all(chunk).await?;
+            written += read as u64;
+        };
+        file.flush().await?;
+        file.sync_data().await?;
+        Ok(Appended { written, end })
+    }
+
+    /// Turns a complete upload's file into a received upload, ready to be stored as a video
+    /// (deleted when dropped). None when its first bytes are not a video.
+    pub async fn finish_partial(&self, id: &str, size: u64) -> io::Result<Option<ReceivedUpload>> {
+        let head = self.partial_head(id, sniff::SNIFF_LEN).await?;
+        let path = self.partial_path(id);
+        let Some(container) = sniff::sniff(&head) else {
+            return Ok(None);
+        };
+        let file = std::fs::OpenOptions::new().read(true).open(&path)?;
+        let temp = NamedTempFile::from_parts(file, TempPath::try_from_path(path)?);
+        Ok(Some(ReceivedUpload {
+            temp,
+            container,
+            size,
+        }))
+    }
+}
