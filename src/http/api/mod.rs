@@ -4,6 +4,7 @@ mod accept;
 mod chat;
 mod control;
 mod me;
+mod multipart;
 mod playback;
 mod queue;
 mod rooms;

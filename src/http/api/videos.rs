@@ -10,7 +10,7 @@ use tokio_util::io::InspectReader;
 use super::{
     ApiTags,
     accept::{accept_upload, make_current},
-    found,
+    found, multipart,
     text::{LinkRule, Text},
 };
 use crate::{
@@ -48,7 +48,9 @@ struct NewLink {
 
 #[OpenApi(tag = "ApiTags::Videos")]
 impl VideosApi {
-    /// Upload the room's video: the raw file is the request body (any content type). It must be an
+    /// Upload the room's video: the raw file is the request body (any content type), or the one
+    /// file part of a `multipart/form-data` body (its file name is used when `name` is absent;
+    /// a form with no file or two is 400). It must be an
     /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit; an address may run
     /// `uploads_per_address` uploads at once. It replaces the room's current video, paused at the
     /// start (or, with `queue=true`, waits at the end of the queue); a failed upload leaves the
@@ -74,7 +76,9 @@ impl VideosApi {
             .headers()
             .typed_get::<poem::web::headers::ContentLength>()
             .map(|length| length.0);
-        if announced.is_some_and(|length| length > limit) {
+        let form = multipart::is_multipart(request);
+        let overhead = if form { multipart::FORM_OVERHEAD } else { 0 };
+        if announced.is_some_and(|length| length > limit.saturating_add(overhead)) {
             return Err(UploadError::TooLarge { limit }.into());
         }
         let activity = found(self.state.hub.begin_upload(&code, client).await?)??;
@@ -93,18 +97,35 @@ impl VideosApi {
                     UPLOAD_SLOT_RETRY,
                 )
             })?;
-        let original_name = media::display_name(name.as_deref().unwrap_or_default());
-        let body = InspectReader::new(body.0.into_async_read(), |_| activity.progress(now_ms()));
-        let upload = self
-            .state
-            .media
-            .receive(
-                body,
-                limit,
-                std::time::Duration::from_secs(self.state.config.upload_stall_secs),
-            )
-            .await
-            .inspect_err(|error| tracing::info!(room = %*code, %error, "upload refused"))?;
+        let stall = std::time::Duration::from_secs(self.state.config.upload_stall_secs);
+        let (upload, part_name) = match form {
+            true => {
+                let (upload, part_name) = multipart::receive_file(
+                    &self.state.media,
+                    request,
+                    body.0,
+                    &activity,
+                    limit,
+                    stall,
+                )
+                .await
+                .inspect_err(|error| tracing::info!(room = %*code, ?error, "upload refused"))?;
+                (upload, Some(part_name))
+            }
+            false => {
+                let body =
+                    InspectReader::new(body.0.into_async_read(), |_| activity.progress(now_ms()));
+                let upload = self
+                    .state
+                    .media
+                    .receive(body, limit, stall)
+                    .await
+                    .inspect_err(|error| tracing::info!(room = %*code, %error, "upload refused"))?;
+                (upload, None)
+            }
+        };
+        let original_name =
+            media::display_name(name.as_deref().or(part_name.as_deref()).unwrap_or_default());
         let answer = accept_upload(
             &self.state,
             &code,
