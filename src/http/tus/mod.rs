@@ -461,7 +461,7 @@ async fn receive(
         state.media.remove_partial(id);
         return Err(upload_not_found());
     }
-    tracing::debug!(room = %code, upload = %id, received, written = appended.written, "upload appended");
+    tracing::info!(room = %code, upload = %id, received, written = appended.written, "upload appended");
     if let Some(failure) = failure {
         return Err(failure);
     }
