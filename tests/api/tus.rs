@@ -459,3 +459,51 @@ async fn an_unfinished_upload_survives_a_restart_and_its_video_plays() {
     assert_eq!(response.status(), 206);
     assert_eq!(response.bytes().await.unwrap(), bytes[49_990..50_010]);
 }
+
+#[tokio::test]
+async fn a_new_patch_takes_over_a_hanging_one_and_the_offset_stays_true() {
+    let app = spawn_app().await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let bytes = webm_bytes(20_000);
+    let path = created(&person, &code, bytes.len()).await;
+    // A PATCH whose client went quiet without the server noticing: 5,000 bytes, then nothing.
+    let (chunks, mut feed) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let body = futures_util::stream::poll_fn(move |cx| {
+        feed.poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
+    });
+    let hanging = tokio::spawn(
+        tus(&person, Method::PATCH, &path)
+            .header("Upload-Offset", "0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(reqwest::Body::wrap_stream(body))
+            .send(),
+    );
+    chunks.send(bytes[..5_000].to_vec()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let on_disk = |app: &TestApp| {
+        app.media_files()
+            .first()
+            .map(|name| std::fs::metadata(app.media_dir.join(name)).unwrap().len())
+    };
+    while on_disk(&app) != Some(5_000) {
+        assert!(Instant::now() < deadline, "the first bytes never arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The hanging PATCH has not ended: the server does not count its bytes yet.
+    assert_eq!(offset_of(&person, &path).await, Ok(0));
+    // The client starts over from 0: its PATCH stops the hanging one, whose bytes then count, so
+    // this one no longer starts at the end and is refused rather than written at the wrong place.
+    let response = patch(&person, &path, 0, &bytes).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(error_code(response).await, "offset_mismatch");
+    assert_eq!(offset_of(&person, &path).await, Ok(5_000));
+    drop(chunks);
+    let _ = hanging.await;
+    assert_eq!(
+        patch(&person, &path, 5_000, &bytes[5_000..]).await.status(),
+        204
+    );
+    assert_eq!(std::fs::read(app.media_dir.join("1.webm")).unwrap(), bytes);
+}

@@ -345,7 +345,7 @@ async fn append_to_upload(
     }
     // The work runs in its own task: when the client drops the connection, hyper drops this
     // handler, and the bytes that did arrive must still be counted.
-    let task = tokio::spawn(receive(state.clone(), code, caller, upload, body));
+    let task = tokio::spawn(receive(state.clone(), code, caller, upload, offset, body));
     match task.await {
         Ok(result) => result,
         Err(error) => Err(ApiError::internal("an upload's task failed", error).into()),
@@ -383,6 +383,7 @@ async fn receive(
     code: String,
     caller: Caller,
     upload: StoredUpload,
+    offset: u64,
     body: Body,
 ) -> TusResult {
     let id = upload.id.as_str();
@@ -408,11 +409,12 @@ async fn receive(
             )
         })?;
     let lease = state.media.lease_partial(id).await;
-    // An append that ran before this one may have moved the offset.
+    // An append that ran until this one took over may have moved the offset: the client's body
+    // starts where it believed the upload ended, so it must still end there.
     let Some(upload) = db::uploads::get(&state.db, id).await? else {
         return Err(upload_not_found());
     };
-    let offset = upload.received as u64;
+    check_offset(&upload, offset)?;
     // The container is checked once its first bytes are in; these are the ones in so far.
     let head = match offset < SNIFF_LEN as u64 {
         true => Some(
