@@ -507,3 +507,105 @@ async fn a_new_patch_takes_over_a_hanging_one_and_the_offset_stays_true() {
     );
     assert_eq!(std::fs::read(app.media_dir.join("1.webm")).unwrap(), bytes);
 }
+
+/// Starts a PATCH from 0 whose body the test feeds by hand; returns the sender and the answer.
+fn hand_fed_patch(
+    person: &Person,
+    path: &str,
+) -> (
+    tokio::sync::mpsc::Sender<Vec<u8>>,
+    tokio::task::JoinHandle<reqwest::Result<Response>>,
+) {
+    let (chunks, mut feed) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let body = futures_util::stream::poll_fn(move |cx| {
+        feed.poll_recv(cx)
+            .map(|chunk| chunk.map(Ok::<_, std::io::Error>))
+    });
+    let answer = tokio::spawn(
+        tus(person, Method::PATCH, path)
+            .header("Upload-Offset", "0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(reqwest::Body::wrap_stream(body))
+            .send(),
+    );
+    (chunks, answer)
+}
+
+#[tokio::test]
+async fn a_stalled_patch_is_408_and_keeps_the_bytes_before_the_stall() {
+    let app = spawn_app_with(|config| config.upload_stall_secs = 1).await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let bytes = webm_bytes(10_000);
+    let path = created(&person, &code, bytes.len()).await;
+    let (chunks, answer) = hand_fed_patch(&person, &path);
+    chunks.send(bytes[..3_000].to_vec()).await.unwrap();
+    // Nothing more comes, and the connection stays open.
+    let response = answer.await.unwrap().unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (status.as_u16(), &body["code"]),
+        (408, &"upload_stalled".into()),
+        "{body}"
+    );
+    drop(chunks);
+    assert_eq!(offset_of(&person, &path).await, Ok(3_000));
+    assert_eq!(
+        patch(&person, &path, 3_000, &bytes[3_000..]).await.status(),
+        204
+    );
+    assert_eq!(std::fs::read(app.media_dir.join("1.webm")).unwrap(), bytes);
+}
+
+#[tokio::test]
+async fn a_patch_holds_one_of_its_addresss_upload_slots() {
+    let app = spawn_app_with(|config| config.uploads_per_address = 1).await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let bytes = webm_bytes(10_000);
+    let first = created(&person, &code, bytes.len()).await;
+    let second = created(&person, &code, bytes.len()).await;
+    let (chunks, answer) = hand_fed_patch(&person, &first);
+    chunks.send(bytes[..3_000].to_vec()).await.unwrap();
+    // Once the first PATCH runs (its bytes reach the disk), the second finds no free slot.
+    let id = first.rsplit('/').next().unwrap();
+    let file = app.media_dir.join(format!(".tus-{id}.part"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 3_000 {
+        assert!(Instant::now() < deadline, "the first PATCH never wrote");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let response = patch(&person, &second, 0, &bytes).await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(error_code(response).await, "too_many_uploads");
+    assert_eq!(offset_of(&person, &second).await, Ok(0));
+    chunks.send(bytes[3_000..].to_vec()).await.unwrap();
+    drop(chunks);
+    assert_eq!(answer.await.unwrap().unwrap().status(), 204);
+    // The slot is free again.
+    assert_eq!(patch(&person, &second, 0, &bytes).await.status(), 204);
+}
+
+#[tokio::test]
+async fn a_password_room_keeps_its_uploads_to_members() {
+    let app = spawn_app().await;
+    let owner = app.person();
+    let stranger = app.person();
+    let code = owner.create_room().await;
+    let response = owner
+        .put_json(
+            &format!("/api/rooms/{code}/settings"),
+            serde_json::json!({"controls": "everyone", "max_viewers": null, "password": "open sesame"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = create(&stranger, &code, 1_000, "").await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(error_code(response).await, "password_required");
+    let path = created(&owner, &code, 1_000).await;
+    assert_eq!(offset_of(&stranger, &path).await, Err(401));
+    assert_eq!(offset_of(&owner, &path).await, Ok(0));
+    assert_eq!(upload_rows(&app).await, 1);
+}
