@@ -83,3 +83,28 @@ test('a tus upload cut by a reload resumes when the same file is picked again, a
   assert.deepEqual(v.errors, [], 'no script errors on the page');
   await v.context.close();
 });
+
+test('cancel stops a tus upload and deletes it on the server', { timeout: 60_000 }, async () => {
+  const file = testVideo('webm');
+  const code = await createRoom(server.base);
+  const v = await openViewer(browser, server.base, code);
+  const { page } = v;
+  let uploadUrl = null;
+  page.on('request', (request) => {
+    if (request.method() === 'PATCH' && request.url().includes('/uploads/')) uploadUrl = request.url();
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: SLOW_UPLOAD });
+  await page.setInputFiles('#file-input', file);
+  await waitUntil('some of the file sent', async () => Number(await page.getAttribute('#upload-panel', 'data-percent')) >= 10, {
+    timeout: 30_000,
+  });
+  await page.click('#upload-cancel');
+  await page.waitForSelector('#upload-panel[data-state="cancelled"]');
+  await waitUntil('the server deleted the upload', async () => (await serverOffset(page, uploadUrl)) === -404, { timeout: 10_000 });
+  const room = await (await page.request.get(`${server.base}/api/rooms/${code}`)).json();
+  assert.equal(room.video, null, 'no video came of it');
+  assert.deepEqual(v.errors, [], 'no script errors on the page');
+  await v.context.close();
+});
