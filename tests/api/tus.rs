@@ -609,3 +609,27 @@ async fn a_password_room_keeps_its_uploads_to_members() {
     assert_eq!(offset_of(&owner, &path).await, Ok(0));
     assert_eq!(upload_rows(&app).await, 1);
 }
+
+#[tokio::test]
+async fn a_patch_that_keeps_sending_keeps_its_room_alive_past_the_ttl() {
+    let app = spawn_app_with(|config| config.room_ttl_hours = SHORT_HOURS).await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let bytes = webm_bytes(30_000);
+    let path = created(&person, &code, bytes.len()).await;
+    let (chunks, answer) = hand_fed_patch(&person, &path);
+    // About three TTLs of a chunk every 0.2 s.
+    let deadline = Instant::now() + Duration::from_millis(4_200);
+    let mut sent = 0;
+    while Instant::now() < deadline {
+        let next = (sent + 1_000).min(bytes.len() - 1);
+        chunks.send(bytes[sent..next].to_vec()).await.unwrap();
+        sent = next;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    chunks.send(bytes[sent..].to_vec()).await.unwrap();
+    drop(chunks);
+    assert_eq!(answer.await.unwrap().unwrap().status(), 204);
+    assert_eq!(person.room(&code).await["video"]["url"], "/media/1.webm");
+    assert_eq!(std::fs::read(app.media_dir.join("1.webm")).unwrap(), bytes);
+}
