@@ -237,3 +237,113 @@ impl MediaStore {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STALL: Duration = Duration::from_secs(30);
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+
+    fn webm(size: usize) -> Vec<u8> {
+        let mut bytes =
+            b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm".to_vec();
+        bytes.resize(size, 7);
+        bytes
+    }
+
+    #[test]
+    fn ids_are_32_lowercase_hex_digits() {
+        assert!(is_upload_id(ID));
+        for bad in [
+            "",
+            "../../etc/passwd",
+            &ID.to_uppercase(),
+            &ID[1..],
+            "g".repeat(32).as_str(),
+        ] {
+            assert!(!is_upload_id(bad), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn appends_cut_back_uncounted_bytes_and_keep_nothing_past_the_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::open(dir.path(), vec![]).unwrap();
+        store.create_partial(ID).await.unwrap();
+        let bytes = webm(1_000);
+        let lease = store.lease_partial(ID).await;
+        let first = store
+            .append_partial(&lease, 0, 1_000, Some(Vec::new()), &bytes[..600], STALL)
+            .await
+            .unwrap();
+        assert!(matches!(first.end, AppendEnd::Finished));
+        assert_eq!(first.written, 600);
+        // Only 400 counted (say the server stopped before recording the rest): 200 are cut off.
+        let again = store
+            .append_partial(&lease, 400, 600, None, &bytes[400..], STALL)
+            .await
+            .unwrap();
+        assert_eq!(again.written, 600);
+        assert_eq!(store.partial_head(ID, 2_000).await.unwrap(), bytes);
+        // Past the length: nothing of that append stays.
+        let too_long = store
+            .append_partial(&lease, 1_000, 0, None, &b"more"[..], STALL)
+            .await
+            .unwrap();
+        assert!(matches!(too_long.end, AppendEnd::TooLong));
+        assert_eq!(too_long.written, 0);
+        assert_eq!(
+            std::fs::metadata(store.partial_path(ID)).unwrap().len(),
+            1_000
+        );
+        drop(lease);
+        let received = store.finish_partial(ID, 1_000).await.unwrap().unwrap();
+        assert_eq!(received.container, sniff::Container::WebM);
+        drop(received);
+        assert!(store.partial_ids().unwrap().is_empty(), "dropped: deleted");
+    }
+
+    #[tokio::test]
+    async fn first_bytes_that_are_no_video_end_the_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::open(dir.path(), vec![]).unwrap();
+        store.create_partial(ID).await.unwrap();
+        let lease = store.lease_partial(ID).await;
+        let text = b"plain text, long enough to tell that it is no video at all....".repeat(3);
+        let appended = store
+            .append_partial(&lease, 0, 10_000, Some(Vec::new()), &text[..], STALL)
+            .await
+            .unwrap();
+        assert!(matches!(appended.end, AppendEnd::NotAVideo));
+    }
+
+    #[tokio::test]
+    async fn a_new_lease_stops_the_running_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::open(dir.path(), vec![]).unwrap();
+        store.create_partial(ID).await.unwrap();
+        let (body, mut sender) = tokio::io::duplex(1024);
+        sender.write_all(&webm(100)).await.unwrap();
+        // `sender` stays open: the append would wait for more until the stall timeout.
+        let running = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let lease = store.lease_partial(ID).await;
+                store
+                    .append_partial(&lease, 0, 10_000, Some(Vec::new()), body, STALL)
+                    .await
+                    .unwrap()
+            })
+        };
+        while store.partial_head(ID, 200).await.unwrap().len() < 100 {
+            tokio::task::yield_now().await;
+        }
+        assert!(store.partial_busy(ID));
+        let _taken = store.lease_partial(ID).await;
+        let stopped = running.await.unwrap();
+        assert!(matches!(stopped.end, AppendEnd::Superseded));
+        assert_eq!(stopped.written, 100);
+        drop(sender);
+    }
+}
