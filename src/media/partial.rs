@@ -35,7 +35,7 @@ pub enum AppendEnd {
     NotAVideo,
     Interrupted(io::Error),
     Stalled(Duration),
-    /// Another append of the same upload took over.
+    /// Another append of the same upload took over, or the server is shutting down.
     Superseded,
 }
 
@@ -127,15 +127,17 @@ impl MediaStore {
             .is_some_and(|lease| lease.turn.try_lock().is_err())
     }
 
-    /// Waits for the right to write the upload's file, cancelling the append running now.
-    pub async fn lease_partial(&self, id: &str) -> AppendLease {
+    /// Waits for the right to write the upload's file, cancelling the append running now. The
+    /// lease's own append also stops when `stop` is cancelled (the server shutting down), so the
+    /// bytes it received are counted before the database closes.
+    pub async fn lease_partial(&self, id: &str, stop: &CancellationToken) -> AppendLease {
         let (turn, previous, cancel) = {
             let mut running = self.inner.leases.running.lock().unwrap();
             let lease = running.entry(id.to_string()).or_insert_with(|| Lease {
                 turn: Arc::default(),
                 cancel: CancellationToken::new(),
             });
-            let cancel = CancellationToken::new();
+            let cancel = stop.child_token();
             let previous = std::mem::replace(&mut lease.cancel, cancel.clone());
             (lease.turn.clone(), previous, cancel)
         };
@@ -272,7 +274,7 @@ mod tests {
         let store = MediaStore::open(dir.path(), vec![]).unwrap();
         store.create_partial(ID).await.unwrap();
         let bytes = webm(1_000);
-        let lease = store.lease_partial(ID).await;
+        let lease = store.lease_partial(ID, &CancellationToken::new()).await;
         let first = store
             .append_partial(&lease, 0, 1_000, Some(Vec::new()), &bytes[..600], STALL)
             .await
@@ -309,7 +311,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = MediaStore::open(dir.path(), vec![]).unwrap();
         store.create_partial(ID).await.unwrap();
-        let lease = store.lease_partial(ID).await;
+        let lease = store.lease_partial(ID, &CancellationToken::new()).await;
         let text = b"plain text, long enough to tell that it is no video at all....".repeat(3);
         let appended = store
             .append_partial(&lease, 0, 10_000, Some(Vec::new()), &text[..], STALL)
@@ -329,7 +331,7 @@ mod tests {
         let running = {
             let store = store.clone();
             tokio::spawn(async move {
-                let lease = store.lease_partial(ID).await;
+                let lease = store.lease_partial(ID, &CancellationToken::new()).await;
                 store
                     .append_partial(&lease, 0, 10_000, Some(Vec::new()), body, STALL)
                     .await
@@ -340,7 +342,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert!(store.partial_busy(ID));
-        let _taken = store.lease_partial(ID).await;
+        let _taken = store.lease_partial(ID, &CancellationToken::new()).await;
         let stopped = running.await.unwrap();
         assert!(matches!(stopped.end, AppendEnd::Superseded));
         assert_eq!(stopped.written, 100);

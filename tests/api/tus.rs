@@ -633,3 +633,37 @@ async fn a_patch_that_keeps_sending_keeps_its_room_alive_past_the_ttl() {
     assert_eq!(person.room(&code).await["video"]["url"], "/media/1.webm");
     assert_eq!(std::fs::read(app.media_dir.join("1.webm")).unwrap(), bytes);
 }
+
+#[tokio::test]
+async fn the_bytes_of_a_patch_running_at_shutdown_count_after_the_restart() {
+    let app = spawn_app().await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let bytes = webm_bytes(10_000);
+    let path = created(&person, &code, bytes.len()).await;
+    let (chunks, answer) = hand_fed_patch(&person, &path);
+    chunks.send(bytes[..4_000].to_vec()).await.unwrap();
+    let id = path.rsplit('/').next().unwrap();
+    let file = app.media_dir.join(format!(".tus-{id}.part"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) < 4_000 {
+        assert!(Instant::now() < deadline, "the PATCH never wrote");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The server stops while the PATCH still waits for bytes: it tells the client to come back.
+    let app = app.restart().await;
+    if let Ok(response) = answer.await.unwrap() {
+        assert_eq!(response.status(), 503);
+    }
+    drop(chunks);
+    let person = Person {
+        base: app.base.clone(),
+        ..person
+    };
+    assert_eq!(offset_of(&person, &path).await, Ok(4_000));
+    assert_eq!(
+        patch(&person, &path, 4_000, &bytes[4_000..]).await.status(),
+        204
+    );
+    assert_eq!(std::fs::read(app.media_dir.join("1.webm")).unwrap(), bytes);
+}

@@ -108,3 +108,39 @@ test('cancel stops a tus upload and deletes it on the server', { timeout: 60_000
   assert.deepEqual(v.errors, [], 'no script errors on the page');
   await v.context.close();
 });
+
+test('a tus upload whose connection drops (the server restarts) carries on by itself from the server\'s offset', { timeout: 90_000 }, async () => {
+  const file = testVideo('webm');
+  const code = await createRoom(server.base);
+  const v = await openViewer(browser, server.base, code);
+  const { page } = v;
+  const requests = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/uploads')) {
+      requests.push({ method: request.method(), url: request.url(), offset: request.headers()['upload-offset'] });
+    }
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const throttle = (uploadThroughput) =>
+    cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput });
+  await throttle(SLOW_UPLOAD);
+  await page.setInputFiles('#file-input', file);
+  await waitUntil('a quarter of the file sent', async () => Number(await page.getAttribute('#upload-panel', 'data-percent')) >= 25, {
+    timeout: 30_000,
+  });
+  // The server goes away mid-request and comes back; the page is left alone.
+  await throttle(-1);
+  await server.restart();
+  await page.waitForSelector('#upload-panel[data-state="done"]', { timeout: 60_000 });
+  const patches = requests.filter((r) => r.method === 'PATCH');
+  assert.equal(requests.filter((r) => r.method === 'POST').length, 1, 'one upload');
+  assert.ok(patches.length >= 2, `${patches.length} PATCHes`);
+  assert.ok(patches.every((r) => r.url === patches[0].url), 'all to the same upload');
+  assert.ok(Number(patches.at(-1).offset) > 0, `the last PATCH went on from ${patches.at(-1).offset}`);
+  await waitForVideo(page);
+  const served = await page.request.get(`${server.base}${(await (await page.request.get(`${server.base}/api/rooms/${code}`)).json()).video.url}`);
+  assert.deepEqual(Buffer.from(await served.body()), readFileSync(file));
+  assert.deepEqual(v.errors, [], 'no script errors on the page');
+  await v.context.close();
+});

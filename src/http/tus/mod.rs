@@ -294,7 +294,7 @@ async fn terminate_upload(
     check_version(req)?;
     find(state, code, id, client).await?;
     // Stops a running append first, so no write follows the deletion.
-    let lease = state.media.lease_partial(id).await;
+    let lease = state.media.lease_partial(id, &state.shutdown).await;
     discard(state, id).await?;
     drop(lease);
     tracing::info!(room = %code, upload = %id, "resumable upload terminated");
@@ -408,7 +408,7 @@ async fn receive(
                 UPLOAD_SLOT_RETRY,
             )
         })?;
-    let lease = state.media.lease_partial(id).await;
+    let lease = state.media.lease_partial(id, &state.shutdown).await;
     // An append that ran until this one took over may have moved the offset: the client's body
     // starts where it believed the upload ended, so it must still end there.
     let Some(upload) = db::uploads::get(&state.db, id).await? else {
@@ -451,6 +451,10 @@ async fn receive(
         }
         AppendEnd::Interrupted(error) => Some(media::UploadError::Interrupted(error).into()),
         AppendEnd::Stalled(after) => Some(media::UploadError::Stalled(after).into()),
+        // Counted below, then the client is told to come back (a 503 is retried).
+        AppendEnd::Superseded if state.shutdown.is_cancelled() => {
+            Some(ApiError::from(crate::hub::HubError::Unavailable).into())
+        }
         AppendEnd::Superseded => Some(refusal(
             StatusCode::CONFLICT,
             "superseded",
