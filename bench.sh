@@ -5,15 +5,16 @@
 # against it and stops everything again. Prints a figure block per measurement and a results
 # table at the end, ready for the README. Figures only: nothing here fails on a timing.
 #
-#   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~2-3 minutes
+#   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload raw and with tus, a 1 GiB
+#                        file): ~3-4 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
-#   --only fanout,memory,storm,streaming   just those measurements (while working on one figure)
+#   --only fanout,memory,storm,streaming,tus   just those measurements (while working on one figure)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming]"; }
+usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,tus]"; }
 quick=0
-only=fanout,memory,storm,streaming
+only=fanout,memory,storm,streaming,tus
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
 done
 for section in ${only//,/ }; do
   case "$section" in
-    fanout | memory | storm | streaming) ;;
+    fanout | memory | storm | streaming | tus) ;;
     *) echo "unknown measurement: $section" >&2; usage >&2; exit 2 ;;
   esac
 done
@@ -45,6 +46,7 @@ if [ "$quick" -eq 1 ]; then
   range_mib=16
   upload_mib=32
   upload_runs=1
+  tus_chunk_mib=4
 else
   fanout_viewers=(10 100 1000 10000)
   memory_viewers=(1000 10000)
@@ -57,6 +59,7 @@ else
   range_mib=1024
   upload_mib=2048
   upload_runs=2
+  tus_chunk_mib=64
 fi
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -276,9 +279,18 @@ if wanted streaming; then
   stop_server
 fi
 
+if wanted tus; then
+  step "Resumable (tus) upload against the raw POST; one cut half-way and resumed"
+  [ -f "$work/files/upload.webm" ] || "$load_bin" make-file --size $((upload_mib * 1024 * 1024)) "$work/files/upload.webm"
+  start_server
+  load tus --server "127.0.0.1:$server_port" --pid "$server_pid" --file "$work/files/upload.webm" \
+    --chunk $((tus_chunk_mib * 1024 * 1024)) --runs "$upload_runs"
+  stop_server
+fi
+
 command_line="./bench.sh"
 [ "$quick" -eq 1 ] && command_line+=" --quick"
-[ "$only" = fanout,memory,storm,streaming ] || command_line+=" --only $only"
+[ "$only" = fanout,memory,storm,streaming,tus ] || command_line+=" --only $only"
 cores=$(nproc)
 memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Goblet needs on a machine with Rust and Node.js: VideoJS (from the npm registry,
-# into assets/videojs/) and the release binary. Safe to run again at any time.
+# Installs what Goblet needs on a machine with Rust and Node.js: VideoJS and tus-js-client (from the
+# npm registry, into assets/videojs/ and assets/tus/) and the release binary. Safe to run again at any time.
 #   ./install.sh              everything
 #   ./install.sh --assets     only the browser client's third-party files (no Rust build)
 set -euo pipefail
@@ -24,6 +24,9 @@ npm ci --prefix client --no-audit --no-fund --loglevel=error
 mkdir -p assets/videojs
 cp client/node_modules/video.js/dist/video.min.js client/node_modules/video.js/dist/video-js.min.css assets/videojs/
 say "VideoJS $(node -p "require('./client/node_modules/video.js/package.json').version") is in assets/videojs/"
+mkdir -p assets/tus
+cp client/node_modules/tus-js-client/dist/tus.min.js assets/tus/
+say "tus-js-client $(node -p "require('./client/node_modules/tus-js-client/package.json').version") is in assets/tus/"
 
 if [ "$assets_only" = true ]; then
   exit 0

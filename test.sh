@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs. Installs what it needs on a fresh Debian machine with Rust and Node.js:
 # chromium, ffmpeg and nginx (apt; nginx is bench.sh's reference), VideoJS and playwright-core (npm),
-# schemathesis (PyPI, into a temporary virtual environment).
+# schemathesis and tuspy (PyPI, into temporary virtual environments).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -43,6 +43,9 @@ GOBLET_BIN="$PWD/target/debug/goblet" npm test --prefix tests/browser
 
 step "The API against its OpenAPI document (schemathesis, about a minute)"
 GOBLET_BIN="$PWD/target/debug/goblet" tests/schemathesis.sh
+
+step "A resumable upload with tuspy, the official tus Python client, cut and resumed"
+GOBLET_BIN="$PWD/target/debug/goblet" tests/tus/run.sh
 
 step "Benchmarks, quick mode (figures only; nothing here fails on a timing)"
 ./bench.sh --quick

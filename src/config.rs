@@ -52,6 +52,8 @@ pub struct Config {
     pub keep_alive_secs: u64,
     /// Seconds an upload may go without a byte before it is aborted.
     pub upload_stall_secs: u64,
+    /// A resumable (tus) upload that receives no byte for this many hours is deleted.
+    pub upload_expiry_hours: f64,
     /// Most connections open at once; 0 derives it from the open-file limit.
     pub max_connections: usize,
     /// Most connections open at once from one address (trusted proxies are exempt).
@@ -108,6 +110,7 @@ impl Default for Config {
             header_timeout_secs: 10,
             keep_alive_secs: 60,
             upload_stall_secs: 30,
+            upload_expiry_hours: 24.0,
             max_connections: 0,
             max_connections_per_address: 128,
             trusted_proxies: vec![
@@ -169,6 +172,11 @@ impl Config {
         Duration::from_secs_f64(self.room_ttl_hours * 3600.0)
     }
 
+    /// How long an unfinished resumable upload lives after its last bytes.
+    pub fn upload_expiry(&self) -> Duration {
+        Duration::from_secs_f64(self.upload_expiry_hours * 3600.0)
+    }
+
     fn validate(self) -> anyhow::Result<Self> {
         if self.host_check_secs == 0 {
             bail!("host_check_secs must be at least 1");
@@ -184,6 +192,9 @@ impl Config {
         }
         if !(self.room_ttl_hours.is_finite() && self.room_ttl_hours > 0.0) {
             bail!("room_ttl_hours must be a positive number of hours");
+        }
+        if !(self.upload_expiry_hours.is_finite() && self.upload_expiry_hours > 0.0) {
+            bail!("upload_expiry_hours must be a positive number of hours");
         }
         if self.room_unload_secs == 0 {
             bail!("room_unload_secs must be at least 1");

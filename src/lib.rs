@@ -108,6 +108,7 @@ pub async fn run(
         token.clone(),
     ));
     let forget = tokio::spawn(limits::forget_idle_addresses(limits, token.clone()));
+    let sweep_uploads = tokio::spawn(http::tus::sweep::run(state.clone(), token.clone()));
 
     let address = listener
         .local_addr()
@@ -138,6 +139,7 @@ pub async fn run(
     }
     let _ = expire.await;
     let _ = forget.await;
+    let _ = sweep_uploads.await;
     // Rooms save their playback state as they stop; only then may the database close.
     hub.stop().await;
     db.close().await;

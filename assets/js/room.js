@@ -423,8 +423,7 @@ function startUpload(file) {
     $('upload-eta').textContent = percent >= 100 ? '' : formatEta(secondsLeft);
   };
   show(0, file.size);
-  const url = `${roomApi}/video?name=${encodeURIComponent(file.name)}${uploadToQueue ? '&queue=true' : ''}`;
-  currentUpload = uploadFile(url, file, show);
+  currentUpload = uploadFile(roomApi, file, { queue: uploadToQueue }, show);
   currentUpload.done
     .then(() => {
       panel.dataset.state = 'done';

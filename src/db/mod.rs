@@ -7,6 +7,7 @@ pub mod queue;
 pub mod rooms;
 pub mod spots;
 pub mod subtitles;
+pub mod uploads;
 pub mod videos;
 pub mod visits;
 

@@ -11,6 +11,7 @@ pub mod media;
 pub mod pages;
 pub mod peer;
 pub mod server;
+pub mod tus;
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route,
@@ -35,6 +36,11 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
             .route("/healthz", &["GET"])
             .route("/media/{file}", &["GET"])
             .route("/api/rooms/{code}/ws", &["GET"])
+            .route("/api/rooms/{code}/uploads", &["POST", "OPTIONS"])
+            .route(
+                "/api/rooms/{code}/uploads/{id}",
+                &["HEAD", "PATCH", "DELETE", "OPTIONS"],
+            )
             .route("/api/openapi.json", &["GET"]),
     );
     let statics = StaticFilesEndpoint::new(state.assets.dir()).with(
@@ -46,6 +52,8 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
         .at("/healthz", get(health::healthz))
         .at("/media/:file", get(media::serve))
         .at("/api/rooms/:code/ws", get(ws::upgrade))
+        .at("/api/rooms/:code/uploads", tus::collection())
+        .at("/api/rooms/:code/uploads/:id", tus::item())
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .nest("/api", api.into_endpoint().catch_all_error(json_error))

@@ -2,6 +2,7 @@
 //! and are renamed to `<number>.<ext>` only once complete and recognised, so a failed or abandoned
 //! upload never touches the video being watched. Only registered file names are ever served.
 
+pub mod partial;
 pub mod range;
 pub mod sniff;
 
@@ -34,6 +35,8 @@ struct Inner {
     /// Registered videos' file names, each with its room's code: the only names the media route
     /// answers for (to whoever may watch that room).
     registered: RwLock<HashMap<String, String>>,
+    /// Appends running on resumable uploads.
+    leases: partial::Leases,
 }
 
 /// A complete, recognised upload still in its temporary file (deleted if dropped).
@@ -58,8 +61,8 @@ pub enum UploadError {
 }
 
 impl MediaStore {
-    /// Opens the media folder, removes temporary files left by a crash, and registers `known`
-    /// videos (file name, room code).
+    /// Opens the media folder, removes temporary files left by a crash (resumable uploads' files
+    /// stay: they resume), and registers `known` videos (file name, room code).
     pub fn open(dir: &Path, known: Vec<(String, String)>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("while creating the media folder {}", dir.display()))?;
@@ -76,6 +79,7 @@ impl MediaStore {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
                 registered: RwLock::new(known.into_iter().collect()),
+                leases: partial::Leases::default(),
             }),
         })
     }
@@ -300,8 +304,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".upload-abc.part"), b"x").unwrap();
         std::fs::write(dir.path().join("1.mp4"), b"x").unwrap();
-        MediaStore::open(dir.path(), vec![("1.mp4".into(), "ABCDEFGH".into())]).unwrap();
+        let resumable = format!(".tus-{}.part", "0".repeat(32));
+        std::fs::write(dir.path().join(&resumable), b"x").unwrap();
+        let store =
+            MediaStore::open(dir.path(), vec![("1.mp4".into(), "ABCDEFGH".into())]).unwrap();
         assert!(!dir.path().join(".upload-abc.part").exists());
         assert!(dir.path().join("1.mp4").exists());
+        assert!(
+            dir.path().join(&resumable).exists(),
+            "a resumable upload stays"
+        );
+        assert_eq!(store.partial_ids().unwrap(), vec!["0".repeat(32)]);
     }
 }

@@ -136,6 +136,7 @@ impl TestApp {
         let mut total = 0;
         for table in [
             "rooms", "videos", "messages", "spots", "visits", "kicks", "members", "queue",
+            "uploads",
         ] {
             let column = if table == "rooms" {
                 "code"

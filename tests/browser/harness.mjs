@@ -141,7 +141,7 @@ export async function createRoom(base) {
   return (await response.json()).code;
 }
 
-/** Uploads a file the way the page does (raw body), for scenarios that are not about uploading. */
+/** Uploads a file as one raw request body (as curl would), for scenarios that are not about uploading. */
 export async function uploadVideo(base, code, file) {
   const name = file.split('/').pop();
   const response = await fetch(`${base}/api/rooms/${code}/video?name=${encodeURIComponent(name)}`, {

@@ -9,6 +9,7 @@
 //! - [`floor`]: the fan-out floor, a bare WebSocket relay that Goblet's fan-out is compared with.
 //! - [`streaming`]: concurrent Range and whole-file reads, Goblet against nginx.
 //! - [`upload`]: a large upload against `dd` writing the same bytes to the same disk.
+//! - [`tus`]: a resumable upload against the raw POST, and one cut half-way and resumed.
 //! - [`stats`], [`procfs`]: percentiles, and a process's memory from `/proc`.
 
 mod client;
@@ -18,6 +19,7 @@ mod room;
 mod sockets;
 mod stats;
 mod streaming;
+mod tus;
 mod upload;
 
 use std::{net::SocketAddr, path::PathBuf};
@@ -125,6 +127,23 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         runs: usize,
     },
+    /// Uploads a file with tus and as one raw POST in turns; then one cut half-way and resumed.
+    Tus {
+        #[arg(long)]
+        server: SocketAddr,
+        /// The server's process ID, for its peak memory.
+        #[arg(long)]
+        pid: u32,
+        /// The file to upload (see `make-file`).
+        #[arg(long)]
+        file: PathBuf,
+        /// Bytes per PATCH.
+        #[arg(long, default_value_t = 64 * 1024 * 1024)]
+        chunk: u64,
+        /// Runs of each; the best of each is compared.
+        #[arg(long, default_value_t = 2)]
+        runs: usize,
+    },
     /// Writes a file the server accepts as WebM: an EBML header, then pseudo-random bytes.
     MakeFile {
         #[arg(long)]
@@ -184,6 +203,13 @@ async fn main() -> anyhow::Result<()> {
             scratch,
             runs,
         } => upload::run(server, pid, &file, &scratch, runs).await,
+        Command::Tus {
+            server,
+            pid,
+            file,
+            chunk,
+            runs,
+        } => tus::run(server, pid, &file, chunk, runs).await,
         Command::MakeFile { size, path } => upload::make_file(&path, size),
     }
 }

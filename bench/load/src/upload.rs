@@ -146,7 +146,7 @@ async fn upload_once(
 }
 
 /// Flushes other dirty pages first, so neither writer pays for the other's leftovers.
-fn sync() -> anyhow::Result<()> {
+pub fn sync() -> anyhow::Result<()> {
     let status = Command::new("sync")
         .status()
         .context("while running sync")?;
@@ -155,14 +155,14 @@ fn sync() -> anyhow::Result<()> {
 }
 
 /// Samples a process's RSS in the background and keeps the largest reading.
-struct Sampler {
+pub struct Sampler {
     done: Arc<AtomicBool>,
     peak: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Sampler {
-    fn start(pid: u32) -> Self {
+    pub fn start(pid: u32) -> Self {
         let done = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(AtomicU64::new(0));
         let task = tokio::spawn({
@@ -179,7 +179,7 @@ impl Sampler {
         Self { done, peak, task }
     }
 
-    async fn stop(self) -> u64 {
+    pub async fn stop(self) -> u64 {
         self.done.store(true, Ordering::Release);
         let _ = self.task.await;
         self.peak.load(Ordering::Acquire)

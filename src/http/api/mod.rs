@@ -1,8 +1,10 @@
 //! The REST API, one `OpenApi` impl per resource. Described at `/api/openapi.json`.
 
+mod accept;
 mod chat;
 mod control;
 mod me;
+mod multipart;
 mod playback;
 mod queue;
 mod rooms;
@@ -10,6 +12,8 @@ mod spots;
 mod subtitles;
 mod text;
 mod videos;
+
+pub(crate) use accept::accept_upload;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -107,6 +111,6 @@ fn check_position(position: f64) -> ApiResult<()> {
 }
 
 /// An answer about a room, or 404 when there is no such room.
-fn found<T>(answer: Option<T>) -> ApiResult<T> {
+pub(crate) fn found<T>(answer: Option<T>) -> ApiResult<T> {
     answer.ok_or_else(ApiError::room_not_found)
 }

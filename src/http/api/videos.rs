@@ -8,7 +8,9 @@ use poem_openapi::{
 use tokio_util::io::InspectReader;
 
 use super::{
-    ApiTags, found,
+    ApiTags,
+    accept::{accept_upload, make_current},
+    found, multipart,
     text::{LinkRule, Text},
 };
 use crate::{
@@ -17,16 +19,12 @@ use crate::{
     db,
     error::{ApiError, ApiResult},
     http::peer::Caller,
-    media::{self, ReceivedUpload, UploadError},
+    media::{self, UploadError},
     room::{Video, VideoSource, video},
     state::AppState,
-    subtitles,
     view::VideoView,
 };
 
-/// Attempts at a free file number before giving up (a number is taken only by files put in the
-/// media folder by hand).
-const NUMBERING_ATTEMPTS: usize = 100;
 /// What an address running its maximum of uploads is told to wait, in seconds: a guess, since
 /// nobody knows when one of its uploads ends.
 const UPLOAD_SLOT_RETRY: u64 = 10;
@@ -50,7 +48,9 @@ struct NewLink {
 
 #[OpenApi(tag = "ApiTags::Videos")]
 impl VideosApi {
-    /// Upload the room's video: the raw file is the request body (any content type). It must be an
+    /// Upload the room's video: the raw file is the request body (any content type), or the one
+    /// file part of a `multipart/form-data` body (its file name is used when `name` is absent;
+    /// a form with no file or two is 400). It must be an
     /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit; an address may run
     /// `uploads_per_address` uploads at once. It replaces the room's current video, paused at the
     /// start (or, with `queue=true`, waits at the end of the queue); a failed upload leaves the
@@ -76,7 +76,9 @@ impl VideosApi {
             .headers()
             .typed_get::<poem::web::headers::ContentLength>()
             .map(|length| length.0);
-        if announced.is_some_and(|length| length > limit) {
+        let form = multipart::is_multipart(request);
+        let overhead = if form { multipart::FORM_OVERHEAD } else { 0 };
+        if announced.is_some_and(|length| length > limit.saturating_add(overhead)) {
             return Err(UploadError::TooLarge { limit }.into());
         }
         let activity = found(self.state.hub.begin_upload(&code, client).await?)??;
@@ -95,42 +97,46 @@ impl VideosApi {
                     UPLOAD_SLOT_RETRY,
                 )
             })?;
-        let original_name = media::display_name(name.as_deref().unwrap_or_default());
-        let body = InspectReader::new(body.0.into_async_read(), |_| activity.progress(now_ms()));
-        let upload = self
-            .state
-            .media
-            .receive(
-                body,
-                limit,
-                std::time::Duration::from_secs(self.state.config.upload_stall_secs),
-            )
-            .await
-            .inspect_err(|error| tracing::info!(room = %*code, %error, "upload refused"))?;
-        let (file_name, mime, size) = self.store_numbered(upload).await?;
-        let video = Video {
-            id: file_number(&file_name),
-            source: VideoSource::File { file_name },
+        let stall = std::time::Duration::from_secs(self.state.config.upload_stall_secs);
+        let (upload, part_name) = match form {
+            true => {
+                let (upload, part_name) = multipart::receive_file(
+                    &self.state.media,
+                    request,
+                    body.0,
+                    &activity,
+                    limit,
+                    stall,
+                )
+                .await
+                .inspect_err(|error| tracing::info!(room = %*code, ?error, "upload refused"))?;
+                (upload, Some(part_name))
+            }
+            false => {
+                let body =
+                    InspectReader::new(body.0.into_async_read(), |_| activity.progress(now_ms()));
+                let upload = self
+                    .state
+                    .media
+                    .receive(body, limit, stall)
+                    .await
+                    .inspect_err(|error| tracing::info!(room = %*code, %error, "upload refused"))?;
+                (upload, None)
+            }
+        };
+        let original_name =
+            media::display_name(name.as_deref().or(part_name.as_deref()).unwrap_or_default());
+        let answer = accept_upload(
+            &self.state,
+            &code,
+            client,
+            upload,
             original_name,
-            size,
-            mime,
-        };
-        tracing::info!(room = %*code, file = ?video.file_name(), size, "video uploaded");
-        let (video_id, file_name) = (video.id, video.file_name().map(str::to_string));
-        let answer = match queue.unwrap_or(false) {
-            true => self.add_to_queue(&code, client, video).await,
-            false => self.make_current(&code, client, video).await.inspect(|_| {
-                // Text subtitles inside the file join the room's tracks when found.
-                if let Some(path) = file_name.and_then(|f| self.state.media.registered_path(&f)) {
-                    let tools = subtitles::extract::Tools::default();
-                    self.state
-                        .hub
-                        .find_subtitles_in(&code, video_id, path, tools);
-                }
-            }),
-        };
+            queue.unwrap_or(false),
+        )
+        .await;
         drop(activity);
-        answer
+        Ok(NewVideo::Video(Json(answer?)))
     }
 
     /// Play a link instead of an upload: a YouTube video (youtube.com/watch, youtu.be, /shorts/,
@@ -145,7 +151,8 @@ impl VideosApi {
     ) -> ApiResult<NewVideo> {
         let video = video_from_link(&self.state, &link.url).await?;
         tracing::info!(room = %*code, kind = video.kind(), "video linked");
-        self.make_current(&code, client, video).await
+        let view = make_current(&self.state, &code, client, video).await?;
+        Ok(NewVideo::Video(Json(view)))
     }
 }
 
@@ -178,66 +185,4 @@ pub(super) async fn video_from_link(state: &AppState, link: &str) -> ApiResult<V
         size: 0,
         mime,
     })
-}
-
-impl VideosApi {
-    /// Makes `video` the room's current one (the room stores it, deletes the previous upload and
-    /// tells everyone). When that fails, or the room is gone, a newly uploaded file is deleted and
-    /// nothing else changes.
-    async fn make_current(&self, code: &str, by: ClientId, video: Video) -> ApiResult<NewVideo> {
-        let view = VideoView::from(&video);
-        let file_name = video.file_name().map(str::to_string);
-        let made = self.state.hub.set_video(code, by, video).await;
-        if !matches!(made, Ok(Some(Ok(()))))
-            && let Some(file_name) = file_name
-        {
-            self.state.media.remove(&file_name);
-        }
-        found(made?)??;
-        Ok(NewVideo::Video(Json(view)))
-    }
-
-    /// Puts an uploaded `video` at the end of the room's queue; on failure its file goes.
-    async fn add_to_queue(&self, code: &str, by: ClientId, video: Video) -> ApiResult<NewVideo> {
-        let view = VideoView::from(&video);
-        let file_name = video.file_name().map(str::to_string);
-        let added = self.state.hub.queue_add(code, by, video).await;
-        if !matches!(added, Ok(Some(Ok(_))))
-            && let Some(file_name) = file_name
-        {
-            self.state.media.remove(&file_name);
-        }
-        found(added?)??;
-        Ok(NewVideo::Video(Json(view)))
-    }
-
-    /// Gives the upload the next free number. Returns its file name, type and size.
-    async fn store_numbered(&self, mut upload: ReceivedUpload) -> ApiResult<(String, String, u64)> {
-        let mime = upload.container.mime().to_string();
-        let size = upload.size;
-        for _ in 0..NUMBERING_ATTEMPTS {
-            let number = db::videos::next_number(&self.state.db).await?;
-            match self.state.media.store(upload, number) {
-                Ok(file_name) => return Ok((file_name, mime, size)),
-                Err((back, error)) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                    upload = back;
-                }
-                Err((_, error)) => {
-                    return Err(ApiError::internal("could not store an upload", error));
-                }
-            }
-        }
-        Err(ApiError::internal(
-            "could not store an upload",
-            "every file number tried was taken",
-        ))
-    }
-}
-
-fn file_number(file_name: &str) -> i64 {
-    file_name
-        .split('.')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("stored file names start with their number")
 }
