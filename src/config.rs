@@ -77,6 +77,13 @@ pub struct Config {
     /// Tries at a room password one client, and one address, may make per `password_rate_secs`.
     pub password_rate_count: u32,
     pub password_rate_secs: u64,
+    /// ffprobe and ffmpeg, which make other files playable; empty means "look on `PATH`".
+    pub ffprobe_path: PathBuf,
+    pub ffmpeg_path: PathBuf,
+    /// Uploads converted at once; the others wait their turn.
+    pub processing_jobs: usize,
+    /// x264 preset for videos that must be encoded (`ultrafast` ... `veryslow`).
+    pub transcode_preset: String,
 }
 
 impl Default for Config {
@@ -119,6 +126,10 @@ impl Default for Config {
             client_rate_secs: 60,
             password_rate_count: 5,
             password_rate_secs: 60,
+            ffprobe_path: PathBuf::new(),
+            ffmpeg_path: PathBuf::new(),
+            processing_jobs: 1,
+            transcode_preset: "veryfast".into(),
         }
     }
 }
@@ -174,6 +185,24 @@ impl Config {
         }
         if !(self.room_ttl_hours.is_finite() && self.room_ttl_hours > 0.0) {
             bail!("room_ttl_hours must be a positive number of hours");
+        }
+        if self.processing_jobs == 0 {
+            bail!("processing_jobs must be at least 1");
+        }
+        const PRESETS: [&str; 10] = [
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+            "placebo",
+        ];
+        if !PRESETS.contains(&self.transcode_preset.as_str()) {
+            bail!("transcode_preset must be one of {}", PRESETS.join(", "));
         }
         if self.room_unload_secs == 0 {
             bail!("room_unload_secs must be at least 1");

@@ -11,7 +11,10 @@ use crate::{
         Playback, PlaybackAction, Room,
         playback::{POSITION_RULE, valid_position},
     },
-    view::{ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
+    view::{
+        ChatView, PlaybackView, ProcessingView, QueueItemView, RoomView, SettingsView, VideoView,
+        ViewerView,
+    },
 };
 
 /// Viewer lists pushed over sockets stop here; the REST endpoint has the whole list. Kept short
@@ -90,6 +93,8 @@ pub enum ServerMsg {
         you: ClientId,
         server_time: u64,
         room: RoomView,
+        /// Uploads being made playable in this room, oldest first.
+        processing: Vec<ProcessingView>,
     },
     /// A play, pause or seek, already applied to the room's state.
     Play(PlaybackEvent),
@@ -153,6 +158,9 @@ pub enum ServerMsg {
         client_id: ClientId,
         until: u64,
     },
+    /// An upload being made playable: queued, progress (at most twice a second), then ready,
+    /// failed or cancelled.
+    Processing(ProcessingView),
     Error {
         code: &'static str,
         message: String,

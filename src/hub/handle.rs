@@ -8,6 +8,7 @@ use std::{
 };
 
 use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 use super::uploads::UploadGuard;
 use crate::{
@@ -15,7 +16,7 @@ use crate::{
     limits::RetryAfter,
     protocol::ProtocolError,
     room::{JoinRefused, NotAllowed, Playback, PlaybackAction, QueueError, Settings, Video},
-    view::{QueueItemView, RoomView, ViewerView},
+    view::{ProcessingView, QueueItemView, RoomView, ViewerView},
 };
 
 /// Why a room's task ended.
@@ -41,6 +42,9 @@ pub enum Denied {
     NotAllowed,
     #[error("queue: {0:?}")]
     Queue(QueueError),
+    /// No such processing job in the room (it ended, or never was).
+    #[error("no such job")]
+    NoSuchJob,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -205,6 +209,18 @@ pub(super) enum Command {
         by: ClientId,
         video_id: i64,
         duration: f64,
+    },
+    /// A job making an upload playable changed; everyone hears it (`cancel` stops the job).
+    Processing {
+        job: ProcessingView,
+        cancel: CancellationToken,
+        reply: Reply<()>,
+    },
+    /// Cancel a job (its uploader, the host or the owner may).
+    CancelProcessing {
+        by: ClientId,
+        job: u64,
+        reply: Reply<Result<(), Denied>>,
     },
     /// Delete the room if nobody has been active in it since `cutoff` (server ms).
     ExpireIfIdle {

@@ -14,6 +14,7 @@ use tokio::{
 use super::{
     chat::{Chat, Posted},
     handle::{Command, Denied, End, PasswordChange, RoomHandle, Welcome},
+    processing::RoomJobs,
     registry::Hub,
     uploads::UploadActivity,
 };
@@ -105,6 +106,8 @@ struct LiveRoom {
     commands: KeyedLimit<ClientId>,
     refreshes: Limit,
     uploads: Arc<UploadActivity>,
+    /// Uploads being made playable (each holds an upload guard, so the room stays meanwhile).
+    jobs: RoomJobs,
     /// Playback changed since it was last written to the database.
     playback_dirty: bool,
     /// When the activity time was last written.
@@ -129,6 +132,7 @@ impl LiveRoom {
             commands: KeyedLimit::new(settings.commands),
             refreshes: Limit::new(settings.refreshes),
             uploads: Arc::default(),
+            jobs: RoomJobs::default(),
             playback_dirty: false,
             activity_written: Instant::now(),
             announce_at: None,
@@ -378,11 +382,27 @@ impl LiveRoom {
                 video_id,
                 duration,
             } => {
+                // The probed duration, when known, rather than what the host's page says.
+                let duration = self
+                    .room
+                    .video
+                    .as_ref()
+                    .and_then(|video| video.info.duration)
+                    .unwrap_or(duration);
                 if self.room.has_ended(by, video_id, duration, now_ms())
                     && let Err(error) = self.advance(by, true).await
                 {
                     tracing::error!(room = %self.code(), %error, "could not play the next video");
                 }
+            }
+            Command::Processing { job, cancel, reply } => {
+                self.broadcast(&ServerMsg::Processing(job.clone()));
+                self.jobs.update(job, cancel);
+                let _ = reply.send(());
+            }
+            Command::CancelProcessing { by, job, reply } => {
+                let manages = self.room.is_host(by) || self.room.is_owner(by);
+                let _ = reply.send(self.jobs.cancel(job, by, manages));
             }
             Command::ExpireIfIdle { cutoff, reply } => {
                 let expired = self.expire_if_idle(cutoff).await;
@@ -408,6 +428,7 @@ impl LiveRoom {
             you: client,
             server_time: now,
             room: RoomView::of(&self.room, now, PUSHED_VIEWERS_LIMIT),
+            processing: self.jobs.views(),
         }
     }
 

@@ -10,12 +10,14 @@
 //!   announcements, leaving memory when idle, expiry.
 //! - [`chat`]: posting a message and the join history.
 //! - [`uploads`]: uploads in progress, which keep their room awake.
+//! - [`processing`]: a room's uploads being made playable, and who may cancel them.
 //! - [`expiry`]: the background sweep that deletes rooms nobody watched for the TTL.
 
 mod chat;
 pub mod expiry;
 mod handle;
 mod live;
+mod processing;
 mod registry;
 mod uploads;
 

@@ -263,6 +263,7 @@ fn refusal(denied: Denied) -> ProtocolError {
             "only the host or the room's owner may do that here",
         ),
         Denied::Queue(error) => ProtocolError::new("bad_queue", format!("{error:?}")),
+        Denied::NoSuchJob => ProtocolError::new("no_such_job", "no such processing job"),
         Denied::Database(error) => {
             tracing::error!(%error, "a command could not be saved");
             ProtocolError::new("internal", "that could not be done; try again")

@@ -4,6 +4,7 @@ mod chat;
 mod control;
 mod me;
 mod playback;
+mod processing;
 mod queue;
 mod rooms;
 mod spots;
@@ -47,6 +48,7 @@ pub type ApiService = OpenApiService<
         queue::QueueApi,
         spots::SpotsApi,
         chat::ChatApi,
+        processing::ProcessingApi,
     ),
     (),
 >;
@@ -76,6 +78,9 @@ pub fn service(state: &crate::state::AppState) -> ApiService {
                 state: state.clone(),
             },
             chat::ChatApi {
+                state: state.clone(),
+            },
+            processing::ProcessingApi {
                 state: state.clone(),
             },
         ),

@@ -18,9 +18,10 @@ use crate::{
     error::{ApiError, ApiResult},
     http::peer::Caller,
     media::{self, ReceivedUpload, UploadError},
+    processing::{Order, Triage},
     room::{Video, VideoSource, video},
     state::AppState,
-    view::VideoView,
+    view::{ProcessingView, VideoView},
 };
 
 /// Attempts at a free file number before giving up (a number is taken only by files put in the
@@ -39,6 +40,10 @@ enum NewVideo {
     /// The room's new video; everyone in the room was told.
     #[oai(status = 201)]
     Video(Json<VideoView>),
+    /// The upload must be made playable first (remuxed or converted to MP4): the job, queued.
+    /// The room hears its progress; the video becomes current (or joins the queue) when ready.
+    #[oai(status = 202)]
+    Processing(Json<ProcessingView>),
 }
 
 #[derive(Object)]
@@ -50,7 +55,9 @@ struct NewLink {
 #[OpenApi(tag = "ApiTags::Videos")]
 impl VideosApi {
     /// Upload the room's video: the raw file is the request body (any content type). It must be an
-    /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit; an address may run
+    /// MP4/MOV, WebM/Matroska or Ogg file (with ffmpeg on the server also AVI, MPEG-TS/PS, FLV or
+    /// WMV) within the upload limit. With ffmpeg, a file browsers cannot play as it is answers 202
+    /// and is converted in the background (see `processing`); an address may run
     /// `uploads_per_address` uploads at once. It replaces the room's current video, paused at the
     /// start (or, with `queue=true`, waits at the end of the queue); a failed upload leaves the
     /// current video as it was. While bytes
@@ -106,13 +113,29 @@ impl VideosApi {
             )
             .await
             .inspect_err(|error| tracing::info!(room = %*code, %error, "upload refused"))?;
+        let (upload, info) = match self.state.processing.triage(upload).await? {
+            Triage::Ready { upload, info } => (upload, info),
+            Triage::Convert(pending) => {
+                let order = Order {
+                    room: code.to_string(),
+                    by: client,
+                    name: original_name,
+                    queue: queue.unwrap_or(false),
+                    activity,
+                };
+                let job = self.state.processing.start(pending, order);
+                return Ok(NewVideo::Processing(Json(job)));
+            }
+        };
         let (file_name, mime, size) = self.store_numbered(upload).await?;
+        let info = self.state.processing.with_poster(&file_name, info).await;
         let video = Video {
             id: file_number(&file_name),
             source: VideoSource::File { file_name },
             original_name,
             size,
             mime,
+            info,
         };
         tracing::info!(room = %*code, file = ?video.file_name(), size, "video uploaded");
         let answer = match queue.unwrap_or(false) {
@@ -167,6 +190,7 @@ pub(super) async fn video_from_link(state: &AppState, link: &str) -> ApiResult<V
         original_name,
         size: 0,
         mime,
+        info: Default::default(),
     })
 }
 
