@@ -18,6 +18,7 @@ import { setupSocial } from './social.js';
 import { wireLinkForm } from './video-link.js';
 import { setupControl, showRemovedPage } from './room-control.js';
 import { setupQueue } from './queue-panel.js';
+import { setupProcessing } from './processing-panel.js';
 import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
 import { askForPassword } from './password-gate.js';
 import { asksForPassword } from './password.js';
@@ -38,6 +39,7 @@ let socket;
 let social; // chat, names, room name: social.js
 let control; // settings panel, viewer actions, removed / full: room-control.js
 let queue; // the "Up next" card, preloads, the host's `ended`: queue-panel.js
+let processing; // uploads being made playable: processing-panel.js
 const loops = []; // the page's intervals, stopped when we are removed from the room
 let loadToken = 0;
 
@@ -99,6 +101,7 @@ function setVideo(next, playback) {
   }
   // Uploads and links play in VideoJS, YouTube videos in YouTube's player (players.js).
   player.use(video.kind);
+  player.setPoster(video.poster);
   // The controller brings a player that already holds this video to the room; otherwise we load it.
   if (!sync.setVideo(video, playback)) loadSource(video.url, video.mime);
 }
@@ -256,6 +259,10 @@ function onMessage(message) {
       sync.welcome(message);
       setVideo(message.room.video, message.room.playback);
       queue.show(message.room.queue);
+      processing.show(message.processing);
+      break;
+    case 'processing':
+      processing.update(message);
       break;
     case 'queue':
       queue.show(message.queue);
@@ -420,9 +427,10 @@ function startUpload(file) {
   const url = `${roomApi}/video?name=${encodeURIComponent(file.name)}${uploadToQueue ? '&queue=true' : ''}`;
   currentUpload = uploadFile(url, file, show);
   currentUpload.done
-    .then(() => {
+    .then((answer) => {
       panel.dataset.state = 'done';
-      $('upload-eta').textContent = 'Done';
+      // 202: the server makes it playable first; its progress shows in the processing list.
+      $('upload-eta').textContent = answer?.job ? 'Uploaded: being made playable' : 'Done';
       setTimeout(() => {
         if (panel.dataset.state === 'done') panel.hidden = true;
       }, 6000);
@@ -544,6 +552,7 @@ async function main() {
   });
   control = setupControl({ roomApi, store, labelFor, onRemoved: leaveForGood });
   queue = setupQueue({ roomApi, store, send, player, sync });
+  processing = setupProcessing({ roomApi, store });
   store.on('host', announceHost);
   store.on('owner', announceOwner);
   store.on('change', () => {
