@@ -5,15 +5,15 @@
 # against it and stops everything again. Prints a figure block per measurement and a results
 # table at the end, ready for the README. Figures only: nothing here fails on a timing.
 #
-#   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file): ~2-3 minutes
+#   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload, a 1 GiB file, a 1 GiB remux)
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
-#   --only fanout,memory,storm,streaming   just those measurements (while working on one figure)
+#   --only fanout,memory,storm,streaming,remux   just those measurements (while working on one figure)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming]"; }
+usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,remux]"; }
 quick=0
-only=fanout,memory,storm,streaming
+only=fanout,memory,storm,streaming,remux
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 for section in ${only//,/ }; do
   case "$section" in
-    fanout | memory | storm | streaming) ;;
+    fanout | memory | storm | streaming | remux) ;;
     *) echo "unknown measurement: $section" >&2; usage >&2; exit 2 ;;
   esac
 done
@@ -45,6 +45,8 @@ if [ "$quick" -eq 1 ]; then
   range_mib=16
   upload_mib=32
   upload_runs=1
+  remux_mib=16
+  remux_runs=1
 else
   fanout_viewers=(10 100 1000 10000)
   memory_viewers=(1000 10000)
@@ -57,6 +59,8 @@ else
   range_mib=1024
   upload_mib=2048
   upload_runs=2
+  remux_mib=1024
+  remux_runs=2
 fi
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -276,9 +280,61 @@ if wanted streaming; then
   stop_server
 fi
 
+# Seconds since the epoch, with nanoseconds; arithmetic on such figures (awk: bc may be missing).
+now_s() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+less() { awk "BEGIN { exit !($1 < $2) }"; }
+
+if wanted remux; then
+  step "Remux of an H.264/AAC MKV to MP4: through Goblet (upload answered 202 -> the room plays the MP4) and the plain ffmpeg -c copy command"
+  command -v ffmpeg >/dev/null 2>&1 || { echo "ffmpeg is not installed (sudo apt-get install ffmpeg)" >&2; exit 1; }
+  # A short high-bitrate clip, then repeated by copying up to the size wanted: quick to make.
+  ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30:duration=4 \
+    -f lavfi -i sine=frequency=440:duration=4 -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p \
+    -c:a aac -shortest "$work/files/clip.mkv"
+  ffmpeg -nostdin -hide_banner -loglevel error -y -stream_loop -1 -i "$work/files/clip.mkv" -c copy \
+    -fs $((remux_mib * 1024 * 1024)) "$work/files/remux.mkv"
+  remux_bytes=$(stat -c %s "$work/files/remux.mkv")
+  plain_best=""
+  goblet_best=""
+  for run in $(seq 1 "$remux_runs"); do
+    # The same streams and options Goblet uses (src/media/convert.rs), without the progress report.
+    t0=$(now_s)
+    ffmpeg -nostdin -hide_banner -loglevel error -y -i "$work/files/remux.mkv" -map 0:v:0 -map 0:a:0 \
+      -c:v copy -c:a copy -sn -dn -movflags +faststart -f mp4 "$work/files/plain.mp4"
+    plain=$(calc "$(now_s) - $t0")
+    rm -f "$work/files/plain.mp4"
+    start_server
+    jar="$work/cookies"
+    rm -f "$jar"
+    api="http://127.0.0.1:$server_port/api"
+    code=$(curl -sS -c "$jar" -b "$jar" -X POST "$api/rooms" | sed -n 's/.*"code":"\([A-Z]*\)".*/\1/p')
+    t_up=$(now_s)
+    answer=$(curl -sS -c "$jar" -b "$jar" -H 'Content-Type: application/octet-stream' \
+      --data-binary @"$work/files/remux.mkv" -w ' %{http_code}' "$api/rooms/$code/video?name=remux.mkv")
+    t0=$(now_s)
+    case "$answer" in *' 202') ;; *) echo "the upload was not taken for a remux: $answer" >&2; exit 1 ;; esac
+    until curl -sS -b "$jar" "$api/rooms/$code" | grep -q '"mime":"video/mp4"'; do
+      kill -0 "$server_pid" 2>/dev/null || { echo "the server stopped:" >&2; tail "$work/server.log" >&2; exit 1; }
+      sleep 0.02
+    done
+    goblet=$(calc "$(now_s) - $t0")
+    upload=$(calc "$t0 - $t_up")
+    stop_server
+    printf 'run %d: plain ffmpeg %.2f s, Goblet %.2f s (the upload itself took %.2f s before)\n' "$run" "$plain" "$goblet" "$upload"
+    if [ -z "$plain_best" ] || less "$plain" "$plain_best"; then plain_best=$plain; fi
+    if [ -z "$goblet_best" ] || less "$goblet" "$goblet_best"; then goblet_best=$goblet; fi
+  done
+  ratio=$(awk "BEGIN { printf \"%.2f\", $goblet_best / $plain_best }")
+  mib=$((remux_bytes / 1024 / 1024))
+  echo "Remux of $mib MiB: Goblet ${goblet_best} s, plain ffmpeg ${plain_best} s: ${ratio}x (best of $remux_runs)"
+  printf '@row|Remux, %d MiB H.264/AAC MKV|%s× ffmpeg -c copy|Goblet %.2f s (202 to the room playing the MP4: probe, remux, probe, poster, store), plain command %.2f s (best of %d)|≤ 1.1×\n' \
+    "$mib" "$ratio" "$goblet_best" "$plain_best" "$remux_runs" >>"$rows"
+fi
+
 command_line="./bench.sh"
 [ "$quick" -eq 1 ] && command_line+=" --quick"
-[ "$only" = fanout,memory,storm,streaming ] || command_line+=" --only $only"
+[ "$only" = fanout,memory,storm,streaming,remux ] || command_line+=" --only $only"
 cores=$(nproc)
 memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

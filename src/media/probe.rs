@@ -162,6 +162,27 @@ impl Probe {
     }
 }
 
+impl Probe {
+    /// What the file will be after `conversion`: encoded streams become H.264 (even sizes) and
+    /// AAC; copied ones stay as they are.
+    pub fn converted_info(&self, conversion: Conversion) -> VideoInfo {
+        let mut converted = self.clone();
+        if let Some(video) = converted.video.as_mut()
+            && conversion.video == Action::Encode
+        {
+            video.codec = "h264".into();
+            video.width = video.width.map(|width| width / 2 * 2);
+            video.height = video.height.map(|height| height / 2 * 2);
+        }
+        if let Some(audio) = converted.audio.as_mut()
+            && conversion.audio == Action::Encode
+        {
+            *audio = "aac".into();
+        }
+        converted.info()
+    }
+}
+
 /// The decision for a file in `container` holding what `probe` found. Browsers play MP4, WebM and
 /// Ogg holding H.264 (8-bit 4:2:0), VP8, VP9 or AV1 video and AAC, MP3, Opus, Vorbis or FLAC
 /// audio; other containers (Matroska, QuickTime, AVI, MPEG-TS...) holding streams MP4 can carry
@@ -404,6 +425,24 @@ mod tests {
             unreachable!()
         };
         assert!(!conversion.is_remux());
+    }
+
+    #[test]
+    fn converted_info_names_what_the_output_holds() {
+        let mut probe = probe_of("x", Some(("hevc", "yuv420p")), Some("dts"));
+        probe.video.as_mut().unwrap().width = Some(321);
+        let info = probe.converted_info(Conversion {
+            video: Action::Encode,
+            audio: Action::Encode,
+        });
+        assert_eq!(info.codecs.as_deref(), Some("h264,aac"));
+        assert_eq!((info.width, info.height), (Some(320), Some(240)));
+        let copied = probe.converted_info(Conversion {
+            video: Action::Copy,
+            audio: Action::Encode,
+        });
+        assert_eq!(copied.codecs.as_deref(), Some("hevc,aac"));
+        assert_eq!(copied.width, Some(321));
     }
 
     #[test]

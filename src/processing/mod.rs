@@ -8,6 +8,7 @@
 //! and the start-up sweep of the media folder deletes their files.
 
 use std::{
+    path::Path,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -15,6 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use tempfile::NamedTempFile;
 use tokio::sync::{Semaphore, watch};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -143,27 +145,46 @@ impl Processing {
 
     /// Adds a poster frame to a stored video's `info` (when ffmpeg is there and the file has a
     /// picture); a poster that fails is logged and left out.
-    pub async fn with_poster(&self, file_name: &str, mut info: VideoInfo) -> VideoInfo {
-        let Some(tools) = &self.inner.tools else {
-            return info;
-        };
-        if info.width.is_none() {
-            return info;
-        }
-        let media = &self.inner.media;
-        let poster = crate::media::poster_name(file_name);
+    pub async fn with_poster(&self, file_name: &str, info: VideoInfo) -> VideoInfo {
+        let video = self.inner.media.path_of(file_name);
+        let poster = self.take_poster(&video, &info).await;
+        self.keep_poster(poster, file_name, info)
+    }
+
+    /// A poster frame of the video at `path` in a temporary file; None without ffmpeg, without a
+    /// picture, or when it fails (logged).
+    async fn take_poster(&self, path: &Path, info: &VideoInfo) -> Option<NamedTempFile> {
+        let tools = self.inner.tools.as_ref()?;
+        info.width?;
         let made = async {
-            let temp = media.temp_file().map_err(|error| error.to_string())?;
-            let video = media.path_of(file_name);
-            convert::poster(&tools.ffmpeg, &video, temp.path(), info.duration).await?;
-            temp.persist(media.path_of(&poster))
+            let temp = self
+                .inner
+                .media
+                .temp_file()
                 .map_err(|error| error.to_string())?;
-            Ok::<_, String>(())
+            convert::poster(&tools.ffmpeg, path, temp.path(), info.duration).await?;
+            Ok::<_, String>(temp)
         };
-        match made.await {
-            Ok(()) => info.poster = Some(poster),
-            Err(reason) => {
-                tracing::warn!(file = file_name, %reason, "could not take a poster frame")
+        made.await
+            .inspect_err(|reason| tracing::warn!(%reason, "could not take a poster frame"))
+            .ok()
+    }
+
+    /// Stores a poster taken for the video stored as `file_name` beside it, noting it in `info`.
+    fn keep_poster(
+        &self,
+        poster: Option<NamedTempFile>,
+        file_name: &str,
+        mut info: VideoInfo,
+    ) -> VideoInfo {
+        let Some(temp) = poster else {
+            return info;
+        };
+        let name = crate::media::poster_name(file_name);
+        match temp.persist(self.inner.media.path_of(&name)) {
+            Ok(_) => info.poster = Some(name),
+            Err(error) => {
+                tracing::warn!(file = file_name, %error, "could not store a poster frame")
             }
         }
         info
@@ -279,11 +300,17 @@ impl Job {
             convert::conversion_args(&input, output.path(), pending.conversion, &inner.preset);
         let (progress, mut seen) = watch::channel(0.0);
         let work = convert::run(&tools.ffmpeg, args, &input, &progress, &self.cancel);
-        tokio::pin!(work);
+        // The poster is taken from the input meanwhile (a second core, if any, is otherwise idle
+        // during a remux), so it adds nothing to the wait.
+        let info = pending.probe.converted_info(pending.conversion);
+        let poster = self.processing.take_poster(&input, &info);
+        tokio::pin!(work, poster);
+        let mut poster_taken = None;
         let mut throttle = convert::Throttle::new(PROGRESS_EVERY);
         let converted = loop {
             tokio::select! {
                 done = &mut work => break done,
+                taken = &mut poster, if poster_taken.is_none() => poster_taken = Some(taken),
                 Ok(()) = seen.changed() => {
                     let seconds = *seen.borrow_and_update();
                     if throttle.due(Instant::now()) {
@@ -295,11 +322,12 @@ impl Job {
             }
         };
         converted?;
+        let poster = match poster_taken {
+            Some(taken) => taken,
+            None => poster.await,
+        };
         // The input is no longer needed: free its space before the output is stored.
         drop(pending);
-        let result = probe::probe(&tools.ffprobe, output.path())
-            .await
-            .map_err(|error| Failed(format!("the converted file is not readable: {error}")))?;
         let size = output
             .as_file()
             .metadata()
@@ -307,7 +335,9 @@ impl Job {
             .unwrap_or(0);
         let upload = ReceivedUpload::from_temp(output, Container::Mp4, size);
         let file_name = store_numbered(&inner.db, &inner.media, upload).await?;
-        let info = self.processing.with_poster(&file_name, result.info()).await;
+        let info = self
+            .processing
+            .keep_poster(poster, &file_name, info.clone());
         let video = Video {
             id: file_number(&file_name),
             source: VideoSource::File {
