@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{Person, Socket, TestApp, mp4_bytes, next_json, spawn_app_with};
 
@@ -448,9 +448,15 @@ async fn a_browser_playable_mp4_goes_live_at_once_with_its_details() {
     assert_eq!(video["codecs"], "h264,aac");
     assert_eq!(video["width"], 160);
     assert!(video["duration"].as_f64().unwrap() > 0.5);
-    let poster = person.get(video["poster"].as_str().unwrap()).await;
-    assert_eq!(poster.status(), 200);
-    // The poster is served by the same members-only rule as the video: gone with it.
+    let poster_url = video["poster"].as_str().unwrap();
+    assert_eq!(person.get(poster_url).await.status(), 200);
+    // The poster is served by the same members-only rule as the video, and goes with it.
+    let password = json!({"controls": "everyone", "max_viewers": null, "password": "open sesame"});
+    let settings = format!("/api/rooms/{code}/settings");
+    assert_eq!(person.put_json(&settings, password).await.status(), 200);
+    let stranger = app.person();
+    assert_eq!(stranger.get(poster_url).await.status(), 401);
+    assert_eq!(person.get(poster_url).await.status(), 200);
     let replaced = make("other.mp4", 1, "160x120", H264_AAC).await;
     assert_eq!(
         upload(&person, &code, "other.mp4", replaced, false).await.0,
