@@ -187,6 +187,13 @@ pub async fn run(
     };
     let tail = errors.await.unwrap_or_default();
     match status {
+        // A damaged or cut-short file can give ffmpeg nothing to write, and it still succeeds.
+        Ok(status) if status.success() && *progress.borrow() <= 0.0 => {
+            let reason = reason_from(&tail, input);
+            Err(ConvertError::Failed(format!(
+                "nothing in the file could be converted (it may be damaged or cut short): {reason}"
+            )))
+        }
         Ok(status) if status.success() => Ok(()),
         Ok(status) => {
             let reason = reason_from(&tail, input);

@@ -402,6 +402,49 @@ async fn a_corrupt_file_with_a_valid_header_is_refused_with_a_reason_and_changes
 }
 
 #[tokio::test]
+async fn a_file_cut_short_after_its_header_fails_its_job_with_a_reason_and_changes_nothing() {
+    let app = app().await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let (mut socket, _) = person.join(&code).await;
+    assert_eq!(
+        person
+            .upload(&code, "old.mp4", mp4_bytes(1000))
+            .await
+            .status(),
+        201
+    );
+    let old = person.room(&code).await["video"].clone();
+    // The header (tracks, codecs, duration) is whole: ffprobe reads it; no frame follows.
+    let mut cut = make("cut.mkv", 2, "320x240", HEVC_AC3).await;
+    cut.truncate(4000);
+
+    let (status, job) = upload(&person, &code, "cut.mkv", cut, false).await;
+    assert_eq!(status, 202, "{job}");
+    let mut seen = Vec::new();
+    let end = wait_job(
+        &mut socket,
+        &job["job"],
+        &["ready", "failed", "cancelled"],
+        &mut seen,
+    )
+    .await;
+    assert_eq!(end["state"], "failed", "{end}");
+    let reason = end["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("nothing in the file could be converted"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains(&*app.media_dir.to_string_lossy()),
+        "{reason}"
+    );
+    assert_eq!(person.room(&code).await["video"], old);
+    let old_file = old["url"].as_str().unwrap().trim_start_matches("/media/");
+    assert_eq!(app.media_files(), vec![old_file]);
+}
+
+#[tokio::test]
 async fn without_ffmpeg_an_avi_is_refused_saying_ffmpeg_would_help_and_mp4_still_works() {
     let app = spawn_app_with(|config| {
         config.max_upload_bytes = LARGE_UPLOADS;
