@@ -310,8 +310,9 @@ if wanted remux; then
     api="http://127.0.0.1:$server_port/api"
     code=$(curl -sS -c "$jar" -b "$jar" -X POST "$api/rooms" | sed -n 's/.*"code":"\([A-Z]*\)".*/\1/p')
     t_up=$(now_s)
-    answer=$(curl -sS -c "$jar" -b "$jar" -H 'Content-Type: application/octet-stream' \
-      --data-binary @"$work/files/remux.mkv" -w ' %{http_code}' "$api/rooms/$code/video?name=remux.mkv")
+    # -T streams the file (--data-binary would read it whole into memory first).
+    answer=$(curl -sS -c "$jar" -b "$jar" -H 'Content-Type: application/octet-stream' -X POST \
+      -T "$work/files/remux.mkv" -w ' %{http_code}' "$api/rooms/$code/video?name=remux.mkv")
     t0=$(now_s)
     case "$answer" in *' 202') ;; *) echo "the upload was not taken for a remux: $answer" >&2; exit 1 ;; esac
     until curl -sS -b "$jar" "$api/rooms/$code" | grep -q '"mime":"video/mp4"'; do
