@@ -244,13 +244,15 @@ impl Job {
             permit = inner.slots.acquire() => permit.ok(),
             () = self.cancel.cancelled() => None,
         };
+        let started = Instant::now();
         let outcome = match permit {
             Some(_) => self.convert_and_publish(pending, &order).await,
             None => Err(convert::ConvertError::Cancelled),
         };
         match outcome {
             Ok(video_id) => {
-                tracing::info!(room = %order.room, job = self.view.job, video = video_id, "conversion done");
+                let secs = started.elapsed().as_secs_f64();
+                tracing::info!(room = %order.room, job = self.view.job, video = video_id, secs, "conversion done");
                 self.view.state = JobState::Ready;
                 self.view.percent = 100.0;
             }
@@ -322,6 +324,7 @@ impl Job {
             }
         };
         converted?;
+        tracing::debug!(job = self.view.job, "ffmpeg done");
         let poster = match poster_taken {
             Some(taken) => taken,
             None => poster.await,
