@@ -1,7 +1,7 @@
 use poem_openapi::{ApiResponse, OpenApi, param::Path};
 
 use super::{ApiTags, found};
-use crate::{client::ClientId, error::ApiResult, state::AppState};
+use crate::{client::ClientId, error::ApiResult, hub::Denied, state::AppState};
 
 pub struct ProcessingApi {
     pub state: AppState,
@@ -22,15 +22,12 @@ impl ProcessingApi {
     async fn cancel(
         &self,
         code: Path<String>,
-        job: Path<u64>,
+        job: Path<i64>,
         client: ClientId,
     ) -> ApiResult<Cancelled> {
-        found(
-            self.state
-                .hub
-                .cancel_processing(&code, client, *job)
-                .await?,
-        )??;
+        // Signed, like the queue's IDs: the document then bounds it as every client can count.
+        let job = u64::try_from(*job).map_err(|_| Denied::NoSuchJob)?;
+        found(self.state.hub.cancel_processing(&code, client, job).await?)??;
         Ok(Cancelled::Done)
     }
 }
