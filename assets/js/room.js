@@ -3,7 +3,8 @@
 // (room-store.js, shared with social.js), and shows what those answer: the sync chip, the viewer list,
 // the host line, the video's details, uploads and the buttons. Room control (the owner's settings, the
 // viewer rows' actions, being removed or kept out of a full room) is room-control.js's; the password
-// form, shown instead of the room until the server lets us in, is password-gate.js's.
+// form, shown instead of the room until the server lets us in, is password-gate.js's; uploads the server
+// is making playable (progress, cancel, failures) are processing-panel.js's.
 
 import { SyncController, TICK_MS, PING_EVERY_MS } from './sync-controller.js';
 import { RoomStore } from './room-store.js';
