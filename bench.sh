@@ -299,15 +299,18 @@ if wanted remux; then
   synced_best=""
   goblet_best=""
   for run in $(seq 1 "$remux_runs"); do
+    # The input as an upload leaves it: just written and synced (its first read is slower then).
+    cp "$work/files/remux.mkv" "$work/files/input.mkv"
+    sync "$work/files/input.mkv"
     # The same streams and options Goblet uses (src/media/convert.rs), without the progress report.
     t0=$(now_s)
-    ffmpeg -nostdin -hide_banner -loglevel error -y -i "$work/files/remux.mkv" -map 0:v:0 -map 0:a:0 \
+    ffmpeg -nostdin -hide_banner -loglevel error -y -i "$work/files/input.mkv" -map 0:v:0 -map 0:a:0 \
       -c:v copy -c:a copy -sn -dn -movflags +faststart -f mp4 "$work/files/plain.mp4"
     plain=$(calc "$(now_s) - $t0")
     # The same with its output on disk (Goblet's database writes are synced, which may flush it).
     sync "$work/files/plain.mp4"
     synced=$(calc "$(now_s) - $t0")
-    rm -f "$work/files/plain.mp4"
+    rm -f "$work/files/plain.mp4" "$work/files/input.mkv"
     start_server
     jar="$work/cookies"
     rm -f "$jar"
