@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoom, launchBrowser, openViewer, startServer, testVideo, uploadVideo, waitForVideo } from './harness.mjs';
@@ -93,4 +93,28 @@ test('18. a conversion cancelled from the page leaves the room on its video', { 
   assert.deepEqual([...host.errors, ...guest.errors], []);
   await host.context.close();
   await guest.context.close();
+});
+
+test('19. a file cut short after its header fails, and the page says why', { timeout: 120_000 }, async () => {
+  const { base } = await server();
+  const code = await createRoom(base);
+  await uploadVideo(base, code, testVideo('mp4'));
+  const a = await openViewer(browser, base, code);
+  await waitForVideo(a.page);
+  const whole = make('whole.mkv', 2, '320x240', [
+    '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p', '-c:a', 'ac3',
+  ]);
+  // The header (tracks, codecs, duration) stays whole, so ffprobe reads it; no frame follows.
+  const cut = join(scratch, 'cut.mkv');
+  writeFileSync(cut, readFileSync(whole).subarray(0, 4000));
+  await a.page.setInputFiles('#file-input', cut);
+  const failed = '#processing-list li[data-state="failed"]';
+  await a.page.waitForSelector(failed, { timeout: 60_000 });
+  assert.match(await a.page.textContent(`${failed} .upload-error`), /^Failed: nothing in the file could be converted/);
+  await a.page.waitForSelector('.toast >> text=cut.mkv could not be made playable');
+  assert.equal((await a.page.textContent('#video-title')).trim(), 'clock-20s.mp4', 'the room keeps its video');
+  await a.page.click(`${failed} button:has-text("Dismiss")`);
+  await a.page.waitForSelector('#processing-list', { state: 'hidden' });
+  assert.deepEqual(a.errors, []);
+  await a.context.close();
 });
