@@ -6,15 +6,15 @@
 # table at the end, ready for the README. Figures only: nothing here fails on a timing.
 #
 #   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload raw and with tus, a 1 GiB
-#                        file): ~3-4 minutes
+#                        file, a 1 GiB remux): ~4-5 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
-#   --only fanout,memory,storm,streaming,tus   just those measurements (while working on one figure)
+#   --only fanout,memory,storm,streaming,tus,remux   just those measurements (while working on one figure)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,tus]"; }
+usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,tus,remux]"; }
 quick=0
-only=fanout,memory,storm,streaming,tus
+only=fanout,memory,storm,streaming,tus,remux
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
 done
 for section in ${only//,/ }; do
   case "$section" in
-    fanout | memory | storm | streaming | tus) ;;
+    fanout | memory | storm | streaming | tus | remux) ;;
     *) echo "unknown measurement: $section" >&2; usage >&2; exit 2 ;;
   esac
 done
@@ -47,6 +47,8 @@ if [ "$quick" -eq 1 ]; then
   upload_mib=32
   upload_runs=1
   tus_chunk_mib=4
+  remux_mib=16
+  remux_runs=1
 else
   fanout_viewers=(10 100 1000 10000)
   memory_viewers=(1000 10000)
@@ -60,6 +62,8 @@ else
   upload_mib=2048
   upload_runs=2
   tus_chunk_mib=64
+  remux_mib=1024
+  remux_runs=2
 fi
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -288,9 +292,72 @@ if wanted tus; then
   stop_server
 fi
 
+# Seconds since the epoch, with nanoseconds; arithmetic on such figures (awk: bc may be missing).
+now_s() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+less() { awk "BEGIN { exit !($1 < $2) }"; }
+
+if wanted remux; then
+  step "Remux of an H.264/AAC MKV to MP4: through Goblet (upload answered 202 -> the room plays the MP4) and the plain ffmpeg -c copy command"
+  command -v ffmpeg >/dev/null 2>&1 || { echo "ffmpeg is not installed (sudo apt-get install ffmpeg)" >&2; exit 1; }
+  # A short high-bitrate clip, then repeated by copying up to the size wanted: quick to make.
+  ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30:duration=4 \
+    -f lavfi -i sine=frequency=440:duration=4 -c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p \
+    -c:a aac -shortest "$work/files/clip.mkv"
+  ffmpeg -nostdin -hide_banner -loglevel error -y -stream_loop -1 -i "$work/files/clip.mkv" -c copy \
+    -fs $((remux_mib * 1024 * 1024)) "$work/files/remux.mkv"
+  remux_bytes=$(stat -c %s "$work/files/remux.mkv")
+  plain_best=""
+  synced_best=""
+  goblet_best=""
+  for run in $(seq 1 "$remux_runs"); do
+    # The input as an upload leaves it: just written and synced (its first read is slower then).
+    cp "$work/files/remux.mkv" "$work/files/input.mkv"
+    sync "$work/files/input.mkv"
+    # The same streams and options Goblet uses (src/media/convert.rs), without the progress report.
+    t0=$(now_s)
+    ffmpeg -nostdin -hide_banner -loglevel error -y -i "$work/files/input.mkv" -map 0:v:0 -map 0:a:0 \
+      -c:v copy -c:a copy -sn -dn -movflags +faststart -f mp4 "$work/files/plain.mp4"
+    plain=$(calc "$(now_s) - $t0")
+    # The same with its output on disk (Goblet's database writes are synced, which may flush it).
+    sync "$work/files/plain.mp4"
+    synced=$(calc "$(now_s) - $t0")
+    rm -f "$work/files/plain.mp4" "$work/files/input.mkv"
+    start_server
+    jar="$work/cookies"
+    rm -f "$jar"
+    api="http://127.0.0.1:$server_port/api"
+    code=$(curl -sS -c "$jar" -b "$jar" -X POST "$api/rooms" | sed -n 's/.*"code":"\([A-Z]*\)".*/\1/p')
+    t_up=$(now_s)
+    # -T streams the file (--data-binary would read it whole into memory first).
+    answer=$(curl -sS -c "$jar" -b "$jar" -H 'Content-Type: application/octet-stream' -X POST \
+      -T "$work/files/remux.mkv" -w ' %{http_code}' "$api/rooms/$code/video?name=remux.mkv")
+    t0=$(now_s)
+    case "$answer" in *' 202') ;; *) echo "the upload was not taken for a remux: $answer" >&2; exit 1 ;; esac
+    until curl -sS -b "$jar" "$api/rooms/$code" | grep -q '"mime":"video/mp4"'; do
+      kill -0 "$server_pid" 2>/dev/null || { echo "the server stopped:" >&2; tail "$work/server.log" >&2; exit 1; }
+      sleep 0.02
+    done
+    goblet=$(calc "$(now_s) - $t0")
+    upload=$(calc "$t0 - $t_up")
+    stop_server
+    printf 'run %d: plain ffmpeg %.2f s (%.2f s with its output synced), Goblet %.2f s (the upload itself took %.2f s before)\n' \
+      "$run" "$plain" "$synced" "$goblet" "$upload"
+    if [ -z "$plain_best" ] || less "$plain" "$plain_best"; then plain_best=$plain; fi
+    if [ -z "$synced_best" ] || less "$synced" "$synced_best"; then synced_best=$synced; fi
+    if [ -z "$goblet_best" ] || less "$goblet" "$goblet_best"; then goblet_best=$goblet; fi
+  done
+  ratio=$(awk "BEGIN { printf \"%.2f\", $goblet_best / $plain_best }")
+  synced_ratio=$(awk "BEGIN { printf \"%.2f\", $goblet_best / $synced_best }")
+  mib=$((remux_bytes / 1024 / 1024))
+  echo "Remux of $mib MiB: Goblet ${goblet_best} s, plain ffmpeg ${plain_best} s: ${ratio}x; ${synced_ratio}x the command with its output synced (best of $remux_runs)"
+  printf '@row|Remux, %d MiB H.264/AAC MKV|%s× ffmpeg -c copy|Goblet %.2f s (202 to the room playing the MP4: the job, ffmpeg, the poster meanwhile, storing), plain command %.2f s, %.2f s with its output synced (%s×); best of %d|≤ 1.1×\n' \
+    "$mib" "$ratio" "$goblet_best" "$plain_best" "$synced_best" "$synced_ratio" "$remux_runs" >>"$rows"
+fi
+
 command_line="./bench.sh"
 [ "$quick" -eq 1 ] && command_line+=" --quick"
-[ "$only" = fanout,memory,storm,streaming,tus ] || command_line+=" --only $only"
+[ "$only" = fanout,memory,storm,streaming,tus,remux ] || command_line+=" --only $only"
 cores=$(nproc)
 memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

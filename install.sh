@@ -38,4 +38,8 @@ command -v cargo >/dev/null 2>&1 ||
 say "Building the server (release); the first build takes a few minutes"
 cargo build --release --locked
 mkdir -p .video .data
+# Optional: without ffmpeg only files browsers play as they are can be uploaded.
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+  say "ffmpeg is not installed: MKV/AVI/HEVC/AC-3 uploads will be refused until it is (sudo apt-get install ffmpeg)"
+fi
 say "Done. Start Goblet with ./run.sh"

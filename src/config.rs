@@ -86,6 +86,13 @@ pub struct Config {
     pub buffer_wait_secs: u64,
     /// Waits one viewer may cause in 5 minutes; after that the room plays on and they catch up.
     pub buffer_wait_max: u32,
+    /// ffprobe and ffmpeg, which make other files playable; empty means "look on `PATH`".
+    pub ffprobe_path: PathBuf,
+    pub ffmpeg_path: PathBuf,
+    /// Uploads converted at once; the others wait their turn.
+    pub processing_jobs: usize,
+    /// x264 preset for videos that must be encoded (`ultrafast` ... `veryslow`).
+    pub transcode_preset: String,
 }
 
 impl Default for Config {
@@ -132,6 +139,10 @@ impl Default for Config {
             buffer_wait: true,
             buffer_wait_secs: 8,
             buffer_wait_max: 2,
+            ffprobe_path: PathBuf::new(),
+            ffmpeg_path: PathBuf::new(),
+            processing_jobs: 1,
+            transcode_preset: "veryfast".into(),
         }
     }
 }
@@ -195,6 +206,24 @@ impl Config {
         }
         if !(self.upload_expiry_hours.is_finite() && self.upload_expiry_hours > 0.0) {
             bail!("upload_expiry_hours must be a positive number of hours");
+        }
+        if self.processing_jobs == 0 {
+            bail!("processing_jobs must be at least 1");
+        }
+        const PRESETS: [&str; 10] = [
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+            "placebo",
+        ];
+        if !PRESETS.contains(&self.transcode_preset.as_str()) {
+            bail!("transcode_preset must be one of {}", PRESETS.join(", "));
         }
         if self.room_unload_secs == 0 {
             bail!("room_unload_secs must be at least 1");

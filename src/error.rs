@@ -6,7 +6,7 @@ use poem_openapi::{ApiResponse, Object, payload::Json};
 use crate::{
     hub::{Denied, HubError},
     limits::RetryAfter,
-    media::UploadError,
+    media::{UploadError, probe::ProbeError},
     room::{QueueError, queue::MAX_QUEUE},
     subtitles::{MAX_TRACKS, TrackError},
 };
@@ -150,6 +150,10 @@ impl From<Denied> for ApiError {
                     TrackError::YouTube => Self::conflict("subtitles_unsupported", message),
                 }
             }
+            Denied::NoSuchJob => Self::not_found(
+                "no_such_job",
+                "no such processing job in this room (it may have ended)",
+            ),
             Denied::Database(error) => error.into(),
         }
     }
@@ -173,6 +177,7 @@ impl From<UploadError> for ApiError {
         match error {
             UploadError::TooLarge { .. } => Self::TooLarge(body("too_large", message)),
             UploadError::NotAVideo => Self::UnsupportedMedia(body("not_a_video", message)),
+            UploadError::NeedsFfmpeg(_) => Self::UnsupportedMedia(body("needs_ffmpeg", message)),
             UploadError::Interrupted(_) => Self::bad_request("upload_interrupted", message),
             UploadError::Stalled(_) => Self::Timeout(body("upload_stalled", message)),
             UploadError::Storage(error) => Self::internal("could not store an upload", error),
@@ -181,3 +186,10 @@ impl From<UploadError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// An upload ffprobe could not read (or that holds no picture or sound).
+impl From<ProbeError> for ApiError {
+    fn from(error: ProbeError) -> Self {
+        Self::UnsupportedMedia(body("unreadable_video", error.to_string()))
+    }
+}

@@ -8,6 +8,7 @@
 //!   [`assets`]: the browser client's files.
 //! - [`view`], [`protocol`]: what clients see of a room, and the socket messages.
 //! - [`hub`]: live rooms, each owned by one task that applies its commands in order.
+//! - [`processing`]: uploads browsers cannot play, probed and converted to MP4 in the background.
 //! - [`ws`]: each socket's loop; [`identity`]: client IDs in signed cookies; [`http`]: the accept
 //!   loop, routes, the REST API (OpenAPI), media streaming and pages.
 //!
@@ -26,6 +27,7 @@ pub mod identity;
 pub mod limits;
 pub mod media;
 pub mod password;
+pub mod processing;
 pub mod protocol;
 pub mod room;
 pub mod state;
@@ -45,6 +47,7 @@ use crate::{
     hub::{Hub, HubSettings},
     limits::AddressLimits,
     media::MediaStore,
+    processing::Processing,
     state::AppState,
 };
 
@@ -92,9 +95,11 @@ pub async fn run(
         protected.into_iter().collect(),
     );
     let sockets = TaskTracker::new();
+    let processing = Processing::new(&config, db.clone(), media.clone(), hub.clone());
     let state = AppState {
         db: db.clone(),
         hub: hub.clone(),
+        processing: processing.clone(),
         media,
         assets: Arc::new(assets),
         config: Arc::new(config),
@@ -140,6 +145,8 @@ pub async fn run(
     let _ = expire.await;
     let _ = forget.await;
     let _ = sweep_uploads.await;
+    // Conversions stop (their files deleted) before the rooms they would report to.
+    processing.stop().await;
     // Rooms save their playback state as they stop; only then may the database close.
     hub.stop().await;
     db.close().await;

@@ -13,8 +13,8 @@ use crate::{
         status::STATUS_RULE,
     },
     view::{
-        ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, SubtitleView, VideoView,
-        ViewerView,
+        ChatView, PlaybackView, ProcessingView, QueueItemView, RoomView, SettingsView,
+        SubtitleView, VideoView, ViewerView,
     },
 };
 
@@ -109,7 +109,9 @@ pub enum ServerMsg {
     Snapshot {
         you: ClientId,
         server_time: u64,
-        room: RoomView,
+        room: Box<RoomView>,
+        /// Uploads being made playable in this room, oldest first.
+        processing: Vec<ProcessingView>,
     },
     /// A play, pause or seek, already applied to the room's state.
     Play(PlaybackEvent),
@@ -192,6 +194,9 @@ pub enum ServerMsg {
     CatchUp {
         message: String,
     },
+    /// An upload being made playable: queued, progress (at most twice a second), then ready,
+    /// failed or cancelled.
+    Processing(ProcessingView),
     Error {
         code: &'static str,
         message: String,

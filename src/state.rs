@@ -6,6 +6,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     assets::Assets, config::Config, db::Db, hub::Hub, limits::AddressLimits, media::MediaStore,
+    processing::Processing,
 };
 
 #[derive(Clone)]
@@ -22,4 +23,6 @@ pub struct AppState {
     /// Every room socket's task (they outlive the HTTP connection they came from), so shutdown
     /// can wait for each to say goodbye before the database closes.
     pub sockets: TaskTracker,
+    /// Uploads being made playable (ffprobe/ffmpeg).
+    pub processing: Processing,
 }

@@ -24,6 +24,19 @@ pub struct VideoView {
     pub original_name: String,
     pub size: u64,
     pub mime: String,
+    /// In seconds, from probing the file (uploads, when the server has ffmpeg).
+    #[oai(nullable)]
+    pub duration: Option<f64>,
+    #[oai(nullable)]
+    pub width: Option<u32>,
+    #[oai(nullable)]
+    pub height: Option<u32>,
+    /// ffprobe's codec names, video first, comma-separated (`h264,aac`).
+    #[oai(nullable)]
+    pub codecs: Option<String>,
+    /// A JPEG frame of the video for the player to show before it plays (served like the video).
+    #[oai(nullable)]
+    pub poster: Option<String>,
 }
 
 impl From<&Video> for VideoView {
@@ -39,6 +52,15 @@ impl From<&Video> for VideoView {
             original_name: video.original_name.clone(),
             size: video.size,
             mime: video.mime.clone(),
+            duration: video.info.duration,
+            width: video.info.width,
+            height: video.info.height,
+            codecs: video.info.codecs.clone(),
+            poster: video
+                .info
+                .poster
+                .as_ref()
+                .map(|poster| format!("/media/{poster}")),
         }
     }
 }
@@ -301,4 +323,50 @@ impl ChatView {
             sent_at: message.sent_at as u64,
         })
     }
+}
+
+/// Where a job making an upload playable stands (`state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for a free slot (`processing_jobs` run at once).
+    Queued,
+    /// Running; `percent` says how far.
+    Progress,
+    /// Done: the video is the room's (or in its queue).
+    Ready,
+    /// It could not be done; `reason` says why.
+    Failed,
+    /// Someone cancelled it.
+    Cancelled,
+}
+
+impl JobState {
+    /// Whether the job is over.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Ready | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// A job making an upload playable (a remux to MP4, or a conversion to H.264/AAC): the `202`
+/// answer to such an upload, and the socket's `processing` message.
+#[derive(Debug, Clone, PartialEq, Serialize, Object)]
+pub struct ProcessingView {
+    /// Its ID, for `DELETE /api/rooms/{code}/processing/{job}`.
+    pub job: u64,
+    /// The uploaded file's name.
+    pub name: String,
+    pub state: JobState,
+    /// 0 to 100.
+    pub percent: f64,
+    /// Why it failed (`failed` only).
+    #[oai(nullable)]
+    pub reason: Option<String>,
+    /// Who uploaded it (they, the host and the owner may cancel it).
+    pub by: ClientId,
+    /// `remux` (streams copied into MP4) or `transcode` (encoded to H.264/AAC).
+    pub kind: String,
+    /// It joins the queue when ready, instead of playing at once.
+    pub queue: bool,
 }

@@ -112,6 +112,11 @@ export class Player {
     });
   }
 
+  /** VideoJS's `poster`: shown until playback starts ('' for none). */
+  setPoster(url) {
+    this.vjs.poster(url);
+  }
+
   unload() {
     this.deafen();
     this.vjs.pause();

@@ -107,6 +107,11 @@ export class MediaPlayer {
     this.active.unload();
   }
 
+  /** The picture shown before an upload plays (its poster frame); none for other videos. */
+  setPoster(url) {
+    this.adapters.html5.setPoster(url || '');
+  }
+
   play() {
     return this.active.play();
   }

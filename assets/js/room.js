@@ -3,7 +3,8 @@
 // (room-store.js, shared with social.js), and shows what those answer: the sync chip, the viewer list,
 // the host line, the video's details, uploads and the buttons. Room control (the owner's settings, the
 // viewer rows' actions, being removed or kept out of a full room) is room-control.js's; the password
-// form, shown instead of the room until the server lets us in, is password-gate.js's.
+// form, shown instead of the room until the server lets us in, is password-gate.js's; uploads the server
+// is making playable (progress, cancel, failures) are processing-panel.js's.
 
 import { SyncController, TICK_MS, PING_EVERY_MS } from './sync-controller.js';
 import { RoomStore } from './room-store.js';
@@ -18,6 +19,7 @@ import { setupSocial } from './social.js';
 import { wireLinkForm } from './video-link.js';
 import { setupControl, showRemovedPage } from './room-control.js';
 import { setupQueue } from './queue-panel.js';
+import { setupProcessing } from './processing-panel.js';
 import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
 import { askForPassword } from './password-gate.js';
 import { asksForPassword } from './password.js';
@@ -40,6 +42,7 @@ let social; // chat, names, room name: social.js
 let control; // settings panel, viewer actions, removed / full: room-control.js
 let queue; // the "Up next" card, preloads, the host's `ended`: queue-panel.js
 let subtitles; // the video's subtitle tracks in the player, "Add subtitles": subtitles.js
+let processing; // uploads being made playable: processing-panel.js
 const loops = []; // the page's intervals, stopped when we are removed from the room
 let loadToken = 0;
 
@@ -101,6 +104,7 @@ function setVideo(next, playback) {
   }
   // Uploads and links play in VideoJS, YouTube videos in YouTube's player (players.js).
   player.use(video.kind);
+  player.setPoster(video.poster);
   // The controller brings a player that already holds this video to the room; otherwise we load it.
   if (!sync.setVideo(video, playback)) loadSource(video.url, video.mime);
 }
@@ -259,9 +263,13 @@ function onMessage(message) {
       setVideo(message.room.video, message.room.playback);
       queue.show(message.room.queue);
       subtitles.show(message.room.subtitles);
+      processing.show(message.processing);
       break;
     case 'subtitles':
       subtitles.show(message.tracks);
+      break;
+    case 'processing':
+      processing.update(message);
       break;
     case 'queue':
       queue.show(message.queue);
@@ -425,9 +433,10 @@ function startUpload(file) {
   show(0, file.size);
   currentUpload = uploadFile(roomApi, file, { queue: uploadToQueue }, show);
   currentUpload.done
-    .then(() => {
+    .then((answer) => {
       panel.dataset.state = 'done';
-      $('upload-eta').textContent = 'Done';
+      // 202: the server makes it playable first; its progress shows in the processing list.
+      $('upload-eta').textContent = answer?.job ? 'Uploaded: being made playable' : 'Done';
       setTimeout(() => {
         if (panel.dataset.state === 'done') panel.hidden = true;
       }, 6000);
@@ -550,6 +559,7 @@ async function main() {
   control = setupControl({ roomApi, store, labelFor, onRemoved: leaveForGood });
   queue = setupQueue({ roomApi, store, send, player, sync });
   subtitles = setupSubtitles({ roomApi, player, button: $('subtitles-button'), input: $('subtitles-input') });
+  processing = setupProcessing({ roomApi, store });
   store.on('host', announceHost);
   store.on('owner', announceOwner);
   store.on('change', () => {

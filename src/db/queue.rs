@@ -22,6 +22,7 @@ struct ItemRow {
 pub async fn load(db: &Db, code: &str) -> sqlx::Result<Vec<QueueItem<ClientId>>> {
     let rows: Vec<ItemRow> = sqlx::query_as(
         "SELECT v.id, v.source, v.file_name, v.url, v.original_name, v.size, v.mime,
+                v.duration, v.width, v.height, v.codecs, v.poster,
                 q.added_by, q.added_by_name, q.added_at
          FROM queue q JOIN videos v ON v.id = q.video_id
          WHERE q.room_code = ?1 ORDER BY q.place",

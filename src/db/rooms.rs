@@ -28,6 +28,8 @@ struct RoomRow {
     original_name: Option<String>,
     size: Option<i64>,
     mime: Option<String>,
+    #[sqlx(flatten)]
+    info: super::videos::InfoColumns,
 }
 
 /// A room as kept on disk.
@@ -77,7 +79,8 @@ pub async fn load(db: &Db, code: &str, now: u64) -> sqlx::Result<Option<StoredRo
     let row: Option<RoomRow> = sqlx::query_as(
         "SELECT r.name, r.owner_id, r.controls, r.max_viewers, r.password_hash,
                 r.playing, r.position, r.rate, r.state_at, r.video_id,
-                v.source, v.file_name, v.url, v.original_name, v.size, v.mime
+                v.source, v.file_name, v.url, v.original_name, v.size, v.mime,
+                v.duration, v.width, v.height, v.codecs, v.poster
          FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
          WHERE r.code = ?1",
     )
@@ -96,6 +99,7 @@ pub async fn load(db: &Db, code: &str, now: u64) -> sqlx::Result<Option<StoredRo
                 original_name,
                 size: size as u64,
                 mime,
+                info: row.info.into_info(),
             }),
             _ => None,
         };

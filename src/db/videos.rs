@@ -1,7 +1,7 @@
 //! The `videos` table and the upload counter that numbers video files.
 
 use super::Db;
-use crate::room::{Video, VideoSource};
+use crate::room::{Video, VideoInfo, VideoSource};
 
 /// Takes the next upload number. Numbers are never reused, so a browser never confuses a new
 /// video with a cached old one.
@@ -41,8 +41,9 @@ pub(super) async fn insert(
 ) -> sqlx::Result<()> {
     let (source, file_name, url) = columns_of(&video.source);
     sqlx::query(
-        "INSERT INTO videos (id, room_code, source, file_name, url, original_name, size, mime, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO videos (id, room_code, source, file_name, url, original_name, size, mime, created_at,
+                             duration, width, height, codecs, poster)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )
     .bind(video.id)
     .bind(code)
@@ -53,6 +54,11 @@ pub(super) async fn insert(
     .bind(video.size as i64)
     .bind(&video.mime)
     .bind(now as i64)
+    .bind(video.info.duration)
+    .bind(video.info.width)
+    .bind(video.info.height)
+    .bind(&video.info.codecs)
+    .bind(&video.info.poster)
     .execute(connection)
     .await?;
     Ok(())
@@ -119,6 +125,30 @@ pub(super) struct VideoRow {
     pub original_name: String,
     pub size: i64,
     pub mime: String,
+    #[sqlx(flatten)]
+    pub info: InfoColumns,
+}
+
+/// The columns of a [`VideoInfo`].
+#[derive(sqlx::FromRow, Default)]
+pub(super) struct InfoColumns {
+    pub duration: Option<f64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub codecs: Option<String>,
+    pub poster: Option<String>,
+}
+
+impl InfoColumns {
+    pub fn into_info(self) -> VideoInfo {
+        VideoInfo {
+            duration: self.duration,
+            width: self.width,
+            height: self.height,
+            codecs: self.codecs,
+            poster: self.poster,
+        }
+    }
 }
 
 impl VideoRow {
@@ -129,6 +159,7 @@ impl VideoRow {
             original_name: self.original_name,
             size: self.size as u64,
             mime: self.mime,
+            info: self.info.into_info(),
         })
     }
 }

@@ -8,6 +8,7 @@ use std::{
 };
 
 use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
 use super::uploads::UploadGuard;
 use crate::{
@@ -19,7 +20,7 @@ use crate::{
         ViewerStatus,
     },
     subtitles::{NewTrack, TrackError},
-    view::{QueueItemView, RoomView, SubtitleView, ViewerView},
+    view::{ProcessingView, QueueItemView, RoomView, SubtitleView, ViewerView},
 };
 
 /// Why a room's task ended.
@@ -47,6 +48,9 @@ pub enum Denied {
     Queue(QueueError),
     #[error("subtitles: {0}")]
     Subtitles(#[from] TrackError),
+    /// No such processing job in the room (it ended, or never was).
+    #[error("no such job")]
+    NoSuchJob,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -230,6 +234,18 @@ pub(super) enum Command {
     RemoveSubtitles {
         by: ClientId,
         id: i64,
+        reply: Reply<Result<(), Denied>>,
+    },
+    /// A job making an upload playable changed; everyone hears it (`cancel` stops the job).
+    Processing {
+        job: ProcessingView,
+        cancel: CancellationToken,
+        reply: Reply<()>,
+    },
+    /// Cancel a job (its uploader, the host or the owner may).
+    CancelProcessing {
+        by: ClientId,
+        job: u64,
         reply: Reply<Result<(), Denied>>,
     },
     /// Delete the room if nobody has been active in it since `cutoff` (server ms).

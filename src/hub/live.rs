@@ -14,6 +14,7 @@ use tokio::{
 use super::{
     chat::{Chat, Posted},
     handle::{Command, Denied, End, PasswordChange, RoomHandle, Welcome},
+    processing::RoomJobs,
     registry::Hub,
     uploads::UploadActivity,
 };
@@ -128,6 +129,8 @@ struct LiveRoom {
     uploads: Arc<UploadActivity>,
     /// The current video's subtitle tracks, oldest first.
     subtitles: Vec<Track>,
+    /// Uploads being made playable (each holds an upload guard, so the room stays meanwhile).
+    jobs: RoomJobs,
     /// Playback changed since it was last written to the database.
     playback_dirty: bool,
     /// When the activity time was last written.
@@ -157,6 +160,7 @@ impl LiveRoom {
             refreshes: Limit::new(settings.refreshes),
             uploads: Arc::default(),
             subtitles: Vec::new(),
+            jobs: RoomJobs::default(),
             playback_dirty: false,
             activity_written: Instant::now(),
             announce_at: None,
@@ -437,6 +441,13 @@ impl LiveRoom {
                 video_id,
                 duration,
             } => {
+                // The probed duration, when known, rather than what the host's page says.
+                let duration = self
+                    .room
+                    .video
+                    .as_ref()
+                    .and_then(|video| video.info.duration)
+                    .unwrap_or(duration);
                 if self.room.has_ended(by, video_id, duration, now_ms())
                     && let Err(error) = self.advance(by, true).await
                 {
@@ -453,6 +464,15 @@ impl LiveRoom {
             }
             Command::RemoveSubtitles { by, id, reply } => {
                 let _ = reply.send(self.remove_subtitles(by, id).await);
+            }
+            Command::Processing { job, cancel, reply } => {
+                self.broadcast(&ServerMsg::Processing(job.clone()));
+                self.jobs.update(job, cancel);
+                let _ = reply.send(());
+            }
+            Command::CancelProcessing { by, job, reply } => {
+                let manages = self.room.is_host(by) || self.room.is_owner(by);
+                let _ = reply.send(self.jobs.cancel(job, by, manages));
             }
             Command::ExpireIfIdle { cutoff, reply } => {
                 let expired = self.expire_if_idle(cutoff).await;
@@ -477,10 +497,11 @@ impl LiveRoom {
         ServerMsg::Snapshot {
             you: client,
             server_time: now,
-            room: RoomView {
+            room: Box::new(RoomView {
                 subtitles: self.subtitle_views(),
                 ..RoomView::of(&self.room, now, PUSHED_VIEWERS_LIMIT)
-            },
+            }),
+            processing: self.jobs.views(),
         }
     }
 

@@ -12,12 +12,14 @@
 //! - [`uploads`]: uploads in progress, which keep their room awake.
 //! - [`subtitles`]: asking a room to add or remove subtitle tracks, and finding those inside an
 //!   uploaded video in the background.
+//! - [`processing`]: a room's uploads being made playable, and who may cancel them.
 //! - [`expiry`]: the background sweep that deletes rooms nobody watched for the TTL.
 
 mod chat;
 pub mod expiry;
 mod handle;
 mod live;
+mod processing;
 mod registry;
 mod subtitles;
 mod uploads;

@@ -28,7 +28,7 @@ use crate::{
     media::MediaStore,
     password,
     room::{JoinRefused, Playback, PlaybackAction, Settings, Video, WaitPolicy},
-    view::{QueueItemView, RoomView, ViewerView},
+    view::{ProcessingView, QueueItemView, RoomView, ViewerView},
 };
 
 const CODE_LEN: usize = 8;
@@ -422,6 +422,29 @@ impl Hub {
     /// Skips to the next queued video; false when there is none.
     pub async fn queue_next(&self, code: &str, by: ClientId) -> Answer<bool> {
         self.ask_answer(code, |reply| Command::QueueNext { by, reply })
+            .await
+    }
+
+    /// Tells the room where a job making an upload playable stands; false when the room is gone.
+    pub async fn processing(
+        &self,
+        code: &str,
+        job: ProcessingView,
+        cancel: CancellationToken,
+    ) -> HubResult<bool> {
+        let told = self
+            .ask_answer(code, |reply| Command::Processing {
+                job: job.clone(),
+                cancel: cancel.clone(),
+                reply,
+            })
+            .await?;
+        Ok(told.is_some())
+    }
+
+    /// Cancels a job making an upload playable: its uploader, the host or the owner may.
+    pub async fn cancel_processing(&self, code: &str, by: ClientId, job: u64) -> Answer<()> {
+        self.ask_answer(code, |reply| Command::CancelProcessing { by, job, reply })
             .await
     }
 

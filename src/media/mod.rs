@@ -2,15 +2,18 @@
 //! and are renamed to `<number>.<ext>` only once complete and recognised, so a failed or abandoned
 //! upload never touches the video being watched. Only registered file names are ever served.
 
+pub mod convert;
 pub mod partial;
+pub mod probe;
 pub mod range;
 pub mod sniff;
+pub mod tools;
 
 use std::{
     collections::HashMap,
     io,
     path::{Path, PathBuf},
-    sync::{Arc, RwLock},
+    sync::{Arc, OnceLock, RwLock},
     time::Duration,
 };
 
@@ -19,11 +22,14 @@ use tempfile::NamedTempFile;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 pub use sniff::Container;
+pub use tools::Tools;
 
 const TEMP_PREFIX: &str = ".upload-";
 const TEMP_SUFFIX: &str = ".part";
 const COPY_BUFFER: usize = 256 * 1024;
 const MAX_ORIGINAL_NAME: usize = 200;
+/// A video's poster frame is `<number>.jpg` beside `<number>.<ext>`.
+const POSTER_EXTENSION: &str = "jpg";
 
 #[derive(Clone)]
 pub struct MediaStore {
@@ -37,6 +43,8 @@ struct Inner {
     registered: RwLock<HashMap<String, String>>,
     /// Appends running on resumable uploads.
     leases: partial::Leases,
+    /// ffmpeg is there to convert them: containers browsers do not play are taken too.
+    tools: OnceLock<Tools>,
 }
 
 /// A complete, recognised upload still in its temporary file (deleted if dropped).
@@ -46,12 +54,33 @@ pub struct ReceivedUpload {
     pub size: u64,
 }
 
+impl ReceivedUpload {
+    /// A finished file in a temporary file of the media folder (a conversion's output).
+    pub fn from_temp(temp: NamedTempFile, container: Container, size: u64) -> Self {
+        Self {
+            temp,
+            container,
+            size,
+        }
+    }
+
+    /// Where it waits: a hidden temporary file, never served.
+    pub fn path(&self) -> &Path {
+        self.temp.path()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     #[error("the upload is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("not a video browsers can play (expected MP4, MOV, WebM, Matroska or Ogg)")]
     NotAVideo,
+    #[error(
+        "this is a video ({}), but browsers cannot play its container; installing ffmpeg on the server (sudo apt-get install ffmpeg) would let Goblet convert it",
+        .0.extension().to_uppercase()
+    )]
+    NeedsFfmpeg(Container),
     #[error("the upload was interrupted: {0}")]
     Interrupted(io::Error),
     #[error("the upload stopped: no data arrived for {} seconds", .0.as_secs())]
@@ -71,17 +100,50 @@ impl MediaStore {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX) {
-                tracing::warn!(file = %name, "removing an unfinished upload");
+                // Uploads cut short and conversions a restart interrupted: their jobs are gone.
+                tracing::warn!(file = %name, "removing an unfinished upload or conversion");
                 let _ = std::fs::remove_file(entry.path());
             }
         }
-        Ok(Self {
+        let store = Self {
             inner: Arc::new(Inner {
                 dir: dir.to_path_buf(),
-                registered: RwLock::new(known.into_iter().collect()),
+                registered: RwLock::default(),
                 leases: partial::Leases::default(),
+                tools: OnceLock::new(),
             }),
-        })
+        };
+        for (file_name, room) in known {
+            store.register(&file_name, &room);
+        }
+        Ok(store)
+    }
+
+    /// ffprobe and ffmpeg, when found: containers browsers do not play are taken too (they are
+    /// converted), and subtitles inside uploads are looked for.
+    pub fn use_tools(&self, tools: Option<Tools>) {
+        if let Some(tools) = tools {
+            let _ = self.inner.tools.set(tools);
+        }
+    }
+
+    /// ffprobe and ffmpeg, when this server has them.
+    pub fn tools(&self) -> Option<&Tools> {
+        self.inner.tools.get()
+    }
+
+    /// A new hidden temporary file in the media folder (deleted if dropped; removed at start
+    /// when a crash left it).
+    pub fn temp_file(&self) -> io::Result<NamedTempFile> {
+        tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(&self.inner.dir)
+    }
+
+    /// Where a stored video's file is (registered or not).
+    pub fn path_of(&self, file_name: &str) -> PathBuf {
+        self.inner.dir.join(file_name)
     }
 
     /// The path of a registered video that is a regular file (not a link), or None.
@@ -109,11 +171,7 @@ impl MediaStore {
         limit: u64,
         stall: Duration,
     ) -> Result<ReceivedUpload, UploadError> {
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .suffix(TEMP_SUFFIX)
-            .tempfile_in(&self.inner.dir)
-            .map_err(UploadError::Storage)?;
+        let temp = self.temp_file().map_err(UploadError::Storage)?;
         let file = temp.reopen().map_err(UploadError::Storage)?;
         let mut file = tokio::fs::File::from_std(file);
         let mut body = std::pin::pin!(body);
@@ -138,14 +196,14 @@ impl MediaStore {
                 let wanted = sniff::SNIFF_LEN - head.len();
                 head.extend_from_slice(&chunk[..wanted.min(read)]);
                 if head.len() == sniff::SNIFF_LEN {
-                    container = Some(sniff::sniff(&head).ok_or(UploadError::NotAVideo)?);
+                    container = Some(self.recognise(&head)?);
                 }
             }
             file.write_all(chunk).await.map_err(UploadError::Storage)?;
         }
         let container = match container {
             Some(container) => container,
-            None => sniff::sniff(&head).ok_or(UploadError::NotAVideo)?,
+            None => self.recognise(&head)?,
         };
         file.flush().await.map_err(UploadError::Storage)?;
         file.sync_all().await.map_err(UploadError::Storage)?;
@@ -154,6 +212,16 @@ impl MediaStore {
             container,
             size,
         })
+    }
+
+    /// The container of a file starting with `head`, when this server takes it.
+    fn recognise(&self, head: &[u8]) -> Result<Container, UploadError> {
+        let container = sniff::sniff(head).ok_or(UploadError::NotAVideo)?;
+        if container.browser_plays() || self.inner.tools.get().is_some() {
+            Ok(container)
+        } else {
+            Err(UploadError::NeedsFfmpeg(container))
+        }
     }
 
     /// Renames a received upload to `<number>.<ext>` without replacing any existing file.
@@ -192,24 +260,35 @@ impl MediaStore {
             .cloned()
     }
 
+    /// Serves the video (and its poster, once there is one) to the room's members.
     pub fn register(&self, file_name: &str, room: &str) {
-        self.inner
-            .registered
-            .write()
-            .unwrap()
-            .insert(file_name.to_string(), room.to_string());
+        let mut registered = self.inner.registered.write().unwrap();
+        registered.insert(file_name.to_string(), room.to_string());
+        registered.insert(poster_name(file_name), room.to_string());
     }
 
-    /// Forgets a video and deletes its file.
+    /// Forgets a video and deletes its file and poster.
     pub fn remove(&self, file_name: &str) {
-        self.inner.registered.write().unwrap().remove(file_name);
-        let path = self.inner.dir.join(file_name);
-        if let Err(error) = std::fs::remove_file(&path)
-            && error.kind() != io::ErrorKind::NotFound
-        {
-            tracing::warn!(file = %path.display(), %error, "could not delete an old video");
+        let poster = poster_name(file_name);
+        let mut registered = self.inner.registered.write().unwrap();
+        registered.remove(file_name);
+        registered.remove(&poster);
+        drop(registered);
+        for name in [file_name, &poster] {
+            let path = self.inner.dir.join(name);
+            if let Err(error) = std::fs::remove_file(&path)
+                && error.kind() != io::ErrorKind::NotFound
+            {
+                tracing::warn!(file = %path.display(), %error, "could not delete an old video");
+            }
         }
     }
+}
+
+/// The poster frame's file name for the video stored as `file_name` (`12.mkv` -> `12.jpg`).
+pub fn poster_name(file_name: &str) -> String {
+    let stem = file_name.split('.').next().unwrap_or(file_name);
+    format!("{stem}.{POSTER_EXTENSION}")
 }
 
 /// The name a client gave its file, fit for display only: last path component, no control

@@ -18,21 +18,22 @@ use tempfile::{NamedTempFile, TempPath};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
-use super::{COPY_BUFFER, MediaStore, ReceivedUpload, sniff};
+use super::{COPY_BUFFER, MediaStore, ReceivedUpload, UploadError, sniff};
 
 pub(super) const PARTIAL_PREFIX: &str = ".tus-";
 const PARTIAL_SUFFIX: &str = ".part";
 
 /// How an append ended. `written` bytes of it were kept in every case but `TooLong` and
-/// `NotAVideo`.
+/// `Refused`.
 #[derive(Debug)]
 pub enum AppendEnd {
     /// The body ended.
     Finished,
     /// The body went past the bytes the upload still expects: nothing of this append is kept.
     TooLong,
-    /// The first bytes are not a video browsers play: the caller deletes the upload.
-    NotAVideo,
+    /// The first bytes are not a video this server takes (none at all, or one that needs ffmpeg
+    /// where there is none): the caller deletes the upload.
+    Refused(UploadError),
     Interrupted(io::Error),
     Stalled(Duration),
     /// Another append of the same upload took over, or the server is shutting down.
@@ -208,8 +209,8 @@ impl MediaStore {
                 let wanted = sniff::SNIFF_LEN.saturating_sub(first.len());
                 first.extend_from_slice(&chunk[..wanted.min(read)]);
                 if first.len() >= sniff::SNIFF_LEN {
-                    if sniff::sniff(first).is_none() {
-                        break AppendEnd::NotAVideo;
+                    if let Err(refused) = self.recognise(first) {
+                        break AppendEnd::Refused(refused);
                     }
                     head = None;
                 }
@@ -223,16 +224,21 @@ impl MediaStore {
     }
 
     /// Turns a complete upload's file into a received upload, ready to be stored as a video
-    /// (deleted when dropped). None when its first bytes are not a video.
-    pub async fn finish_partial(&self, id: &str, size: u64) -> io::Result<Option<ReceivedUpload>> {
+    /// (deleted when dropped), or why its first bytes are not a video this server takes.
+    pub async fn finish_partial(
+        &self,
+        id: &str,
+        size: u64,
+    ) -> io::Result<Result<ReceivedUpload, UploadError>> {
         let head = self.partial_head(id, sniff::SNIFF_LEN).await?;
         let path = self.partial_path(id);
-        let Some(container) = sniff::sniff(&head) else {
-            return Ok(None);
+        let container = match self.recognise(&head) {
+            Ok(container) => container,
+            Err(refused) => return Ok(Err(refused)),
         };
         let file = std::fs::OpenOptions::new().read(true).open(&path)?;
         let temp = NamedTempFile::from_parts(file, TempPath::try_from_path(path)?);
-        Ok(Some(ReceivedUpload {
+        Ok(Ok(ReceivedUpload {
             temp,
             container,
             size,
@@ -312,12 +318,15 @@ mod tests {
         let store = MediaStore::open(dir.path(), vec![]).unwrap();
         store.create_partial(ID).await.unwrap();
         let lease = store.lease_partial(ID, &CancellationToken::new()).await;
-        let text = b"plain text, long enough to tell that it is no video at all....".repeat(3);
+        let text = b"plain text, long enough to tell that it is no video at all....".repeat(10);
         let appended = store
             .append_partial(&lease, 0, 10_000, Some(Vec::new()), &text[..], STALL)
             .await
             .unwrap();
-        assert!(matches!(appended.end, AppendEnd::NotAVideo));
+        assert!(matches!(
+            appended.end,
+            AppendEnd::Refused(UploadError::NotAVideo)
+        ));
     }
 
     #[tokio::test]

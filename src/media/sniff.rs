@@ -1,8 +1,9 @@
-//! Recognises the video containers browsers play from a file's first bytes. The client's file name
-//! and content type are never trusted for this.
+//! Recognises video containers from a file's first bytes: those browsers play, and common ones they
+//! do not (AVI, MPEG transport and program streams, FLV, ASF/WMV), which are taken only when ffmpeg
+//! can convert them. The client's file name and content type are never trusted for this.
 
-/// Bytes needed to decide.
-pub const SNIFF_LEN: usize = 64;
+/// Bytes needed to decide (an MPEG transport stream shows its sync byte every 188 or 192 bytes).
+pub const SNIFF_LEN: usize = 512;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Container {
@@ -11,6 +12,14 @@ pub enum Container {
     WebM,
     Matroska,
     Ogg,
+    Avi,
+    /// MPEG transport stream (`.ts`, and `.m2ts` with its 4-byte time stamps).
+    MpegTs,
+    /// MPEG program stream (`.mpg`, DVD `.vob`).
+    MpegPs,
+    Flv,
+    /// ASF: WMV and WMA.
+    Asf,
 }
 
 impl Container {
@@ -21,6 +30,11 @@ impl Container {
             Self::WebM => "webm",
             Self::Matroska => "mkv",
             Self::Ogg => "ogv",
+            Self::Avi => "avi",
+            Self::MpegTs => "ts",
+            Self::MpegPs => "mpg",
+            Self::Flv => "flv",
+            Self::Asf => "wmv",
         }
     }
 
@@ -31,18 +45,49 @@ impl Container {
             Self::WebM => "video/webm",
             Self::Matroska => "video/x-matroska",
             Self::Ogg => "video/ogg",
+            Self::Avi => "video/x-msvideo",
+            Self::MpegTs => "video/mp2t",
+            Self::MpegPs => "video/mpeg",
+            Self::Flv => "video/x-flv",
+            Self::Asf => "video/x-ms-wmv",
         }
     }
 
-    /// Every extension a stored video can have.
+    /// Whether it is taken without ffmpeg, as it is: browsers play these containers (Matroska
+    /// when it holds what WebM may).
+    pub fn browser_plays(self) -> bool {
+        matches!(
+            self,
+            Self::Mp4 | Self::QuickTime | Self::WebM | Self::Matroska | Self::Ogg
+        )
+    }
+
+    /// Every extension a stored video can have (the others are converted to MP4 first).
     pub const EXTENSIONS: [&'static str; 5] = ["mp4", "mov", "webm", "mkv", "ogv"];
 }
 
-/// The container of a file starting with `head` (up to [`SNIFF_LEN`] bytes), if browsers play it.
+/// The container of a file starting with `head` (up to [`SNIFF_LEN`] bytes), if it is a video.
 pub fn sniff(head: &[u8]) -> Option<Container> {
     const EBML_MAGIC: &[u8] = &[0x1A, 0x45, 0xDF, 0xA3];
+    const ASF_MAGIC: &[u8] = &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11];
+    const MPEG_PACK: &[u8] = &[0x00, 0x00, 0x01, 0xBA];
     if head.starts_with(b"OggS") {
         return Some(Container::Ogg);
+    }
+    if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"AVI ") {
+        return Some(Container::Avi);
+    }
+    if head.starts_with(b"FLV\x01") {
+        return Some(Container::Flv);
+    }
+    if head.starts_with(ASF_MAGIC) {
+        return Some(Container::Asf);
+    }
+    if head.starts_with(MPEG_PACK) {
+        return Some(Container::MpegPs);
+    }
+    if is_transport_stream(head) {
+        return Some(Container::MpegTs);
     }
     if head.starts_with(EBML_MAGIC) {
         // The EBML header names the document type; WebM is the browser subset of Matroska.
@@ -66,6 +111,14 @@ pub fn sniff(head: &[u8]) -> Option<Container> {
     }
 }
 
+/// Three sync bytes a packet apart: 188-byte packets, or 192 with a 4-byte time stamp first.
+fn is_transport_stream(head: &[u8]) -> bool {
+    const SYNC: u8 = 0x47;
+    [(0, 188), (4, 192)]
+        .iter()
+        .any(|&(first, packet)| (0..3).all(|i| head.get(first + i * packet) == Some(&SYNC)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +136,36 @@ mod tests {
         let mkv = b"\x1a\x45\xdf\xa3\xa3\x42\x86\x81\x01\x42\x82\x88matroska";
         assert_eq!(sniff(mkv), Some(Container::Matroska));
         assert_eq!(sniff(b"OggS\0\x02"), Some(Container::Ogg));
+    }
+
+    #[test]
+    fn recognises_containers_that_need_converting() {
+        let mut ts = vec![0u8; SNIFF_LEN];
+        for at in [0, 188, 376] {
+            ts[at] = 0x47;
+        }
+        let mut m2ts = vec![0u8; SNIFF_LEN];
+        for at in [4, 196, 388] {
+            m2ts[at] = 0x47;
+        }
+        for (head, container) in [
+            (&b"RIFF\x24\0\0\0AVI LIST"[..], Container::Avi),
+            (&ts[..], Container::MpegTs),
+            (&m2ts[..], Container::MpegTs),
+            (&b"\0\0\x01\xba\x44\0\x04"[..], Container::MpegPs),
+            (&b"FLV\x01\x05\0\0\0\x09"[..], Container::Flv),
+            (
+                &b"\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9"[..],
+                Container::Asf,
+            ),
+        ] {
+            assert_eq!(sniff(head), Some(container));
+            assert!(!container.browser_plays(), "{container:?}");
+        }
+        assert_eq!(sniff(b"RIFF\x24\0\0\0WAVEfmt "), None, "audio, not a video");
+        let mut one_sync = vec![0u8; SNIFF_LEN];
+        one_sync[0] = 0x47;
+        assert_eq!(sniff(&one_sync), None);
     }
 
     #[test]

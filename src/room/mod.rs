@@ -22,7 +22,7 @@ pub use control::{Controls, JoinRefused, Kick, NotAllowed, Settings};
 pub use playback::{Playback, PlaybackAction, valid_position};
 pub use queue::{QueueError, QueueItem};
 pub use status::{ViewerState, ViewerStatus};
-pub use video::{Video, VideoSource};
+pub use video::{Video, VideoInfo, VideoSource};
 
 /// Heartbeats this soon after a command are stale: the host may not have applied it yet.
 pub const HEARTBEAT_GRACE_MS: u64 = 1000;
@@ -789,6 +789,7 @@ mod tests {
             original_name: "clip.webm".into(),
             size: 10,
             mime: "video/webm".into(),
+            info: Default::default(),
         };
         room.set_video(Some(video), 100);
         assert!(!room.playback.playing);

@@ -109,6 +109,7 @@ mod tests {
             original_name: format!("{id}.webm"),
             size: 1,
             mime: "video/webm".into(),
+            info: Default::default(),
         }
     }
 

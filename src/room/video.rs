@@ -29,6 +29,21 @@ pub struct Video {
     pub size: u64,
     /// Empty when unknown (links): the player then works it out itself.
     pub mime: String,
+    /// What probing the file found (uploads, when ffmpeg is installed).
+    pub info: VideoInfo,
+}
+
+/// What is known of a video's content; each part None when unknown.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VideoInfo {
+    /// In seconds.
+    pub duration: Option<f64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// ffprobe's codec names, video first, comma-separated (`h264,aac`).
+    pub codecs: Option<String>,
+    /// The poster frame's file name in the media folder.
+    pub poster: Option<String>,
 }
 
 impl Video {
@@ -319,6 +334,7 @@ mod tests {
             original_name: String::new(),
             size: 0,
             mime: String::new(),
+            info: VideoInfo::default(),
         };
         let file = video(VideoSource::File {
             file_name: "1.mp4".into(),

@@ -3,7 +3,7 @@
 //! left alone. Without ffmpeg on the machine this finds nothing, and says so in the log once.
 
 use std::{
-    path::{Path, PathBuf},
+    path::Path,
     process::Stdio,
     sync::atomic::{AtomicBool, Ordering},
     time::Duration,
@@ -11,6 +11,8 @@ use std::{
 
 use serde::Deserialize;
 use tokio::{io::AsyncReadExt, process::Command};
+
+use crate::media::Tools;
 
 use super::{MAX_SUBTITLE_BYTES, MAX_TRACKS, NewTrack, clean_label, cue, valid_language, vtt};
 
@@ -21,22 +23,6 @@ const TEXT_CODECS: [&str; 5] = ["subrip", "ass", "ssa", "mov_text", "webvtt"];
 
 /// Set once the missing tools have been logged.
 static MISSING_LOGGED: AtomicBool = AtomicBool::new(false);
-
-/// The programs to run: names looked up in `PATH`, or paths.
-#[derive(Clone, Debug)]
-pub struct Tools {
-    pub ffprobe: PathBuf,
-    pub ffmpeg: PathBuf,
-}
-
-impl Default for Tools {
-    fn default() -> Self {
-        Self {
-            ffprobe: "ffprobe".into(),
-            ffmpeg: "ffmpeg".into(),
-        }
-    }
-}
 
 /// A subtitle stream of the file, as ffprobe lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -293,6 +293,7 @@ fn refusal(denied: Denied) -> ProtocolError {
         Denied::Queue(error) => ProtocolError::new("bad_queue", format!("{error:?}")),
         // Subtitles change over REST only.
         Denied::Subtitles(error) => ProtocolError::new("bad_subtitles", error.to_string()),
+        Denied::NoSuchJob => ProtocolError::new("no_such_job", "no such processing job"),
         Denied::Database(error) => {
             tracing::error!(%error, "a command could not be saved");
             ProtocolError::new("internal", "that could not be done; try again")

@@ -11,6 +11,7 @@ mod identity;
 mod lifecycle;
 mod limits;
 mod links;
+mod media;
 mod multipart;
 mod names;
 mod openapi;

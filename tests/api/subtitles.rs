@@ -369,11 +369,25 @@ async fn a_post_from_another_site_is_refused() {
     assert_eq!(stored_tracks(&app).await, 0);
 }
 
-/// A Matroska file with a French SubRip stream, made by ffmpeg now.
+/// A Matroska file (MPEG-4 video: it gets converted) with a French SubRip stream, made by ffmpeg
+/// now.
 fn mkv_with_subtitles(dir: &std::path::Path) -> Vec<u8> {
+    video_with_subtitles(dir, "out.mkv", &["-c:v", "mpeg4", "-c:s", "srt"])
+}
+
+/// A WebM file (VP8: it plays as it is) with a French WebVTT stream, made by ffmpeg now.
+fn webm_with_subtitles(dir: &std::path::Path) -> Vec<u8> {
+    video_with_subtitles(
+        dir,
+        "out.webm",
+        &["-c:v", "libvpx", "-deadline", "realtime", "-c:s", "webvtt"],
+    )
+}
+
+fn video_with_subtitles(dir: &std::path::Path, name: &str, codecs: &[&str]) -> Vec<u8> {
     let srt = dir.join("in.srt");
     std::fs::write(&srt, "1\n00:00:00,500 --> 00:00:01,500\nBonjour à tous\n").unwrap();
-    let mkv = dir.join("out.mkv");
+    let mkv = dir.join(name);
     let status = Command::new("ffmpeg")
         .args([
             "-v",
@@ -386,7 +400,8 @@ fn mkv_with_subtitles(dir: &std::path::Path) -> Vec<u8> {
         ])
         .arg("-i")
         .arg(&srt)
-        .args(["-map", "0:v", "-map", "1:s", "-c:v", "mpeg4", "-c:s", "srt"])
+        .args(["-map", "0:v", "-map", "1:s"])
+        .args(codecs)
         .args([
             "-metadata:s:s:0",
             "language=fre",
@@ -402,16 +417,37 @@ fn mkv_with_subtitles(dir: &std::path::Path) -> Vec<u8> {
 
 #[tokio::test]
 async fn text_subtitles_inside_an_uploaded_video_join_the_list() {
+    for (name, video, status) in [
+        (
+            "movie.webm",
+            webm_with_subtitles as fn(&std::path::Path) -> Vec<u8>,
+            201,
+        ),
+        // Converted to MP4 (which keeps no subtitles): they are taken from the upload meanwhile.
+        ("movie.mkv", mkv_with_subtitles, 202),
+    ] {
+        subtitles_inside_an_upload_join_the_list(name, video, status).await;
+    }
+}
+
+async fn subtitles_inside_an_upload_join_the_list(
+    name: &str,
+    video: fn(&std::path::Path) -> Vec<u8>,
+    status: u16,
+) {
     let app = spawn_app().await;
     let alice = app.person();
     let code = alice.create_room().await;
     let (mut socket, _) = alice.join(&code).await;
     let dir = tempfile::tempdir().unwrap();
 
-    let response = alice
-        .upload(&code, "movie.mkv", mkv_with_subtitles(dir.path()))
-        .await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let response = alice.upload(&code, name, video(dir.path())).await;
+    assert_eq!(
+        response.status(),
+        status,
+        "{name}: {:?}",
+        response.text().await
+    );
     let message = tokio::time::timeout(Duration::from_secs(30), next_of_tracks(&mut socket))
         .await
         .expect("the extracted track within 30 s");
@@ -438,9 +474,11 @@ async fn subtitles_inside_a_queued_upload_are_found_when_it_plays() {
 
     let response = alice
         .http
-        .post(alice.url(&format!("/api/rooms/{code}/video?name=next.mkv&queue=true")))
+        .post(alice.url(&format!(
+            "/api/rooms/{code}/video?name=next.webm&queue=true"
+        )))
         .header("content-type", "application/octet-stream")
-        .body(mkv_with_subtitles(dir.path()))
+        .body(webm_with_subtitles(dir.path()))
         .send()
         .await
         .unwrap();
@@ -457,7 +495,7 @@ async fn subtitles_inside_a_queued_upload_are_found_when_it_plays() {
         .expect("the extracted track within 30 s");
     assert_eq!(message["tracks"][0]["label"], "Français");
     let room = alice.room(&code).await;
-    assert_eq!(room["video"]["original_name"], "next.mkv");
+    assert_eq!(room["video"]["original_name"], "next.webm");
     assert_eq!(room["subtitles"], message["tracks"]);
 }
 

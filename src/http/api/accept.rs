@@ -1,15 +1,17 @@
 //! Where a received upload becomes a video: raw, multipart and tus uploads all end here, so what
-//! happens to a finished file (numbering, registering, playing or queueing it) is decided once.
+//! happens to a finished file (probing, converting, numbering, registering, playing or queueing
+//! it) is decided once.
 
 use crate::{
     client::ClientId,
     db,
     error::{ApiError, ApiResult},
+    hub::UploadGuard,
     media::ReceivedUpload,
+    processing::{Order, Triage},
     room::{Video, VideoSource},
     state::AppState,
-    subtitles,
-    view::VideoView,
+    view::{ProcessingView, VideoView},
 };
 
 use super::found;
@@ -18,9 +20,18 @@ use super::found;
 /// media folder by hand).
 const NUMBERING_ATTEMPTS: usize = 100;
 
-/// Numbers a complete upload and makes it the room's current video (or, with `queue`, puts it at
-/// the end of the room's queue). On any failure, the room gone included, the file is deleted and
-/// the room is left as it was.
+/// What became of a complete upload.
+pub(crate) enum Accepted {
+    /// It plays as it is: the room's video now (or in its queue).
+    Video(VideoView),
+    /// It is being made playable in the background (the job holds `activity` until it ends).
+    Processing(ProcessingView),
+}
+
+/// Probes a complete upload. One browsers play as it is gets a number and becomes the room's
+/// current video (or, with `queue`, goes to the end of the room's queue); any other starts a
+/// conversion job that does the same when it is done. On any failure, the room gone included, the
+/// file is deleted and the room is left as it was. `activity` keeps the room alive meanwhile.
 pub(crate) async fn accept_upload(
     state: &AppState,
     code: &str,
@@ -28,28 +39,47 @@ pub(crate) async fn accept_upload(
     upload: ReceivedUpload,
     original_name: String,
     queue: bool,
-) -> ApiResult<VideoView> {
+    activity: UploadGuard,
+) -> ApiResult<Accepted> {
+    let (upload, info) = match state.processing.triage(upload).await? {
+        Triage::Ready { upload, info } => (upload, info),
+        Triage::Convert(pending) => {
+            let order = Order {
+                room: code.to_string(),
+                by: client,
+                name: original_name,
+                queue,
+                activity,
+            };
+            return Ok(Accepted::Processing(state.processing.start(pending, order)));
+        }
+    };
     let (file_name, mime, size) = store_numbered(state, upload).await?;
+    let info = state.processing.with_poster(&file_name, info).await;
     let video = Video {
         id: file_number(&file_name),
         source: VideoSource::File { file_name },
         original_name,
         size,
         mime,
+        info,
     };
     tracing::info!(room = %code, file = ?video.file_name(), size, "video uploaded");
     let (video_id, file_name) = (video.id, video.file_name().map(str::to_string));
-    match queue {
+    let answer = match queue {
         true => add_to_queue(state, code, client, video).await,
         false => make_current(state, code, client, video).await.inspect(|_| {
             // Text subtitles inside the file join the room's tracks when found (a queued upload's
             // are looked for when its turn comes).
-            if let Some(path) = file_name.and_then(|f| state.media.registered_path(&f)) {
-                let tools = subtitles::extract::Tools::default();
+            let path = file_name.and_then(|f| state.media.registered_path(&f));
+            if let (Some(path), Some(tools)) = (path, state.media.tools()) {
+                let tools = tools.clone();
                 state.hub.find_subtitles_in(code, video_id, path, tools);
             }
         }),
-    }
+    };
+    drop(activity);
+    answer.map(Accepted::Video)
 }
 
 /// Makes `video` the room's current one (the room stores it, deletes the previous upload and

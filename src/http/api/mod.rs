@@ -6,6 +6,7 @@ mod control;
 mod me;
 mod multipart;
 mod playback;
+mod processing;
 mod queue;
 mod rooms;
 mod spots;
@@ -55,6 +56,7 @@ pub type ApiService = OpenApiService<
         spots::SpotsApi,
         chat::ChatApi,
         subtitles::SubtitlesApi,
+        processing::ProcessingApi,
     ),
     (),
 >;
@@ -87,6 +89,9 @@ pub fn service(state: &crate::state::AppState) -> ApiService {
                 state: state.clone(),
             },
             subtitles::SubtitlesApi {
+                state: state.clone(),
+            },
+            processing::ProcessingApi {
                 state: state.clone(),
             },
         ),

@@ -9,7 +9,7 @@ use tokio_util::io::InspectReader;
 
 use super::{
     ApiTags,
-    accept::{accept_upload, make_current},
+    accept::{Accepted, accept_upload, make_current},
     found, multipart,
     text::{LinkRule, Text},
 };
@@ -22,7 +22,7 @@ use crate::{
     media::{self, UploadError},
     room::{Video, VideoSource, video},
     state::AppState,
-    view::VideoView,
+    view::{ProcessingView, VideoView},
 };
 
 /// What an address running its maximum of uploads is told to wait, in seconds: a guess, since
@@ -38,6 +38,10 @@ enum NewVideo {
     /// The room's new video; everyone in the room was told.
     #[oai(status = 201)]
     Video(Json<VideoView>),
+    /// The upload must be made playable first (remuxed or converted to MP4): the job, queued.
+    /// The room hears its progress; the video becomes current (or joins the queue) when ready.
+    #[oai(status = 202)]
+    Processing(Json<ProcessingView>),
 }
 
 #[derive(Object)]
@@ -50,8 +54,10 @@ struct NewLink {
 impl VideosApi {
     /// Upload the room's video: the raw file is the request body (any content type), or the one
     /// file part of a `multipart/form-data` body (its file name is used when `name` is absent;
-    /// a form with no file or two is 400). It must be an
-    /// MP4/MOV, WebM/Matroska or Ogg file within the upload limit; an address may run
+    /// a form with no file or two is 400). It must be an MP4/MOV, WebM/Matroska or Ogg file (with
+    /// ffmpeg on the server also AVI, MPEG-TS/PS, FLV or WMV) within the upload limit. With
+    /// ffmpeg, a file browsers cannot play as it is answers 202 and is converted in the background
+    /// (see `processing`); an address may run
     /// `uploads_per_address` uploads at once. It replaces the room's current video, paused at the
     /// start (or, with `queue=true`, waits at the end of the queue); a failed upload leaves the
     /// current video as it was. While bytes
@@ -133,10 +139,13 @@ impl VideosApi {
             upload,
             original_name,
             queue.unwrap_or(false),
+            activity,
         )
-        .await;
-        drop(activity);
-        Ok(NewVideo::Video(Json(answer?)))
+        .await?;
+        Ok(match answer {
+            Accepted::Video(video) => NewVideo::Video(Json(video)),
+            Accepted::Processing(job) => NewVideo::Processing(Json(job)),
+        })
     }
 
     /// Play a link instead of an upload: a YouTube video (youtube.com/watch, youtu.be, /shorts/,
@@ -184,5 +193,6 @@ pub(super) async fn video_from_link(state: &AppState, link: &str) -> ApiResult<V
         original_name,
         size: 0,
         mime,
+        info: Default::default(),
     })
 }

@@ -28,6 +28,7 @@ use crate::{
         api::{accept_upload, found},
         peer::Caller,
     },
+    hub::UploadGuard,
     media::{
         self,
         partial::{AppendEnd, is_upload_id},
@@ -444,10 +445,10 @@ async fn receive(
     let failure: Option<Refusal> = match appended.end {
         AppendEnd::Finished => None,
         AppendEnd::TooLong => return Err(too_long(&upload)),
-        AppendEnd::NotAVideo => {
+        AppendEnd::Refused(refused) => {
             discard(&state, id).await?;
-            tracing::info!(room = %code, upload = %id, "resumable upload refused: not a video");
-            return Err(media::UploadError::NotAVideo.into());
+            tracing::info!(room = %code, upload = %id, %refused, "resumable upload refused");
+            return Err(refused.into());
         }
         AppendEnd::Interrupted(error) => Some(media::UploadError::Interrupted(error).into()),
         AppendEnd::Stalled(after) => Some(media::UploadError::Stalled(after).into()),
@@ -472,9 +473,8 @@ async fn receive(
         return Err(failure);
     }
     if received == upload.length as u64 {
-        complete(&state, &code, caller.client, &upload).await?;
+        complete(&state, &code, caller.client, &upload, activity).await?;
         drop(lease);
-        drop(activity);
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
@@ -493,6 +493,7 @@ async fn complete(
     code: &str,
     client: ClientId,
     upload: &StoredUpload,
+    activity: UploadGuard,
 ) -> Result<(), Refusal> {
     let received = state
         .media
@@ -502,10 +503,10 @@ async fn complete(
     db::uploads::delete(&state.db, &upload.id).await?;
     state.media.forget_lease(&upload.id);
     let received = match received? {
-        Some(received) => received,
-        None => {
+        Ok(received) => received,
+        Err(refused) => {
             state.media.remove_partial(&upload.id);
-            return Err(media::UploadError::NotAVideo.into());
+            return Err(refused.into());
         }
     };
     accept_upload(
@@ -515,6 +516,7 @@ async fn complete(
         received,
         upload.original_name.clone(),
         upload.queue,
+        activity,
     )
     .await?;
     Ok(())

@@ -10,7 +10,7 @@ use crate::{
     hub::Denied,
     protocol::ServerMsg,
     room::VideoSource,
-    subtitles::{MAX_TRACKS, NewTrack, Track, TrackError, extract::Tools},
+    subtitles::{MAX_TRACKS, NewTrack, Track, TrackError},
     view::SubtitleView,
 };
 
@@ -81,14 +81,18 @@ impl LiveRoom {
         let Some(video) = &self.room.video else {
             return;
         };
+        let media = &self.hub.shared().media;
+        let Some(tools) = media.tools() else {
+            return;
+        };
         let Some(path) = video
             .file_name()
-            .and_then(|file| self.hub.shared().media.registered_path(file))
+            .and_then(|file| media.registered_path(file))
         else {
             return;
         };
         self.hub
-            .find_subtitles_in(self.code(), video.id, path, Tools::default());
+            .find_subtitles_in(self.code(), video.id, path, tools.clone());
     }
 
     /// The video changed: its tracks went with the old video's row.
