@@ -8,8 +8,9 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     room::{
-        Playback, PlaybackAction, Room,
+        Playback, PlaybackAction, Room, ViewerStatus,
         playback::{POSITION_RULE, valid_position},
+        status::STATUS_RULE,
     },
     view::{ChatView, PlaybackView, QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
 };
@@ -47,6 +48,22 @@ pub enum ClientMsg {
         video_id: i64,
         duration: f64,
     },
+    /// A page's report of its player (checked by [`status_of`]).
+    Status {
+        state: String,
+        drift_ms: Option<f64>,
+        rtt_ms: Option<f64>,
+    },
+}
+
+/// The report a `status` message makes, or `bad_status` when a value is out of bounds.
+pub fn status_of(
+    state: &str,
+    drift_ms: Option<f64>,
+    rtt_ms: Option<f64>,
+) -> Result<ViewerStatus, ProtocolError> {
+    ViewerStatus::new(state, drift_ms, rtt_ms)
+        .ok_or_else(|| ProtocolError::new("bad_status", STATUS_RULE))
 }
 
 impl ClientMsg {
@@ -165,18 +182,30 @@ pub struct PlaybackEvent {
     pub position: f64,
     /// Whether the room is playing after the command (a seek keeps it as it was).
     pub playing: bool,
-    /// The client that sent it.
-    pub by: ClientId,
+    /// The client that sent it; None when the server paused or resumed the room itself (a wait
+    /// for a buffering viewer).
+    pub by: Option<ClientId>,
+    /// When the message was sent (server ms).
     pub server_time: u64,
+    /// When the room is at `position` (server ms): for a start, a moment shortly ahead, so every
+    /// page can begin together; otherwise `server_time`.
+    pub at: u64,
 }
 
 impl ServerMsg {
-    pub fn playback(action: PlaybackAction, playback: &Playback, by: ClientId) -> Self {
+    /// The event for `action`, applied to the room's `playback` (whose `updated_at` is its `at`).
+    pub fn playback(
+        action: PlaybackAction,
+        playback: &Playback,
+        by: Option<ClientId>,
+        now: u64,
+    ) -> Self {
         let event = PlaybackEvent {
             position: playback.position,
             playing: playback.playing,
             by,
-            server_time: playback.updated_at,
+            server_time: now,
+            at: playback.updated_at,
         };
         match action {
             PlaybackAction::Play => Self::Play(event),
@@ -236,6 +265,32 @@ mod tests {
     }
 
     #[test]
+    fn status_reports_are_parsed_then_checked() {
+        let msg = ClientMsg::parse(
+            r#"{"type":"status","state":"buffering","drift_ms":-40.5,"rtt_ms":null}"#,
+        );
+        let Ok(ClientMsg::Status {
+            state,
+            drift_ms,
+            rtt_ms,
+        }) = msg
+        else {
+            panic!("{msg:?}");
+        };
+        let status = status_of(&state, drift_ms, rtt_ms).unwrap();
+        assert!(status.is_buffering());
+        assert_eq!((status.drift_ms, status.rtt_ms), (Some(-40.5), None));
+        assert_eq!(
+            status_of("late", None, None).unwrap_err().code,
+            "bad_status"
+        );
+        assert_eq!(
+            status_of("ready", None, Some(1e6)).unwrap_err().code,
+            "bad_status"
+        );
+    }
+
+    #[test]
     fn refuses_malformed_input_with_a_code() {
         for (text, code) in [
             ("not json", "bad_message"),
@@ -260,12 +315,18 @@ mod tests {
         let by = ClientId(uuid::Uuid::nil());
         let mut playback = Playback::paused_at_start(0);
         playback.apply(PlaybackAction::Seek, 7.0, 42);
-        let json = ServerMsg::playback(PlaybackAction::Seek, &playback, by).to_json();
+        let json = ServerMsg::playback(PlaybackAction::Seek, &playback, Some(by), 42).to_json();
         assert_eq!(
             json,
             format!(
-                r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42}}"#
+                r#"{{"type":"seek","position":7.0,"playing":false,"by":"{by}","server_time":42,"at":42}}"#
             )
+        );
+        playback.apply(PlaybackAction::Play, 7.0, 400);
+        let json = ServerMsg::playback(PlaybackAction::Play, &playback, None, 100).to_json();
+        assert_eq!(
+            json,
+            r#"{"type":"play","position":7.0,"playing":true,"by":null,"server_time":100,"at":400}"#
         );
     }
 }

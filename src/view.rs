@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::{
     client::{ClientId, color_of},
     db::messages::StoredMessage,
-    room::{Playback, QueueItem, Room, Video, VideoSource, ViewerEntry},
+    room::{Playback, QueueItem, Room, Video, VideoSource, ViewerEntry, ViewerStatus},
 };
 
 #[derive(Debug, Clone, Serialize, Object)]
@@ -74,6 +74,46 @@ pub struct ViewerView {
     /// The room's owner (it decides the settings).
     pub owner: bool,
     pub connected_since: u64,
+    /// What the viewer's page last reported; null before its first report.
+    #[oai(nullable)]
+    pub status: Option<StatusView>,
+}
+
+/// A page's report of its player, as everyone sees it.
+#[derive(Debug, Clone, Copy, Serialize, Object)]
+pub struct StatusView {
+    pub state: ViewerStateView,
+    /// How far the page is from where the room should be, in ms (positive: ahead).
+    #[oai(nullable)]
+    pub drift_ms: Option<f64>,
+    /// The page's latest round trip to the server, in ms.
+    #[oai(nullable)]
+    pub rtt_ms: Option<f64>,
+}
+
+impl From<ViewerStatus> for StatusView {
+    fn from(status: ViewerStatus) -> Self {
+        Self {
+            state: status.state.into(),
+            drift_ms: status.drift_ms,
+            rtt_ms: status.rtt_ms,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, poem_openapi::Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(
+    remote = "crate::room::ViewerState",
+    rename = "ViewerState",
+    rename_all = "snake_case"
+)]
+pub enum ViewerStateView {
+    Ready,
+    Buffering,
+    Playing,
+    Paused,
+    Blocked,
 }
 
 impl ViewerView {
@@ -85,6 +125,7 @@ impl ViewerView {
             name: viewer.name,
             host: viewer.is_host,
             connected_since: viewer.connected_since,
+            status: viewer.status.map(StatusView::from),
         }
     }
 

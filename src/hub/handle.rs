@@ -14,7 +14,10 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     protocol::ProtocolError,
-    room::{JoinRefused, NotAllowed, Playback, PlaybackAction, QueueError, Settings, Video},
+    room::{
+        JoinRefused, NotAllowed, Playback, PlaybackAction, QueueError, Settings, Video,
+        ViewerStatus,
+    },
     view::{QueueItemView, RoomView, ViewerView},
 };
 
@@ -121,6 +124,11 @@ pub(super) enum Command {
         by: ClientId,
         position: f64,
         playing: bool,
+    },
+    /// A page of `client` reported its player's state.
+    Status {
+        client: ClientId,
+        status: ViewerStatus,
     },
     ClaimHost {
         client: ClientId,
@@ -292,6 +300,11 @@ impl RoomHandle {
             playing,
         };
         self.tell(command).await.is_ok()
+    }
+
+    /// A page's report of its player; false when the room is gone.
+    pub async fn status(&self, client: ClientId, status: ViewerStatus) -> bool {
+        self.tell(Command::Status { client, status }).await.is_ok()
     }
 
     /// The current video ended on this (host's) page; false when the room is gone.

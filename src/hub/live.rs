@@ -46,6 +46,9 @@ const VIEWERS_BATCH: Duration = Duration::from_millis(100);
 /// up to the cap.
 const VIEWERS_BATCH_PER_VIEWER: Duration = Duration::from_micros(100);
 const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
+/// A status report is announced no sooner than this after the last announcement: pages report
+/// up to twice a second each, and each announcement goes to everyone.
+const STATUS_ANNOUNCE_GAP: Duration = Duration::from_secs(1);
 
 /// Runs the room until it leaves memory, is deleted, or the server stops; then tells whoever still
 /// holds its handle why, and drops the commands still queued (their senders hear the same).
@@ -89,8 +92,7 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
         let _ = room.enqueue(item);
     }
     // Nobody is watching when a room loads: keep the position, paused.
-    room.playback = stored.playback.at(now);
-    room.playback.playing = false;
+    room.playback = stored.playback.paused_as_of(now);
     Ok(Some(room))
 }
 
@@ -111,6 +113,8 @@ struct LiveRoom {
     activity_written: Instant,
     /// When the pending viewer announcement goes out.
     announce_at: Option<Instant>,
+    /// When the last one went out.
+    announced_at: Option<Instant>,
     /// When the room leaves memory unless someone comes.
     unload_at: Option<Instant>,
 }
@@ -132,6 +136,7 @@ impl LiveRoom {
             playback_dirty: false,
             activity_written: Instant::now(),
             announce_at: None,
+            announced_at: None,
             unload_at: Some(Instant::now() + settings.unload_after),
         }
     }
@@ -226,8 +231,14 @@ impl LiveRoom {
             } => {
                 let applied = self.may_control(by).and_then(|()| {
                     self.commands.check(&by)?;
-                    self.room.command(action, position, now_ms());
-                    self.broadcast(&ServerMsg::playback(action, &self.room.playback, by));
+                    let now = now_ms();
+                    self.room.command(action, position, now);
+                    self.broadcast(&ServerMsg::playback(
+                        action,
+                        &self.room.playback,
+                        Some(by),
+                        now,
+                    ));
                     self.playback_dirty = true;
                     tracing::debug!(room = %self.code(), %by, ?action, position, "playback");
                     Ok(self.room.playback)
@@ -248,6 +259,11 @@ impl LiveRoom {
                         server_time: now,
                     });
                     self.playback_dirty = true;
+                }
+            }
+            Command::Status { client, status } => {
+                if self.room.report_status(client, status, now_ms()) {
+                    self.status_changed();
                 }
             }
             Command::ClaimHost { client, reply } => {
@@ -689,7 +705,8 @@ impl LiveRoom {
             self.broadcast(&ServerMsg::playback(
                 PlaybackAction::Play,
                 &self.room.playback,
-                by,
+                Some(by),
+                now,
             ));
             self.playback_dirty = true;
         }
@@ -734,8 +751,18 @@ impl LiveRoom {
         self.announce_at = Some(Instant::now() + window);
     }
 
+    /// Announces the viewer list with a changed status, like [`Self::viewers_changed`] but at
+    /// most once per [`STATUS_ANNOUNCE_GAP`].
+    fn status_changed(&mut self) {
+        self.viewers_changed();
+        if let (Some(at), Some(last)) = (self.announce_at, self.announced_at) {
+            self.announce_at = Some(at.max(last + STATUS_ANNOUNCE_GAP));
+        }
+    }
+
     fn announce_viewers(&mut self) {
         self.announce_at = None;
+        self.announced_at = Some(Instant::now());
         self.broadcast(&ServerMsg::viewers_of(&self.room));
     }
 

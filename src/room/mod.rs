@@ -4,8 +4,10 @@
 
 pub mod chat;
 pub mod control;
+pub mod lead;
 pub mod playback;
 pub mod queue;
+pub mod status;
 pub mod video;
 
 use std::{
@@ -17,6 +19,7 @@ use std::{
 pub use control::{Controls, JoinRefused, Kick, NotAllowed, Settings};
 pub use playback::{Playback, PlaybackAction, valid_position};
 pub use queue::{QueueError, QueueItem};
+pub use status::{ViewerState, ViewerStatus};
 pub use video::{Video, VideoSource};
 
 /// Heartbeats this soon after a command are stale: the host may not have applied it yet.
@@ -35,6 +38,10 @@ struct Presence {
     join_order: u64,
     /// Where the client connects from (the latest socket's), to keep a kicked address out.
     address: Option<IpAddr>,
+    /// Its pages' latest report (any tab's), None before the first.
+    status: Option<ViewerStatus>,
+    /// The round trips its pages reported lately, for the lead of scheduled starts.
+    rtt: lead::RecentRtt,
 }
 
 /// A viewer as shown in lists.
@@ -44,6 +51,7 @@ pub struct ViewerEntry<V> {
     pub name: Option<String>,
     pub is_host: bool,
     pub connected_since: u64,
+    pub status: Option<ViewerStatus>,
 }
 
 /// What a new socket changed.
@@ -82,7 +90,8 @@ pub struct Room<V> {
     host_away_since: Option<u64>,
     viewers: HashMap<V, Presence>,
     joins: u64,
-    /// When the last play, pause, seek or new video happened (server ms).
+    /// When the last play, pause, seek or new video took effect (server ms): for a scheduled
+    /// start, its `at`, which may be in the future.
     last_command_at: u64,
     /// When the last heartbeat was accepted (server ms).
     last_heartbeat_at: Option<u64>,
@@ -135,6 +144,8 @@ impl<V: Copy + Eq + Hash> Room<V> {
             connected_since: now,
             join_order: joins,
             address: None,
+            status: None,
+            rtt: lead::RecentRtt::default(),
         });
         presence.sockets += 1;
         presence.name = name;
@@ -234,6 +245,19 @@ impl<V: Copy + Eq + Hash> Room<V> {
         }
     }
 
+    /// A page of `client` reported its state at `now`: kept for the viewer lists, its round trip
+    /// for the lead. Returns whether that changed what the lists show (false too when the client
+    /// is not watching).
+    pub fn report_status(&mut self, client: V, status: ViewerStatus, now: u64) -> bool {
+        let Some(presence) = self.viewers.get_mut(&client) else {
+            return false;
+        };
+        if let Some(rtt) = status.rtt_ms {
+            presence.rtt.record(now, rtt);
+        }
+        presence.status.replace(status) != Some(status)
+    }
+
     /// The host, then the others in the order they arrived; at most `limit` of them.
     pub fn viewers(&self, limit: usize) -> Vec<ViewerEntry<V>> {
         let order =
@@ -254,6 +278,7 @@ impl<V: Copy + Eq + Hash> Room<V> {
                 name: p.name.clone(),
                 is_host: self.is_host(*id),
                 connected_since: p.connected_since,
+                status: p.status,
             })
             .collect()
     }
@@ -265,16 +290,40 @@ impl<V: Copy + Eq + Hash> Room<V> {
         self.last_command_at = now;
     }
 
-    /// Applies a play, pause or seek from anyone.
-    pub fn command(&mut self, action: PlaybackAction, position: f64, now: u64) {
-        self.playback.apply(action, position, now);
-        self.last_command_at = now;
+    /// Applies a play, pause or seek from anyone. Returns when it takes effect (`at`, server ms):
+    /// a start (a play, or a seek while playing) is scheduled [`Room::lead_ms`] ahead, so every
+    /// page hears it before it begins; a pause or a seek while paused takes effect now.
+    pub fn command(&mut self, action: PlaybackAction, position: f64, now: u64) -> u64 {
+        let plays = match action {
+            PlaybackAction::Play => true,
+            PlaybackAction::Pause => false,
+            PlaybackAction::Seek => self.playback.playing,
+        };
+        let at = match plays {
+            true => now.saturating_add(self.lead_ms(now)),
+            false => now,
+        };
+        self.playback.apply(action, position, at);
+        self.last_command_at = at;
+        at
+    }
+
+    /// How far ahead a start is scheduled: twice the highest round trip reported in the last
+    /// [`lead::RTT_MEMORY_MS`] by a viewer still here, within the bounds of [`lead::lead_ms`].
+    pub fn lead_ms(&self, now: u64) -> u64 {
+        let highest = self
+            .viewers
+            .values()
+            .filter_map(|p| p.rtt.highest(now))
+            .reduce(f64::max);
+        lead::lead_ms(highest)
     }
 
     /// The host's report of its position. Refused from anyone else; refused when it disagrees
-    /// about playing or paused, or arrives within [`HEARTBEAT_GRACE_MS`] of a command: then it may
-    /// have been sent before the host applied that command, and commands, not heartbeats, decide
-    /// where the room is. Refused too within [`HEARTBEAT_MIN_GAP_MS`] of the last one.
+    /// about playing or paused, or arrives before a command took effect (a scheduled start's `at`)
+    /// or within [`HEARTBEAT_GRACE_MS`] after: then it may have been sent before the host applied
+    /// that command, and commands, not heartbeats, decide where the room is. Refused too within
+    /// [`HEARTBEAT_MIN_GAP_MS`] of the last one.
     pub fn heartbeat(&mut self, by: V, position: f64, playing: bool, now: u64) -> bool {
         let fresh = now >= self.last_command_at.saturating_add(HEARTBEAT_GRACE_MS);
         let spaced = self
@@ -428,28 +477,97 @@ mod tests {
         let mut room = room();
         room.join(1, None, 10).unwrap();
         room.join(2, None, 20).unwrap();
-        room.command(PlaybackAction::Play, 5.0, 1_000);
+        // With no round trip reported, a play starts 250 ms after it arrives.
+        assert_eq!(room.command(PlaybackAction::Play, 5.0, 1_000), 1_250);
         assert!(
             !room.heartbeat(1, 4.0, true, 1_500),
             "sent before the play landed"
         );
-        assert_eq!(room.playback.position_at(1_500), 5.5);
-        assert!(room.heartbeat(1, 6.1, true, 2_000));
-        assert_eq!(room.playback.position_at(2_000), 6.1);
+        assert_eq!(room.playback.position_at(1_500), 5.25);
         assert!(
-            !room.heartbeat(1, 6.2, true, 2_100),
+            !room.heartbeat(1, 5.9, true, 2_249),
+            "within the grace after the start"
+        );
+        assert!(room.heartbeat(1, 6.1, true, 2_250));
+        assert_eq!(room.playback.position_at(2_250), 6.1);
+        assert!(
+            !room.heartbeat(1, 6.2, true, 2_400),
             "a flood of heartbeats"
         );
-        assert_eq!(room.playback.position_at(2_000), 6.1);
+        assert_eq!(room.playback.position_at(2_250), 6.1);
         assert!(!room.heartbeat(2, 99.0, true, 3_000), "not the host");
         assert!(
             !room.heartbeat(1, 7.0, false, 3_000),
             "disagrees about playing"
         );
-        room.command(PlaybackAction::Seek, 60.0, 4_000);
-        assert!(!room.heartbeat(1, 8.0, true, 4_999));
-        assert_eq!(room.playback.position_at(4_999), 60.999);
-        assert!(room.heartbeat(1, 61.0, true, 5_000));
+        assert_eq!(room.command(PlaybackAction::Seek, 60.0, 4_000), 4_250);
+        assert!(!room.heartbeat(1, 8.0, true, 5_249));
+        assert_eq!(room.playback.position_at(5_249), 60.999);
+        assert!(room.heartbeat(1, 61.0, true, 5_250));
+        assert_eq!(
+            room.command(PlaybackAction::Pause, 61.5, 6_000),
+            6_000,
+            "a pause takes effect at once"
+        );
+        assert_eq!(
+            room.command(PlaybackAction::Seek, 10.0, 7_000),
+            7_000,
+            "so does a seek while paused"
+        );
+    }
+
+    fn status(state: &str, rtt_ms: Option<f64>) -> ViewerStatus {
+        ViewerStatus::new(state, Some(0.0), rtt_ms).unwrap()
+    }
+
+    #[test]
+    fn the_lead_covers_the_slowest_present_viewer_of_the_last_thirty_seconds() {
+        let mut room = room();
+        room.join(1, None, 0).unwrap();
+        room.join(2, None, 0).unwrap();
+        assert_eq!(room.lead_ms(1_000), 250, "nobody reported a round trip");
+        assert!(room.report_status(1, status("playing", Some(90.0)), 1_000));
+        assert!(room.report_status(2, status("playing", Some(300.0)), 2_000));
+        assert!(
+            !room.report_status(9, status("playing", Some(900.0)), 2_000),
+            "not here"
+        );
+        assert_eq!(room.lead_ms(2_000), 600);
+        assert_eq!(room.command(PlaybackAction::Play, 1.0, 3_000), 3_600);
+        // A later, smaller round trip does not hide the larger one while it counts.
+        room.report_status(2, status("playing", Some(100.0)), 10_000);
+        assert_eq!(room.lead_ms(31_999), 600);
+        assert_eq!(room.lead_ms(32_000), 250, "the 300 ms report is 30 s old");
+        room.report_status(2, status("playing", Some(450.0)), 33_000);
+        assert_eq!(room.lead_ms(33_000), 900);
+        room.leave(2, 34_000);
+        assert_eq!(room.lead_ms(34_000), 250, "who left does not count");
+        room.report_status(1, status("playing", Some(800.0)), 35_000);
+        assert_eq!(room.lead_ms(35_000), 1_000, "at most a second");
+    }
+
+    #[test]
+    fn statuses_show_in_the_viewer_list() {
+        let mut room = room();
+        room.join(1, None, 0).unwrap();
+        assert_eq!(room.viewers(10)[0].status, None, "before the first report");
+        let report = status("buffering", None);
+        assert!(room.report_status(1, report, 10));
+        assert!(!room.report_status(1, report, 20), "nothing new to show");
+        assert_eq!(room.viewers(10)[0].status, Some(report));
+    }
+
+    #[test]
+    fn a_scheduled_start_holds_the_position_until_it_begins() {
+        let mut room = room();
+        room.join(1, None, 0).unwrap();
+        let at = room.command(PlaybackAction::Play, 30.0, 1_000);
+        assert_eq!(room.playback.updated_at, at);
+        // Before `at` the room is still at the position it starts from, never behind it.
+        assert_eq!(room.playback.position_at(1_000), 30.0);
+        assert_eq!(room.playback.at(1_100).position, 30.0);
+        assert_eq!(room.playback.at(1_100).updated_at, at, "stays scheduled");
+        assert_eq!(room.playback.position_at(at + 2_000), 32.0);
     }
 
     #[test]

@@ -51,6 +51,18 @@ impl Playback {
         }
     }
 
+    /// Paused where it is at `now`, as of `now`. A start scheduled past `now` (stored just before
+    /// the server stopped) has not begun: it stays at its position, and nothing is left dated in
+    /// the future.
+    pub fn paused_as_of(&self, now: u64) -> Self {
+        Self {
+            playing: false,
+            position: self.position_at(now),
+            updated_at: now,
+            ..*self
+        }
+    }
+
     pub fn apply(&mut self, action: PlaybackAction, position: f64, now: u64) {
         self.playing = match action {
             PlaybackAction::Play => true,
@@ -94,6 +106,20 @@ mod tests {
         playback.apply(PlaybackAction::Seek, 7.0, 30);
         assert!(playback.playing);
         assert_eq!(playback.at(1_030).position, 8.0);
+    }
+
+    #[test]
+    fn a_start_in_the_future_is_held_at_its_position() {
+        let mut playback = Playback::paused_at_start(0);
+        playback.apply(PlaybackAction::Play, 12.0, 5_000);
+        assert_eq!(playback.position_at(4_000), 12.0, "never behind the start");
+        assert_eq!(playback.at(4_000).updated_at, 5_000);
+        assert_eq!(playback.position_at(6_000), 13.0);
+        let loaded = playback.paused_as_of(4_000);
+        assert!(!loaded.playing);
+        assert_eq!((loaded.position, loaded.updated_at), (12.0, 4_000));
+        let later = playback.paused_as_of(7_500);
+        assert_eq!((later.position, later.updated_at), (14.5, 7_500));
     }
 
     #[test]

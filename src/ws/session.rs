@@ -16,7 +16,8 @@ use crate::{
     client::ClientId,
     clock::now_ms,
     hub::{Denied, Hub, RoomHandle, Welcome},
-    protocol::{ClientMsg, ProtocolError, ServerMsg},
+    limits::{Limit, Rate},
+    protocol::{ClientMsg, ProtocolError, ServerMsg, status_of},
     room::{JoinRefused, PlaybackAction, control::KICK_MS},
 };
 
@@ -28,6 +29,12 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 const RESYNC_EVERY: Duration = Duration::from_secs(1);
 /// A client that cannot take a message within this time is too slow to stay.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Status reports one socket may send: two a second, four at once (a state change right after
+/// a drift update is not a flood).
+const STATUS_RATE: Rate = Rate {
+    count: 4,
+    per: Duration::from_secs(2),
+};
 
 pub struct Session {
     pub hub: Hub,
@@ -105,6 +112,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let mut last_resync: Option<Instant> = None;
+    let statuses = Limit::new(STATUS_RATE);
     // Made once: a fresh one per turn of the loop would register with, and leave, the token every
     // socket shares, under its lock, for every message delivered.
     let shutting_down = shutdown.cancelled();
@@ -119,7 +127,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                     Some(Ok(Message::Text(text))) if text.len() > max_message_bytes => {
                         Next::Close(Some((CloseCode::Policy, "message too large")))
                     }
-                    Some(Ok(Message::Text(text))) => match handle(&room, (client, address), &text).await {
+                    Some(Ok(Message::Text(text))) => match handle(&room, (client, address), &statuses, &text).await {
                         Ok(Answer::Nothing) => Next::Continue,
                         Ok(Answer::Reply(reply)) => send(&mut socket, reply.to_json()).await,
                         Ok(Answer::Refused(error)) => {
@@ -210,6 +218,7 @@ enum Answer {
 async fn handle(
     room: &RoomHandle,
     (client, address): (ClientId, IpAddr),
+    statuses: &Limit,
     text: &str,
 ) -> Result<Answer, ()> {
     let msg = match ClientMsg::parse(text) {
@@ -237,6 +246,24 @@ async fn handle(
                 Some(Ok(())) => Ok(Answer::Nothing),
                 Some(Err(error)) => Ok(Answer::Reply(error.into())),
                 None => Err(()),
+            };
+        }
+        ClientMsg::Status {
+            state,
+            drift_ms,
+            rtt_ms,
+        } => {
+            // Over the rate a report is only dropped: the next one says the same, newer.
+            if let Err(retry) = statuses.check() {
+                return Ok(Answer::Reply(ProtocolError::from(retry).into()));
+            }
+            let status = match status_of(&state, drift_ms, rtt_ms) {
+                Ok(status) => status,
+                Err(error) => return Ok(Answer::Reply(error.into())),
+            };
+            return match room.status(client, status).await {
+                true => Ok(Answer::Nothing),
+                false => Err(()),
             };
         }
         ClientMsg::Ping { client_time } => {

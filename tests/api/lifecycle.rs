@@ -174,7 +174,7 @@ async fn an_idle_room_leaves_memory_and_loads_back_where_it_was() {
     let (mut socket, _) = person.join(&code).await;
     send_json(&mut socket, json!({"type": "play", "position": 10.0})).await;
     let played = next_of(&mut socket, "play").await;
-    let played_at = played["server_time"].as_u64().unwrap();
+    let played_at = played["at"].as_u64().unwrap();
     socket.close(None).await.unwrap();
     drop(socket);
 

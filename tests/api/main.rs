@@ -23,5 +23,6 @@ mod shutdown;
 mod sockets;
 mod spots;
 mod streaming;
+mod sync;
 mod uploads;
 mod viewers;

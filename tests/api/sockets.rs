@@ -114,7 +114,13 @@ async fn play_pause_and_seek_reach_everyone_with_sender_and_time() {
             assert_eq!(msg["position"], position);
             assert_eq!(msg["playing"], playing);
             assert_eq!(msg["by"], alice_id.as_str());
-            assert!(msg["server_time"].as_u64().is_some());
+            let sent = msg["server_time"].as_u64().unwrap();
+            let at = msg["at"].as_u64().unwrap();
+            match playing {
+                // A start is scheduled ahead, so every page hears it first.
+                true => assert!(at >= sent + 250, "{msg}"),
+                false => assert_eq!(at, sent, "{msg}"),
+            }
         }
     }
     let room = alice.room(&code).await;
@@ -150,11 +156,12 @@ async fn a_late_joiner_lands_where_the_host_is_now() {
     let (mut h, _) = host.join(&code).await;
     send_json(&mut h, json!({"type": "play", "position": 10.0})).await;
     next_of(&mut h, "play").await;
-    // Heartbeats right after a command are ignored as stale; this one comes later.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Heartbeats until a second after the scheduled start (250 ms ahead with no round trip
+    // reported) are ignored as stale; this one comes later.
+    tokio::time::sleep(Duration::from_millis(1400)).await;
     send_json(
         &mut h,
-        json!({"type": "heartbeat", "position": 11.1, "playing": true}),
+        json!({"type": "heartbeat", "position": 11.15, "playing": true}),
     )
     .await;
     next_of(&mut h, "heartbeat").await;
@@ -164,9 +171,9 @@ async fn a_late_joiner_lands_where_the_host_is_now() {
     let playback = &snapshot["room"]["playback"];
     assert_eq!(playback["playing"], true);
     assert_eq!(playback["updated_at"], snapshot["server_time"]);
-    // The host has been playing for about 2 s since position 10.
+    // The host has been playing for about 1.8 s since position 10 (the first 0.25 s waited).
     let position = playback["position"].as_f64().unwrap();
-    assert!((position - 12.0).abs() < 0.5, "late joiner got {position}");
+    assert!((position - 12.05).abs() < 0.5, "late joiner got {position}");
 }
 
 #[tokio::test]
@@ -184,7 +191,7 @@ async fn heartbeats_are_relayed_from_the_host_only() {
         json!({"type": "heartbeat", "position": 0.5, "playing": true}),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(1400)).await;
 
     send_json(
         &mut g,
