@@ -77,6 +77,13 @@ pub struct Config {
     /// Tries at a room password one client, and one address, may make per `password_rate_secs`.
     pub password_rate_count: u32,
     pub password_rate_secs: u64,
+    /// Whether a room pauses for everyone while a viewer is buffering (until they are ready, or
+    /// `buffer_wait_secs` at most).
+    pub buffer_wait: bool,
+    /// Longest a room waits for buffering viewers, in seconds.
+    pub buffer_wait_secs: u64,
+    /// Waits one viewer may cause in 5 minutes; after that the room plays on and they catch up.
+    pub buffer_wait_max: u32,
 }
 
 impl Default for Config {
@@ -119,6 +126,9 @@ impl Default for Config {
             client_rate_secs: 60,
             password_rate_count: 5,
             password_rate_secs: 60,
+            buffer_wait: true,
+            buffer_wait_secs: 8,
+            buffer_wait_max: 2,
         }
     }
 }
@@ -212,6 +222,9 @@ impl Config {
                  must be at least 1"
             );
         }
+        if !(1..=3600).contains(&self.buffer_wait_secs) {
+            bail!("buffer_wait_secs must be from 1 to 3600");
+        }
         for origin in &self.allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 bail!("allowed_origins: {origin:?} must start with http:// or https://");
@@ -267,6 +280,8 @@ mod tests {
         assert_eq!(config.host_check_secs, 3);
         assert_eq!(config.host_grace_secs, 5);
         assert_eq!(config.room_unload_secs, 60);
+        assert!(config.buffer_wait);
+        assert_eq!((config.buffer_wait_secs, config.buffer_wait_max), (8, 2));
     }
 
     #[test]

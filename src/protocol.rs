@@ -8,7 +8,7 @@ use crate::{
     client::ClientId,
     limits::RetryAfter,
     room::{
-        Playback, PlaybackAction, Room, ViewerStatus,
+        Playback, PlaybackAction, Room, ViewerStatus, Wait,
         playback::{POSITION_RULE, valid_position},
         status::STATUS_RULE,
     },
@@ -170,10 +170,32 @@ pub enum ServerMsg {
         client_id: ClientId,
         until: u64,
     },
+    /// The room paused because these viewers are buffering; it plays again by `until` (server ms)
+    /// at the latest. Sent again when the list changes.
+    Wait {
+        waiting_for: Vec<WaitingFor>,
+        until: u64,
+    },
+    /// The wait ended: `ready`, `deadline`, `left` (a scheduled `play` follows) or `cancelled`
+    /// (someone played, paused or seeked themselves).
+    WaitOver {
+        reason: &'static str,
+    },
+    /// To one viewer only: the room no longer waits for them; their page catches up on its own.
+    CatchUp {
+        message: String,
+    },
     Error {
         code: &'static str,
         message: String,
     },
+}
+
+/// A viewer the room waits for.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingFor {
+    pub client_id: ClientId,
+    pub name: Option<String>,
 }
 
 /// What everyone in the room hears about a play, pause or seek.
@@ -216,6 +238,30 @@ impl ServerMsg {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server messages always serialize")
+    }
+
+    /// The `wait` message for the room's current wait, naming who it waits for.
+    pub fn wait_of(room: &Room<ClientId>, wait: &Wait<ClientId>) -> Self {
+        Self::Wait {
+            waiting_for: wait
+                .waiting_for
+                .iter()
+                .map(|&client_id| WaitingFor {
+                    client_id,
+                    name: room.name_of(client_id),
+                })
+                .collect(),
+            until: wait.until,
+        }
+    }
+
+    /// To a viewer who made the room wait too often lately.
+    pub fn catch_up() -> Self {
+        Self::CatchUp {
+            message: "the room no longer waits for you: it waited several times in the last few \
+                      minutes; your player catches up on its own"
+                .into(),
+        }
     }
 
     pub fn viewers_of(room: &Room<ClientId>) -> Self {

@@ -125,10 +125,12 @@ pub(super) enum Command {
         position: f64,
         playing: bool,
     },
-    /// A page of `client` reported its player's state.
+    /// A page of `client` reported its player's state. The answer: whether to tell that page to
+    /// catch up on its own (the room no longer waits for it).
     Status {
         client: ClientId,
         status: ViewerStatus,
+        reply: Reply<bool>,
     },
     ClaimHost {
         client: ClientId,
@@ -302,9 +304,16 @@ impl RoomHandle {
         self.tell(command).await.is_ok()
     }
 
-    /// A page's report of its player; false when the room is gone.
-    pub async fn status(&self, client: ClientId, status: ViewerStatus) -> bool {
-        self.tell(Command::Status { client, status }).await.is_ok()
+    /// A page's report of its player. Answers whether the page is to catch up on its own; None
+    /// when the room is gone.
+    pub async fn status(&self, client: ClientId, status: ViewerStatus) -> Option<bool> {
+        self.ask(|reply| Command::Status {
+            client,
+            status,
+            reply,
+        })
+        .await
+        .ok()
     }
 
     /// The current video ended on this (host's) page; false when the room is gone.

@@ -23,7 +23,10 @@ use crate::{
     db,
     limits::{KeyedLimit, Limit},
     protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
-    room::{JoinRefused, Kick, PlaybackAction, QueueError, QueueItem, Room, Settings, Video},
+    room::{
+        JoinRefused, Kick, PlaybackAction, QueueError, QueueItem, Room, Settings, Video,
+        WaitChange, WaitOver,
+    },
     view::{QueueItemView, RoomView, SettingsView, VideoView, ViewerView},
 };
 
@@ -74,8 +77,13 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<Room<ClientId>>> {
     let Some(stored) = db::rooms::load(hub.db(), code, now).await? else {
         return Ok(None);
     };
-    let grace = hub.shared().settings.host_grace.as_millis() as u64;
-    let mut room = Room::new(code.to_string(), now, grace);
+    let settings = hub.shared().settings;
+    let mut room = Room::new(
+        code.to_string(),
+        now,
+        settings.host_grace.as_millis() as u64,
+    );
+    room.set_wait_policy(settings.wait);
     room.name = stored.name;
     room.video = stored.video;
     room.owner = stored.owner;
@@ -117,6 +125,8 @@ struct LiveRoom {
     announced_at: Option<Instant>,
     /// When the room leaves memory unless someone comes.
     unload_at: Option<Instant>,
+    /// When the wait for buffering viewers reaches its deadline.
+    wait_deadline_at: Option<Instant>,
 }
 
 impl LiveRoom {
@@ -138,6 +148,7 @@ impl LiveRoom {
             announce_at: None,
             announced_at: None,
             unload_at: Some(Instant::now() + settings.unload_after),
+            wait_deadline_at: None,
         }
     }
 
@@ -158,9 +169,11 @@ impl LiveRoom {
         let far = Instant::now() + Duration::from_secs(86_400 * 365);
         let mut announce = Box::pin(tokio::time::sleep_until(far));
         let mut unload = Box::pin(tokio::time::sleep_until(far));
+        let mut wait_deadline = Box::pin(tokio::time::sleep_until(far));
         loop {
             rearm(&mut announce, self.announce_at, far);
             rearm(&mut unload, self.unload_at, far);
+            rearm(&mut wait_deadline, self.wait_deadline_at, far);
             tokio::select! {
                 command = queue.recv() => {
                     // Every handle is gone: nobody can reach the room any more.
@@ -172,6 +185,7 @@ impl LiveRoom {
                 _ = host_check.tick() => self.check_host(),
                 _ = persist.tick() => self.persist().await,
                 () = &mut announce, if self.announce_at.is_some() => self.announce_viewers(),
+                () = &mut wait_deadline, if self.wait_deadline_at.is_some() => self.wait_deadline(),
                 () = &mut unload, if self.unload_at.is_some() => {
                     if self.unload_if_idle().await {
                         return End::Unloaded;
@@ -232,7 +246,9 @@ impl LiveRoom {
                 let applied = self.may_control(by).and_then(|()| {
                     self.commands.check(&by)?;
                     let now = now_ms();
-                    self.room.command(action, position, now);
+                    if self.room.command(action, position, now).wait_cancelled {
+                        self.wait_over(WaitOver::Cancelled, now);
+                    }
                     self.broadcast(&ServerMsg::playback(
                         action,
                         &self.room.playback,
@@ -261,10 +277,21 @@ impl LiveRoom {
                     self.playback_dirty = true;
                 }
             }
-            Command::Status { client, status } => {
-                if self.room.report_status(client, status, now_ms()) {
+            Command::Status {
+                client,
+                status,
+                reply,
+            } => {
+                let now = now_ms();
+                let reported = self.room.report_status(client, status, now);
+                if reported.list_changed {
                     self.status_changed();
                 }
+                let catch_up = matches!(reported.wait, Some(WaitChange::CatchUp));
+                if let Some(change) = reported.wait {
+                    self.wait_changed(change, now);
+                }
+                let _ = reply.send(catch_up);
             }
             Command::ClaimHost { client, reply } => {
                 let claimed = match self.room.may_claim_host(client) {
@@ -469,10 +496,14 @@ impl LiveRoom {
     }
 
     async fn leave(&mut self, client: ClientId) {
-        if !self.room.leave(client, now_ms()) {
+        let now = now_ms();
+        if !self.room.leave(client, now) {
             return;
         }
         tracing::info!(room = %self.code(), %client, "viewer left");
+        if let Some(change) = self.room.stop_waiting_for(client, now) {
+            self.wait_changed(change, now);
+        }
         self.viewers_changed();
         if self.room.viewer_count() == 0 {
             // The idle clocks start now: the expiry's in the database, the unload's here.
@@ -617,7 +648,9 @@ impl LiveRoom {
             shared.media.remove(&previous);
         }
         tracing::info!(room = %self.code(), kind = video.kind(), file = ?video.file_name(), "video changed");
-        self.room.set_video(Some(video), now);
+        if self.room.set_video(Some(video), now) {
+            self.wait_over(WaitOver::Cancelled, now);
+        }
         // Stored as it is now (paused at 0) by the same transaction.
         self.playback_dirty = false;
         self.broadcast(&ServerMsg::Video {
@@ -694,7 +727,9 @@ impl LiveRoom {
         }
         self.room.take_next();
         tracing::info!(room = %self.code(), video = next.video.id, "next in the queue");
-        self.room.set_video(Some(next.video), now);
+        if self.room.set_video(Some(next.video), now) {
+            self.wait_over(WaitOver::Cancelled, now);
+        }
         self.broadcast(&ServerMsg::Video {
             video: self.room.video.as_ref().map(VideoView::from),
             playback: self.room.playback.into(),
@@ -711,6 +746,62 @@ impl LiveRoom {
             self.playback_dirty = true;
         }
         Ok(true)
+    }
+
+    /// Tells everyone what changed about the room's wait for buffering viewers (already applied
+    /// to its playback), and sets the deadline's timer. A catch-up is for the reporting socket
+    /// alone: its caller answers it.
+    fn wait_changed(&mut self, change: WaitChange<ClientId>, now: u64) {
+        match change {
+            WaitChange::Started(wait) => {
+                self.broadcast(&ServerMsg::playback(
+                    PlaybackAction::Pause,
+                    &self.room.playback,
+                    None,
+                    now,
+                ));
+                self.broadcast(&ServerMsg::wait_of(&self.room, &wait));
+                let left = Duration::from_millis(wait.until.saturating_sub(now));
+                self.wait_deadline_at = Some(Instant::now() + left);
+                self.playback_dirty = true;
+                tracing::info!(room = %self.code(), waiting_for = ?wait.waiting_for, "waiting for buffering viewers");
+            }
+            WaitChange::Changed(wait) => self.broadcast(&ServerMsg::wait_of(&self.room, &wait)),
+            WaitChange::Over(reason) => self.wait_over(reason, now),
+            WaitChange::CatchUp => {}
+        }
+    }
+
+    /// The wait ended (the room's playback already says so): everyone hears why, then, unless a
+    /// person's command ended it, the scheduled start.
+    fn wait_over(&mut self, reason: WaitOver, now: u64) {
+        self.wait_deadline_at = None;
+        self.broadcast(&ServerMsg::WaitOver {
+            reason: reason.as_str(),
+        });
+        if reason.resumes() {
+            self.broadcast(&ServerMsg::playback(
+                PlaybackAction::Play,
+                &self.room.playback,
+                None,
+                now,
+            ));
+            self.playback_dirty = true;
+        }
+        tracing::info!(room = %self.code(), reason = reason.as_str(), "wait over");
+    }
+
+    /// The deadline's timer fired: the wait ends, unless the server clock says it is a little
+    /// early yet (the timer runs on another clock), then the timer is set again.
+    fn wait_deadline(&mut self) {
+        let now = now_ms();
+        if let Some(change) = self.room.wait_deadline(now) {
+            self.wait_changed(change, now);
+            return;
+        }
+        self.wait_deadline_at = self.room.wait().map(|wait| {
+            Instant::now() + Duration::from_millis(wait.until.saturating_sub(now).max(1))
+        });
     }
 
     fn queue_changed(&self) {

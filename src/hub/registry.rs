@@ -27,7 +27,7 @@ use crate::{
     limits::{AddressLimits, Rate},
     media::MediaStore,
     password,
-    room::{JoinRefused, Playback, PlaybackAction, Settings, Video},
+    room::{JoinRefused, Playback, PlaybackAction, Settings, Video, WaitPolicy},
     view::{QueueItemView, RoomView, ViewerView},
 };
 
@@ -53,6 +53,8 @@ pub struct HubSettings {
     pub host_grace: Duration,
     /// How long a room with no socket (and no upload) stays in memory.
     pub unload_after: Duration,
+    /// How rooms wait for buffering viewers.
+    pub wait: WaitPolicy,
 }
 
 impl HubSettings {
@@ -67,6 +69,11 @@ impl HubSettings {
             host_check: config.host_check_period(),
             host_grace: Duration::from_secs(config.host_grace_secs),
             unload_after: Duration::from_secs(config.room_unload_secs),
+            wait: WaitPolicy {
+                enabled: config.buffer_wait,
+                deadline_ms: config.buffer_wait_secs.saturating_mul(1000),
+                max_waits: config.buffer_wait_max,
+            },
         }
     }
 }

@@ -2,6 +2,7 @@
 //! nothing of the web: callers pass the server time (ms since the Unix epoch), so tests can use any
 //! time they like, and viewers are any copyable ID (`V`; the server uses its client IDs).
 
+pub mod buffering;
 pub mod chat;
 pub mod control;
 pub mod lead;
@@ -16,6 +17,7 @@ use std::{
     net::IpAddr,
 };
 
+pub use buffering::{Wait, WaitChange, WaitOver, WaitPolicy};
 pub use control::{Controls, JoinRefused, Kick, NotAllowed, Settings};
 pub use playback::{Playback, PlaybackAction, valid_position};
 pub use queue::{QueueError, QueueItem};
@@ -52,6 +54,25 @@ pub struct ViewerEntry<V> {
     pub is_host: bool,
     pub connected_since: u64,
     pub status: Option<ViewerStatus>,
+}
+
+/// What a play, pause or seek did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Commanded {
+    /// When it takes effect (server ms).
+    pub at: u64,
+    /// It ended a wait for buffering viewers.
+    pub wait_cancelled: bool,
+}
+
+/// What a status report changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported<V> {
+    /// What the viewer lists show.
+    pub list_changed: bool,
+    /// The room's wait, already applied to its playback: paused for a [`WaitChange::Started`],
+    /// scheduled to play again for a [`WaitChange::Over`] that [`WaitOver::resumes`].
+    pub wait: Option<WaitChange<V>>,
 }
 
 /// What a new socket changed.
@@ -95,6 +116,8 @@ pub struct Room<V> {
     last_command_at: u64,
     /// When the last heartbeat was accepted (server ms).
     last_heartbeat_at: Option<u64>,
+    /// Whether, and for whom, the room waits while someone buffers.
+    buffering: buffering::Buffering<V>,
 }
 
 impl<V: Copy + Eq + Hash> Room<V> {
@@ -117,7 +140,12 @@ impl<V: Copy + Eq + Hash> Room<V> {
             joins: 0,
             last_command_at: 0,
             last_heartbeat_at: None,
+            buffering: buffering::Buffering::new(WaitPolicy::default()),
         }
+    }
+
+    pub fn set_wait_policy(&mut self, policy: WaitPolicy) {
+        self.buffering = buffering::Buffering::new(policy);
     }
 
     /// A socket of `client` opened, unless it is kicked or the room is full. The owner, and
@@ -246,16 +274,25 @@ impl<V: Copy + Eq + Hash> Room<V> {
     }
 
     /// A page of `client` reported its state at `now`: kept for the viewer lists, its round trip
-    /// for the lead. Returns whether that changed what the lists show (false too when the client
-    /// is not watching).
-    pub fn report_status(&mut self, client: V, status: ViewerStatus, now: u64) -> bool {
+    /// for the lead, and whether it is buffering for the room's wait. Nothing changes when the
+    /// client is not watching.
+    pub fn report_status(&mut self, client: V, status: ViewerStatus, now: u64) -> Reported<V> {
         let Some(presence) = self.viewers.get_mut(&client) else {
-            return false;
+            return Reported {
+                list_changed: false,
+                wait: None,
+            };
         };
         if let Some(rtt) = status.rtt_ms {
             presence.rtt.record(now, rtt);
         }
-        presence.status.replace(status) != Some(status)
+        let list_changed = presence.status.replace(status) != Some(status);
+        let playing_since = self.playback.playing.then_some(self.last_command_at);
+        let wait = self
+            .buffering
+            .report(client, status.is_buffering(), playing_since, now)
+            .map(|change| self.apply_wait(change, now));
+        Reported { list_changed, wait }
     }
 
     /// The host, then the others in the order they arrived; at most `limit` of them.
@@ -283,17 +320,21 @@ impl<V: Copy + Eq + Hash> Room<V> {
             .collect()
     }
 
-    /// Makes `video` the current one, paused at its start.
-    pub fn set_video(&mut self, video: Option<Video>, now: u64) {
+    /// Makes `video` the current one, paused at its start. Returns whether that ended a wait.
+    pub fn set_video(&mut self, video: Option<Video>, now: u64) -> bool {
+        let wait_cancelled = self.buffering.cancel();
         self.video = video;
         self.playback = Playback::paused_at_start(now);
         self.last_command_at = now;
+        wait_cancelled
     }
 
-    /// Applies a play, pause or seek from anyone. Returns when it takes effect (`at`, server ms):
-    /// a start (a play, or a seek while playing) is scheduled [`Room::lead_ms`] ahead, so every
-    /// page hears it before it begins; a pause or a seek while paused takes effect now.
-    pub fn command(&mut self, action: PlaybackAction, position: f64, now: u64) -> u64 {
+    /// Applies a play, pause or seek from anyone; it ends any wait for buffering viewers (the
+    /// person decided). Returns when it takes effect (`at`, server ms): a start (a play, or a seek
+    /// while playing) is scheduled [`Room::lead_ms`] ahead, so every page hears it before it
+    /// begins; a pause or a seek while paused takes effect now.
+    pub fn command(&mut self, action: PlaybackAction, position: f64, now: u64) -> Commanded {
+        let wait_cancelled = self.buffering.cancel();
         let plays = match action {
             PlaybackAction::Play => true,
             PlaybackAction::Pause => false,
@@ -305,7 +346,45 @@ impl<V: Copy + Eq + Hash> Room<V> {
         };
         self.playback.apply(action, position, at);
         self.last_command_at = at;
-        at
+        Commanded { at, wait_cancelled }
+    }
+
+    /// The wait for buffering viewers going on, if any.
+    pub fn wait(&self) -> Option<&Wait<V>> {
+        self.buffering.wait()
+    }
+
+    /// Ends the wait if its deadline has come by `now` (the room then plays again, scheduled).
+    pub fn wait_deadline(&mut self, now: u64) -> Option<WaitChange<V>> {
+        let change = self.buffering.deadline(now)?;
+        Some(self.apply_wait(change, now))
+    }
+
+    /// A client left (its last socket closed, [`Room::leave`] said true): the room stops waiting
+    /// for it, and plays again when it was the last one waited for.
+    pub fn stop_waiting_for(&mut self, client: V, now: u64) -> Option<WaitChange<V>> {
+        let change = self.buffering.left(client)?;
+        Some(self.apply_wait(change, now))
+    }
+
+    /// Pauses the room where it is for a wait that starts, or schedules it to play again from
+    /// where it paused when a wait ends (not when a person's command cancelled it).
+    fn apply_wait(&mut self, change: WaitChange<V>, now: u64) -> WaitChange<V> {
+        match &change {
+            WaitChange::Started(_) => {
+                let position = self.playback.position_at(now);
+                self.playback.apply(PlaybackAction::Pause, position, now);
+                self.last_command_at = now;
+            }
+            WaitChange::Over(reason) if reason.resumes() => {
+                let at = now.saturating_add(self.lead_ms(now));
+                let position = self.playback.position;
+                self.playback.apply(PlaybackAction::Play, position, at);
+                self.last_command_at = at;
+            }
+            _ => {}
+        }
+        change
     }
 
     /// How far ahead a start is scheduled: twice the highest round trip reported in the last
@@ -478,7 +557,7 @@ mod tests {
         room.join(1, None, 10).unwrap();
         room.join(2, None, 20).unwrap();
         // With no round trip reported, a play starts 250 ms after it arrives.
-        assert_eq!(room.command(PlaybackAction::Play, 5.0, 1_000), 1_250);
+        assert_eq!(room.command(PlaybackAction::Play, 5.0, 1_000).at, 1_250);
         assert!(
             !room.heartbeat(1, 4.0, true, 1_500),
             "sent before the play landed"
@@ -500,17 +579,17 @@ mod tests {
             !room.heartbeat(1, 7.0, false, 3_000),
             "disagrees about playing"
         );
-        assert_eq!(room.command(PlaybackAction::Seek, 60.0, 4_000), 4_250);
+        assert_eq!(room.command(PlaybackAction::Seek, 60.0, 4_000).at, 4_250);
         assert!(!room.heartbeat(1, 8.0, true, 5_249));
         assert_eq!(room.playback.position_at(5_249), 60.999);
         assert!(room.heartbeat(1, 61.0, true, 5_250));
         assert_eq!(
-            room.command(PlaybackAction::Pause, 61.5, 6_000),
+            room.command(PlaybackAction::Pause, 61.5, 6_000).at,
             6_000,
             "a pause takes effect at once"
         );
         assert_eq!(
-            room.command(PlaybackAction::Seek, 10.0, 7_000),
+            room.command(PlaybackAction::Seek, 10.0, 7_000).at,
             7_000,
             "so does a seek while paused"
         );
@@ -526,14 +605,22 @@ mod tests {
         room.join(1, None, 0).unwrap();
         room.join(2, None, 0).unwrap();
         assert_eq!(room.lead_ms(1_000), 250, "nobody reported a round trip");
-        assert!(room.report_status(1, status("playing", Some(90.0)), 1_000));
-        assert!(room.report_status(2, status("playing", Some(300.0)), 2_000));
         assert!(
-            !room.report_status(9, status("playing", Some(900.0)), 2_000),
+            room.report_status(1, status("playing", Some(90.0)), 1_000)
+                .list_changed
+        );
+        assert!(
+            room.report_status(2, status("playing", Some(300.0)), 2_000)
+                .list_changed
+        );
+        assert!(
+            !room
+                .report_status(9, status("playing", Some(900.0)), 2_000)
+                .list_changed,
             "not here"
         );
         assert_eq!(room.lead_ms(2_000), 600);
-        assert_eq!(room.command(PlaybackAction::Play, 1.0, 3_000), 3_600);
+        assert_eq!(room.command(PlaybackAction::Play, 1.0, 3_000).at, 3_600);
         // A later, smaller round trip does not hide the larger one while it counts.
         room.report_status(2, status("playing", Some(100.0)), 10_000);
         assert_eq!(room.lead_ms(31_999), 600);
@@ -547,13 +634,133 @@ mod tests {
     }
 
     #[test]
+    fn a_wait_pauses_the_room_where_it_is_and_resumes_it_scheduled() {
+        let mut room = room();
+        room.join(1, None, 0).unwrap();
+        room.join(2, None, 0).unwrap();
+        room.report_status(1, status("playing", Some(200.0)), 0);
+        let at = room.command(PlaybackAction::Play, 10.0, 1_000).at;
+        assert_eq!(at, 1_400);
+        let reported = room.report_status(2, status("buffering", None), 3_400);
+        let wait = Wait {
+            waiting_for: vec![2],
+            until: 11_400,
+        };
+        assert_eq!(reported.wait, Some(WaitChange::Started(wait.clone())));
+        assert_eq!(room.wait(), Some(&wait));
+        assert!(!room.playback.playing);
+        assert_eq!(room.playback.position_at(9_000), 12.0, "paused 2 s in");
+        // Bob has data again: everyone starts together, a lead ahead.
+        let reported = room.report_status(2, status("ready", None), 5_000);
+        assert_eq!(reported.wait, Some(WaitChange::Over(WaitOver::Ready)));
+        assert!(room.playback.playing);
+        assert_eq!(room.playback.updated_at, 5_400);
+        assert_eq!(room.playback.position_at(6_400), 13.0);
+        assert!(
+            !room.heartbeat(1, 99.0, true, 6_000),
+            "a heartbeat before the resume took effect"
+        );
+    }
+
+    #[test]
+    fn a_wait_ends_at_its_deadline_and_a_late_recovery_is_shown_like_any_report() {
+        let mut room = room();
+        room.set_wait_policy(WaitPolicy {
+            deadline_ms: 3_000,
+            ..WaitPolicy::default()
+        });
+        room.join(1, None, 0).unwrap();
+        room.join(2, None, 0).unwrap();
+        room.command(PlaybackAction::Play, 0.0, 0);
+        room.report_status(2, status("buffering", None), 2_000);
+        assert_eq!(room.wait_deadline(4_999), None);
+        assert_eq!(
+            room.wait_deadline(5_000),
+            Some(WaitChange::Over(WaitOver::Deadline))
+        );
+        assert!(room.playback.playing, "plays on without Bob");
+        assert_eq!(room.playback.updated_at, 5_250);
+        let still = room.report_status(2, status("buffering", None), 7_000);
+        assert_eq!(still.wait, None, "left to catch up, no new wait");
+        let recovered = room.report_status(2, status("playing", Some(40.0)), 9_000);
+        assert_eq!(recovered.wait, None);
+        assert!(recovered.list_changed);
+        let bob = room
+            .viewers(10)
+            .into_iter()
+            .find(|v| v.client_id == 2)
+            .unwrap();
+        assert_eq!(bob.status.unwrap().state, ViewerState::Playing);
+    }
+
+    #[test]
+    fn a_person_cancels_the_wait_and_a_leaver_ends_it() {
+        let mut room = room();
+        room.join(1, None, 0).unwrap();
+        room.join(2, None, 0).unwrap();
+        room.command(PlaybackAction::Play, 0.0, 0);
+        room.report_status(2, status("buffering", None), 2_000);
+        let paused = room.command(PlaybackAction::Seek, 30.0, 3_000);
+        assert_eq!(
+            paused,
+            Commanded {
+                at: 3_000,
+                wait_cancelled: true
+            },
+            "a seek while the wait paused the room"
+        );
+        assert_eq!(room.wait(), None);
+        assert!(
+            !room
+                .command(PlaybackAction::Play, 30.0, 4_000)
+                .wait_cancelled
+        );
+
+        room.report_status(2, status("buffering", None), 6_000);
+        assert!(room.wait().is_some());
+        assert!(room.leave(2, 7_000));
+        assert_eq!(
+            room.stop_waiting_for(2, 7_000),
+            Some(WaitChange::Over(WaitOver::Left))
+        );
+        assert!(room.playback.playing);
+        assert_eq!(room.playback.updated_at, 7_250);
+
+        room.join(3, None, 8_000).unwrap();
+        room.report_status(3, status("buffering", None), 9_500);
+        assert!(room.wait().is_some());
+        assert!(
+            room.set_video(None, 10_000),
+            "a new video ends the wait too"
+        );
+    }
+
+    #[test]
+    fn a_room_set_not_to_wait_plays_on() {
+        let mut room = room();
+        room.set_wait_policy(WaitPolicy {
+            enabled: false,
+            ..WaitPolicy::default()
+        });
+        room.join(1, None, 0).unwrap();
+        room.command(PlaybackAction::Play, 0.0, 0);
+        let reported = room.report_status(1, status("buffering", None), 5_000);
+        assert_eq!(reported.wait, None);
+        assert!(reported.list_changed, "the list still shows it");
+        assert!(room.playback.playing);
+    }
+
+    #[test]
     fn statuses_show_in_the_viewer_list() {
         let mut room = room();
         room.join(1, None, 0).unwrap();
         assert_eq!(room.viewers(10)[0].status, None, "before the first report");
         let report = status("buffering", None);
-        assert!(room.report_status(1, report, 10));
-        assert!(!room.report_status(1, report, 20), "nothing new to show");
+        assert!(room.report_status(1, report, 10).list_changed);
+        assert!(
+            !room.report_status(1, report, 20).list_changed,
+            "nothing new to show"
+        );
         assert_eq!(room.viewers(10)[0].status, Some(report));
     }
 
@@ -561,7 +768,7 @@ mod tests {
     fn a_scheduled_start_holds_the_position_until_it_begins() {
         let mut room = room();
         room.join(1, None, 0).unwrap();
-        let at = room.command(PlaybackAction::Play, 30.0, 1_000);
+        let at = room.command(PlaybackAction::Play, 30.0, 1_000).at;
         assert_eq!(room.playback.updated_at, at);
         // Before `at` the room is still at the position it starts from, never behind it.
         assert_eq!(room.playback.position_at(1_000), 30.0);

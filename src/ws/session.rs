@@ -262,8 +262,9 @@ async fn handle(
                 Err(error) => return Ok(Answer::Reply(error.into())),
             };
             return match room.status(client, status).await {
-                true => Ok(Answer::Nothing),
-                false => Err(()),
+                Some(false) => Ok(Answer::Nothing),
+                Some(true) => Ok(Answer::Reply(ServerMsg::catch_up())),
+                None => Err(()),
             };
         }
         ClientMsg::Ping { client_time } => {

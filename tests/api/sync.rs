@@ -1,11 +1,13 @@
 //! Sync in real networks: scheduled starts, status reports and the room that waits for a
 //! buffering viewer.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Person, Socket, next_json, next_of, send_json, spawn_app};
+use crate::helpers::{
+    Person, Socket, TestApp, next_json, next_of, send_json, spawn_app, spawn_app_with,
+};
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -203,4 +205,168 @@ async fn bad_status_reports_are_refused_and_not_kept() {
     assert_eq!(next_of(&mut socket, "error").await["code"], "bad_message");
     let list = person.get_json(&format!("/api/rooms/{code}/viewers")).await;
     assert_eq!(list["viewers"][0]["status"], Value::Null, "{list}");
+}
+
+/// A room where Alice and Bob (named) watch, playing for over a second: past the start's own
+/// loading, so a buffering report makes the room wait.
+async fn playing_room(app: &TestApp) -> (String, (Person, Socket), (Person, Socket, String)) {
+    let (alice, bob) = (app.person(), app.person());
+    bob.put_json("/api/me", json!({"name": "Bob"})).await;
+    let code = alice.create_room().await;
+    let (mut a, _) = alice.join(&code).await;
+    let (b, _) = bob.join(&code).await;
+    let bob_id = bob.client_id().await;
+    start_playing(&mut a).await;
+    (code, (alice, a), (bob, b, bob_id))
+}
+
+/// Plays from 10 s, and returns once the start is over a second old.
+async fn start_playing(socket: &mut Socket) {
+    send_json(socket, json!({"type": "play", "position": 10})).await;
+    next_of(socket, "play").await;
+    tokio::time::sleep(Duration::from_millis(1400)).await;
+}
+
+/// Sends a report, then waits for the answer to a ping: by then the room has applied the report.
+async fn report_applied(socket: &mut Socket, state: &str) {
+    report(socket, state, json!(0), Value::Null).await;
+    send_json(socket, json!({"type": "ping", "client_time": 0})).await;
+    next_of(socket, "pong").await;
+}
+
+async fn is_playing(person: &Person, code: &str) -> bool {
+    person.room(code).await["playback"]["playing"]
+        .as_bool()
+        .unwrap()
+}
+
+/// The next `wait` message, checked to name Bob alone.
+async fn wait_for_bob(socket: &mut Socket, bob_id: &str) -> Value {
+    let pause = next_of(socket, "pause").await;
+    assert_eq!(pause["by"], Value::Null, "the server paused: {pause}");
+    assert_eq!(pause["playing"], false);
+    let wait = next_of(socket, "wait").await;
+    assert_eq!(
+        wait["waiting_for"],
+        json!([{"client_id": bob_id, "name": "Bob"}]),
+        "{wait}"
+    );
+    wait
+}
+
+/// The next `wait_over`, with its reason, and the scheduled play that follows.
+async fn resumed(socket: &mut Socket, reason: &str) -> Value {
+    let over = next_of(socket, "wait_over").await;
+    assert_eq!(over["reason"], reason, "{over}");
+    let play = next_of(socket, "play").await;
+    assert_eq!(play["by"], Value::Null, "the server resumed: {play}");
+    assert!(
+        play["at"].as_u64().unwrap() >= play["server_time"].as_u64().unwrap() + 250,
+        "scheduled: {play}"
+    );
+    play
+}
+
+#[tokio::test]
+async fn a_buffering_viewer_pauses_the_room_until_they_are_ready() {
+    let app = spawn_app().await;
+    let (code, (alice, mut a), (_bob, mut b, bob_id)) = playing_room(&app).await;
+    let asked_at = now_ms();
+    report(&mut b, "buffering", json!(-900), json!(30)).await;
+    let wait = wait_for_bob(&mut a, &bob_id).await;
+    let until = wait["until"].as_u64().unwrap();
+    assert!(
+        until >= asked_at + 7_000 && until <= now_ms() + 8_000,
+        "8 s at most: {wait}"
+    );
+    assert!(!is_playing(&alice, &code).await);
+    let waiting = status_shown(&alice, &code, &bob_id, "buffering").await;
+    assert_eq!(waiting["status"]["drift_ms"], -900.0);
+
+    report(&mut b, "ready", json!(0), json!(30)).await;
+    let play = resumed(&mut a, "ready").await;
+    let paused_at = play["position"].as_f64().unwrap();
+    assert!(
+        paused_at > 10.5 && paused_at < 13.0,
+        "where it paused: {play}"
+    );
+    assert!(is_playing(&alice, &code).await);
+}
+
+#[tokio::test]
+async fn a_wait_ends_at_its_deadline_and_who_still_buffers_is_left_to_catch_up() {
+    let app = spawn_app_with(|config| config.buffer_wait_secs = 1).await;
+    let (code, (alice, mut a), (_bob, mut b, bob_id)) = playing_room(&app).await;
+    report(&mut b, "buffering", json!(0), Value::Null).await;
+    let wait = wait_for_bob(&mut a, &bob_id).await;
+    resumed(&mut a, "deadline").await;
+    assert!(
+        now_ms() >= wait["until"].as_u64().unwrap() - 50,
+        "not before: {wait}"
+    );
+    assert!(is_playing(&alice, &code).await);
+
+    // Still buffering well after the start: the room does not wait for Bob again...
+    tokio::time::sleep(Duration::from_millis(1400)).await;
+    report_applied(&mut b, "buffering").await;
+    assert!(is_playing(&alice, &code).await, "no second wait");
+    // ...and his recovery shows like any report.
+    report_applied(&mut b, "playing").await;
+    status_shown(&alice, &code, &bob_id, "playing").await;
+}
+
+#[tokio::test]
+async fn the_third_wait_within_five_minutes_does_not_happen_and_the_viewer_catches_up() {
+    let app = spawn_app().await;
+    let (code, (alice, mut a), (_bob, mut b, bob_id)) = playing_room(&app).await;
+    for _ in 0..2 {
+        report(&mut b, "buffering", json!(0), Value::Null).await;
+        wait_for_bob(&mut a, &bob_id).await;
+        report(&mut b, "ready", json!(0), Value::Null).await;
+        resumed(&mut a, "ready").await;
+        tokio::time::sleep(Duration::from_millis(1400)).await;
+    }
+    report(&mut b, "buffering", json!(0), Value::Null).await;
+    let told = next_of(&mut b, "catch_up").await;
+    assert!(
+        told["message"].as_str().unwrap().contains("catches up"),
+        "{told}"
+    );
+    assert!(is_playing(&alice, &code).await, "the room plays on");
+}
+
+#[tokio::test]
+async fn a_waited_for_viewer_who_leaves_ends_the_wait() {
+    let app = spawn_app().await;
+    let (code, (alice, mut a), (_bob, mut b, bob_id)) = playing_room(&app).await;
+    report(&mut b, "buffering", json!(0), Value::Null).await;
+    wait_for_bob(&mut a, &bob_id).await;
+    b.close(None).await.unwrap();
+    drop(b);
+    resumed(&mut a, "left").await;
+    assert!(is_playing(&alice, &code).await);
+}
+
+#[tokio::test]
+async fn a_person_who_plays_pauses_or_seeks_cancels_the_wait() {
+    let app = spawn_app().await;
+    let (code, (alice, mut a), (_bob, mut b, bob_id)) = playing_room(&app).await;
+    report(&mut b, "buffering", json!(0), Value::Null).await;
+    wait_for_bob(&mut a, &bob_id).await;
+    send_json(&mut a, json!({"type": "seek", "position": 60})).await;
+    let over = next_of(&mut b, "wait_over").await;
+    assert_eq!(over["reason"], "cancelled");
+    let seek = next_of(&mut b, "seek").await;
+    assert_eq!(seek["by"], alice.client_id().await.as_str());
+    assert_eq!(seek["playing"], false, "the wait had paused the room");
+    assert!(!is_playing(&alice, &code).await);
+}
+
+#[tokio::test]
+async fn with_buffer_wait_off_the_room_plays_on() {
+    let app = spawn_app_with(|config| config.buffer_wait = false).await;
+    let (code, (alice, _a), (_bob, mut b, bob_id)) = playing_room(&app).await;
+    report_applied(&mut b, "buffering").await;
+    status_shown(&alice, &code, &bob_id, "buffering").await;
+    assert!(is_playing(&alice, &code).await);
 }
