@@ -340,12 +340,16 @@ export class SyncController {
     }
     // A start scheduled for later: hold on the frame, paused, and start on time.
     if (ref.updated_at - this.serverNow() > this.startLead.value * 1000) {
-      if (!player.paused) {
-        this.guard.expect('pause', player.time, this.now());
-        player.pause();
-      }
+      const pausedAt = player.paused ? null : player.time;
+      if (pausedAt !== null) player.pause();
       player.rate = 1;
       if (!player.blocked) this.joinAhead();
+      // The player fires its pause a moment later, reading its position then: after the seek of the
+      // join, if there was one, it reads the seek's target.
+      if (pausedAt !== null) {
+        this.guard.expect('pause', pausedAt, this.now());
+        if (Math.abs(player.time - pausedAt) > this.guard.tolerance) this.guard.expect('pause', player.time, this.now());
+      }
       return;
     }
     if (player.paused) {

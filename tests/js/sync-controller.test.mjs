@@ -636,6 +636,9 @@ test('a seek scheduled for later reaches a playing page: it pauses, seeks to `po
   sync.handle({ ...command('seek', 70, { at: clock.now() }), at });
   assert.equal(player.paused, true, 'holds');
   assert.deepEqual(seeks(player), [70], 'on the frame the room starts from');
+  // A real player fires its pause after the seek began, reading the seek's target then.
+  assert.equal(sync.onLocalEvent('pause', 70), 'echo', 'the hold is not sent as a pause');
+  assert.equal(sync.onLocalEvent('seek', 70), 'echo');
   clock.advance(150);
   player.land();
   clock.advance(500 - 150 - 81);
