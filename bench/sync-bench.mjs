@@ -220,7 +220,6 @@ async function runScenario(name, browser, server, video) {
     await press(pages[0], 'play');
     await waitConverged(pages, 15_000);
     await sleep(2000);
-    if (process.env.DEBUG) console.log(await Promise.all(pages.map(read)));
     const gaps = [];
     const end = Date.now() + SAMPLE_SECONDS * 1000;
     while (Date.now() < end) {

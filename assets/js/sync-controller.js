@@ -54,6 +54,12 @@ const AT_END_S = 0.25;
  */
 const REPORT_GAP_MS = 600;
 const REPORT_MOVE_MS = 10;
+/**
+ * Buffering is said again this often while it lasts: the server starts a wait only for a report that
+ * comes a second or more after a start (the normal buffering of a seek does not count), so a stall that
+ * began within that second must be told again once it has lasted.
+ */
+const BUFFERING_AGAIN_MS = 1000;
 /** A page this far from the room (seconds) is offered a "resync". */
 export const FAR_OFF_S = 1;
 /**
@@ -543,8 +549,9 @@ export class SyncController {
     };
     const last = this.lastReport;
     const moved = (a, b) => (a === null) !== (b === null) || Math.abs((a ?? 0) - (b ?? 0)) >= REPORT_MOVE_MS;
+    const again = state === 'buffering' && this.now() - this.lastReportAt >= BUFFERING_AGAIN_MS;
     const changed =
-      !last || last.state !== next.state || moved(last.drift_ms, next.drift_ms) || moved(last.rtt_ms, next.rtt_ms);
+      again || !last || last.state !== next.state || moved(last.drift_ms, next.drift_ms) || moved(last.rtt_ms, next.rtt_ms);
     if (!changed || this.now() - this.lastReportAt < REPORT_GAP_MS) return;
     if (!this.send(next)) return;
     this.lastReport = next;

@@ -2,7 +2,10 @@
 // suite's buffering scenarios (sync.test.mjs): the page
 // talks to the relay's loopback address, the relay to the server. Every chunk waits half the round trip
 // each way, plus or minus half the jitter (never overtaking the chunk before it: TCP keeps order), and
-// data towards the page can be capped to a bandwidth. `stall(ms)` stops forwarding towards the page for
+// media towards the page can be capped to a bandwidth, shared by the page's media connections. The cap
+// leaves the page's other connections (its socket, the page's own requests) alone: a link that queued a
+// socket message behind seconds of video would measure the relay's queue, where a real network's fair
+// queueing lets the small flow through. `stall(ms)` stops forwarding towards the page for
 // a while, on the media connections only (told apart by their first request line, `GET /media/...`) or
 // on all of them.
 //
@@ -11,7 +14,7 @@
 import { createServer, connect } from 'node:net';
 
 /** Above this many bytes queued towards the page, the server side is paused (TCP pushes back). */
-const HIGH_WATER = 512 * 1024;
+const HIGH_WATER = 64 * 1024;
 
 export class Relay {
   /**
@@ -123,7 +126,7 @@ class Pipe {
 
   push(chunk) {
     let due = Math.max(performance.now() + this.delay(), this.lastDue);
-    if (this.relay?.downKbps) {
+    if (this.relay?.downKbps && this.connection.media) {
       // The chunk takes its size / bandwidth on the page's one (shared) downlink.
       const relay = this.relay;
       const start = Math.max(relay.linkFreeAt, performance.now());

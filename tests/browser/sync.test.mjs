@@ -44,17 +44,6 @@ after(async () => {
 async function viewer(code, base = server.base) {
   const v = await openViewer(browser, base, code);
   contexts.push(v.context);
-  // The messages the page receives, for the scheduled `at` and the waits.
-  v.received = [];
-  v.page.on('websocket', (ws) =>
-    ws.on('framereceived', ({ payload }) => {
-      try {
-        v.received.push(JSON.parse(String(payload)));
-      } catch {
-        // Not ours.
-      }
-    }),
-  );
   return v;
 }
 

@@ -755,12 +755,22 @@ test('status: a stall after playing in step is buffering; a late joiner finding 
   page.player.buffering = true;
   assert.equal(page.sync.state, null, 'a join still loading says nothing');
 
-  const { clock, player, sync } = inStep();
+  const { clock, player, sync, statuses } = inStep();
   clock.advance(500);
   sync.tick();
   assert.equal(sync.state, 'playing');
   player.buffering = true;
   assert.equal(sync.state, 'buffering');
+  clock.advance(600);
+  sync.tick();
+  const count = statuses.length;
+  assert.equal(statuses.at(-1).state, 'buffering');
+  clock.advance(500);
+  sync.tick();
+  assert.equal(statuses.length, count, 'not again within a second');
+  clock.advance(500);
+  sync.tick();
+  assert.equal(statuses.length, count + 1, 'said again while it lasts');
 });
 
 test('status: the viewer a wait names is buffering until it has data, then ready; blocked says so', () => {
