@@ -6,8 +6,8 @@
 //             +-20 ms of jitter, and each page's clock shifted by -2 s/0/+1.5 s/+3 s (an init script moves
 //             Date.now and performance.timeOrigin)
 //   capped    as net, and the last page's downlink capped below the clip's bitrate
-//   stall     as net, the last page's downlink capped a little above the bitrate, and its media
-//             connections stalled for 4 s (so it really runs out of data); in full mode three more
+//   stall     as net, the last page's media capped at twice the bitrate (a few seconds ahead at most),
+//             and its media connections stalled for 4 s (so it really runs out of data); in full mode three more
 //             stalls follow, to count how often one page that keeps stalling pauses the room
 //
 // Per scenario: the largest gap between any two pages (sampled every 250 ms, positions read at one
@@ -38,6 +38,8 @@ const CLIP_SECONDS = QUICK ? 80 : 180;
 const SAMPLE_MS = 250;
 const CONVERGED_MS = 100;
 const BITRATE_KBPS = 4000;
+/** The stalling page's media cap: twice the bitrate, so it holds only a few seconds ahead. */
+const STALL_CAP_KBPS = 2 * BITRATE_KBPS;
 
 /** The four pages' networks in the network scenarios: round trip, clock skew. */
 const NETWORK = [
@@ -201,7 +203,7 @@ async function runScenario(name, browser, server, video) {
   const networked = name !== 'loopback';
   const networks = NETWORK.map((n, i) => ({ ...n }));
   if (name === 'capped') networks[3].downKbps = Math.round(BITRATE_KBPS * 0.75);
-  if (name === 'stall') networks[3].downKbps = Math.round(BITRATE_KBPS * 1.25);
+  if (name === 'stall') networks[3].downKbps = STALL_CAP_KBPS;
   const relays = [];
   const viewers = [];
   const result = { name };
@@ -315,8 +317,18 @@ async function stalls(pages, viewers) {
   await sleep(1500);
   staller.relay.stall(4000);
   await sleep(4000);
-  // Stuck: the room not playing again within 15 s of the stall's end.
-  const resumed = await waitConverged(pages, 15_000);
+  const stallEnded = Date.now();
+  // Stuck: the room (the host's page) not playing again within 15 s of the stall's end.
+  let stuck = true;
+  while (Date.now() - stallEnded < 15_000) {
+    const waiting = waitsOf(host.frames.slice(before)).some((w) => w.reason === null);
+    if (!waiting && !(await read(pages[0])).paused) {
+      stuck = false;
+      break;
+    }
+    await sleep(100);
+  }
+  const backInStep = await waitConverged(pages, 15_000);
   const first = waitsOf(host.frames.slice(before));
   for (let i = 0; i < REPEATED_STALLS; i += 1) {
     await sleep(6000);
@@ -328,7 +340,8 @@ async function stalls(pages, viewers) {
   return {
     firstWait: first[0]?.ms ?? null,
     firstReason: first[0]?.reason ?? null,
-    stuck: resumed === null,
+    stuck,
+    backInStep: backInStep === null ? null : Date.now() - stallEnded,
     stallsMade: 1 + REPEATED_STALLS,
     waits: all.length,
     catchUp: staller.frames.some((f) => f.type === 'catch_up'),
@@ -339,7 +352,7 @@ function report(results) {
   console.log(`\nSync benchmark (${QUICK ? 'quick' : 'full'}), ${new Date().toISOString().slice(0, 10)}: 4 Chromium pages, a 720p clip of about ${BITRATE_KBPS / 1000} Mbit/s`);
   console.log(
     'net: round trips 20/80/150/250 ms +-20 ms, clocks -2/0/+1.5/+3 s; capped: net, the 250 ms page capped at ' +
-      `${Math.round(BITRATE_KBPS * 0.75)} kbit/s; stall: net, that page capped at ${Math.round(BITRATE_KBPS * 1.25)} kbit/s and its media held 4 s`,
+      `${Math.round(BITRATE_KBPS * 0.75)} kbit/s; stall: net, that page's media capped at ${STALL_CAP_KBPS} kbit/s and held 4 s`,
   );
   const column = (r) => r.name;
   const row = (label, f, target) => `| ${label} | ${results.map(f).join(' | ')} | ${target} |`;
@@ -356,7 +369,8 @@ function report(results) {
         const waits = r.waits.map((w) => `${secs(w.ms)}${w.reason ? ` ${w.reason}` : ' open'}`).join(', ') || 'none';
         if (!r.stall) return waits;
         const s = r.stall;
-        return `${waits}; ${s.waits} waits for ${s.stallsMade} stalls${s.stuck ? ', STUCK' : ', never stuck'}${s.catchUp ? ', catch_up sent' : ''}`;
+        const back = s.backInStep === null ? 'not back in step' : `all in step ${secs(s.backInStep)} after the stall`;
+        return `${waits}; ${s.waits} waits for ${s.stallsMade} stalls${s.stuck ? ', STUCK' : ', never stuck'}, ${back}${s.catchUp ? ', catch_up sent' : ''}`;
       },
       TARGETS.stall,
     ),
