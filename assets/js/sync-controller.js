@@ -489,7 +489,10 @@ export class SyncController {
     }
     const drift = player.time - expected;
     this.drift = drift;
-    if (!player.buffering) this.inStep = true;
+    // Out of data mid-play: a seek now would throw away what is arriving and start a new download
+    // further on, which a slow link loses again (a chase). Let it fill; the room may wait for us.
+    if (player.buffering) return status('catching-up', 'Buffering…', drift);
+    this.inStep = true;
     // We aimed `leadCheck` s ahead and ended up `drift` s off: the seek really took leadCheck - drift.
     // Likewise for starting early by `startCheck`.
     if (this.leadCheck !== null) this.seekLead.observe(this.leadCheck - drift);

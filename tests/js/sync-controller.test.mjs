@@ -803,3 +803,23 @@ test('far off: a page more than a second from the room is offered a resync, whic
   assert.ok(seeks(player).length >= 1, 'sought back to the room');
   assert.ok(seeks(player).at(-1) > 6);
 });
+
+test('a page out of data mid-play does not seek ahead while it fills; once it plays again it catches up', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  player.buffering = true;
+  player.time = player.time; // the clock stops while it waits for data
+  player.paused = true;
+  player.paused = false;
+  const at = player.time;
+  player.speed = 0;
+  clock.advance(2000);
+  assert.equal(sync.tick().text, 'Buffering…');
+  assert.deepEqual(seeks(player), [], 'no seek while the data is on its way');
+  assert.ok(sync.drift < -1.9, `${sync.drift}`);
+  player.buffering = false;
+  player.speed = 1;
+  player.time = at;
+  sync.tick();
+  assert.equal(seeks(player).length, 1, 'playing again, two seconds behind: one seek');
+});
