@@ -2,13 +2,16 @@
 // room, and we measure how closely they agree, scenario by scenario:
 //
 //   loopback  four pages straight to the server, clocks untouched
-//   net       each page behind its own TCP relay (tests/browser/relay.mjs) adding round trips of 20/80/150/250 ms
-//             +-20 ms of jitter, and each page's clock shifted by -2 s/0/+1.5 s/+3 s (an init script moves
-//             Date.now and performance.timeOrigin)
-//   capped    as net, and the last page's downlink capped below the clip's bitrate
+//   net       each page behind its own TCP relay (tests/browser/relay.mjs) adding round trips of
+//             20/80/150/250 ms +-20 ms of jitter, and each page's clock shifted by -2 s/0/+1.5 s/+3 s (an
+//             init script moves Date.now and performance.timeOrigin)
+//   capped    as net, and the last page's media capped below the clip's bitrate
 //   stall     as net, the last page's media capped at twice the bitrate (a few seconds ahead at most),
-//             and its media connections stalled for 4 s (so it really runs out of data); in full mode three more
-//             stalls follow, to count how often one page that keeps stalling pauses the room
+//             and its media connections stalled for 4 s (so it really runs out of data); in full mode
+//             three more stalls follow, to count how often one page that keeps stalling pauses the room
+//
+// --quick (test.sh, about 2 minutes): loopback and net with short sampling and one trial of each, and
+// the stall scenario's stall alone.
 //
 // Per scenario: the largest gap between any two pages (sampled every 250 ms, positions read at one
 // instant) p50/p95/max; the start spread after a play (first to last page actually moving, from each
@@ -218,65 +221,71 @@ async function runScenario(name, browser, server, video) {
     const pages = viewers.map((v) => v.page);
     await pages[0].waitForSelector('body[data-host="me"]');
 
-    // Play, settle, then sample the largest gap.
-    await press(pages[0], 'play');
-    await waitConverged(pages, 15_000);
-    await sleep(2000);
-    const gaps = [];
-    const end = Date.now() + SAMPLE_SECONDS * 1000;
-    while (Date.now() < end) {
-      const started = Date.now();
-      gaps.push(await largestGapMs(pages));
-      await sleep(Math.max(0, SAMPLE_MS - (Date.now() - started)));
-    }
-    result.gap = { p50: percentile(gaps, 50), p95: percentile(gaps, 95), max: Math.max(...gaps), n: gaps.length };
-
-    // Start spread: pause, let every page settle on the frame, play from the host.
-    const spreads = [];
-    for (let i = 0; i < START_TRIALS; i += 1) {
-      await press(pages[0], 'pause');
-      await sleep(2500);
-      const position = (await read(pages[0])).t;
-      await armStarts(pages, position);
+    // Quick mode's stall scenario measures the stall alone (the net scenario has the rest).
+    if (QUICK && name === 'stall') {
       await press(pages[0], 'play');
-      await sleep(3000);
-      const starts = await startTimes(pages);
-      spreads.push(starts.every((s) => s !== null) ? Math.max(...starts) - Math.min(...starts) : null);
-    }
-    result.start = spreads;
+      await waitConverged(pages, 15_000);
+    } else {
+      // Play, settle, then sample the largest gap.
+      await press(pages[0], 'play');
+      await waitConverged(pages, 15_000);
+      await sleep(2000);
+      const gaps = [];
+      const end = Date.now() + SAMPLE_SECONDS * 1000;
+      while (Date.now() < end) {
+        const started = Date.now();
+        gaps.push(await largestGapMs(pages));
+        await sleep(Math.max(0, SAMPLE_MS - (Date.now() - started)));
+      }
+      result.gap = { p50: percentile(gaps, 50), p95: percentile(gaps, 95), max: Math.max(...gaps), n: gaps.length };
 
-    // Seeks from a non-host page while playing.
-    const seeks = [];
-    for (const [i, target] of SEEK_TARGETS.entries()) {
-      const started = Date.now();
-      await seekIn(pages[1 + (i % 3)], target);
-      const took = await waitConverged(pages, 10_000);
-      seeks.push(took);
-      await sleep(1500);
-    }
-    result.seek = seeks;
+      // Start spread: pause, let every page settle on the frame, play from the host.
+      const spreads = [];
+      for (let i = 0; i < START_TRIALS; i += 1) {
+        await press(pages[0], 'pause');
+        await sleep(2500);
+        const position = (await read(pages[0])).t;
+        await armStarts(pages, position);
+        await press(pages[0], 'play');
+        await sleep(3000);
+        const starts = await startTimes(pages);
+        spreads.push(starts.every((s) => s !== null) ? Math.max(...starts) - Math.min(...starts) : null);
+      }
+      result.start = spreads;
 
-    // A late joiner: its gap to the others one and three seconds after its video was ready.
-    const joiner = await openPage(browser, server, code, networked ? LATE_JOINER : null, relays);
-    viewers.push(joiner);
-    await waitForVideo(joiner.page, 30_000);
-    const ready = Date.now();
-    const joinGap = async () => {
-      const positions = aligned(await Promise.all([...pages, joiner.page].map(read)));
-      const others = positions.slice(0, -1).sort((a, b) => a - b);
-      const middle = (others[1] + others[2]) / 2;
-      return Math.abs(positions.at(-1) - middle) * 1000;
-    };
-    await sleep(Math.max(0, ready + 1000 - Date.now()));
-    const atOne = await joinGap();
-    let bestByThree = atOne;
-    while (Date.now() < ready + 3000) {
-      bestByThree = Math.min(bestByThree, await joinGap());
-      await sleep(100);
+      // Seeks from a non-host page while playing.
+      const seeks = [];
+      for (const [i, target] of SEEK_TARGETS.entries()) {
+        const started = Date.now();
+        await seekIn(pages[1 + (i % 3)], target);
+        const took = await waitConverged(pages, 10_000);
+        seeks.push(took);
+        await sleep(1500);
+      }
+      result.seek = seeks;
+
+      // A late joiner: its gap to the others one and three seconds after its video was ready.
+      const joiner = await openPage(browser, server, code, networked ? LATE_JOINER : null, relays);
+      viewers.push(joiner);
+      await waitForVideo(joiner.page, 30_000);
+      const ready = Date.now();
+      const joinGap = async () => {
+        const positions = aligned(await Promise.all([...pages, joiner.page].map(read)));
+        const others = positions.slice(0, -1).sort((a, b) => a - b);
+        const middle = (others[1] + others[2]) / 2;
+        return Math.abs(positions.at(-1) - middle) * 1000;
+      };
+      await sleep(Math.max(0, ready + 1000 - Date.now()));
+      const atOne = await joinGap();
+      let bestByThree = atOne;
+      while (Date.now() < ready + 3000) {
+        bestByThree = Math.min(bestByThree, await joinGap());
+        await sleep(100);
+      }
+      result.join = { atOne, atThree: await joinGap(), bestByThree };
+      await joiner.context.close();
+      viewers.pop();
     }
-    result.join = { atOne, atThree: await joinGap(), bestByThree };
-    await joiner.context.close();
-    viewers.pop();
 
     if (name === 'stall') result.stall = await stalls(pages, viewers);
     // Waits seen in any scenario (a capped page makes some): from the host's socket.
@@ -359,10 +368,10 @@ function report(results) {
   const lines = [
     `| | ${results.map(column).join(' | ')} | Target |`,
     `|---|${results.map(() => '---').join('|')}|---|`,
-    row('Largest gap p50 / p95 / max', (r) => `${ms(r.gap.p50)} / ${ms(r.gap.p95)} / ${ms(r.gap.max)}`, TARGETS.gap),
-    row('Start spread after a play', (r) => r.start.map(ms).join(', '), TARGETS.start),
-    row('Seek: all within 100 ms after', (r) => r.seek.map((s) => (s === null ? 'no (10 s)' : secs(s))).join(', '), TARGETS.seek),
-    row('Late joiner off at +1 s / +3 s', (r) => `${ms(r.join.atOne)} / ${ms(r.join.atThree)}`, TARGETS.join),
+    row('Largest gap p50 / p95 / max', (r) => (r.gap ? `${ms(r.gap.p50)} / ${ms(r.gap.p95)} / ${ms(r.gap.max)}` : '—'), TARGETS.gap),
+    row('Start spread after a play', (r) => r.start?.map(ms).join(', ') ?? '—', TARGETS.start),
+    row('Seek: all within 100 ms after', (r) => r.seek?.map((s) => (s === null ? 'no (10 s)' : secs(s))).join(', ') ?? '—', TARGETS.seek),
+    row('Late joiner off at +1 s / +3 s', (r) => (r.join ? `${ms(r.join.atOne)} / ${ms(r.join.atThree)}` : '—'), TARGETS.join),
     row(
       'Room waited (waits)',
       (r) => {
