@@ -337,11 +337,10 @@ export class SyncController {
     if (!ref.playing || atEnd) {
       player.rate = 1;
       if (player.blocked) player.dismissJoin();
-      if (!player.paused) {
-        this.guard.expect('pause', player.time, this.now());
-        player.pause();
-      }
+      const pausedAt = player.paused ? null : player.time;
+      if (pausedAt !== null) player.pause();
       if (Math.abs(player.time - target) > DRIFT.pausedTolerance / 2) this.seekTo(target);
+      this.expectPause(pausedAt);
       return;
     }
     // A start scheduled for later: hold on the frame, paused, and start on time.
@@ -350,12 +349,7 @@ export class SyncController {
       if (pausedAt !== null) player.pause();
       player.rate = 1;
       if (!player.blocked) this.joinAhead();
-      // The player fires its pause a moment later, reading its position then: after the seek of the
-      // join, if there was one, it reads the seek's target.
-      if (pausedAt !== null) {
-        this.guard.expect('pause', pausedAt, this.now());
-        if (Math.abs(player.time - pausedAt) > this.guard.tolerance) this.guard.expect('pause', player.time, this.now());
-      }
+      this.expectPause(pausedAt);
       return;
     }
     if (player.paused) {
@@ -369,6 +363,19 @@ export class SyncController {
       const aim = Math.min(target + this.seekLead.value, player.duration);
       if (Math.abs(player.time - aim) > DRIFT.nudgeAbove) this.seekTo(aim, this.seekLead.value);
     }
+  }
+
+  /**
+   * The echo of a pause we just asked of a player that was at `pausedAt` (null: it was paused already).
+   * The player fires it a moment later, reading its position then: after a seek that followed the
+   * pause, that is the seek's target, which may be far from where it paused (a stalled page the room
+   * paused ahead of it), so both count. A pause not recognised would go to the room as someone's.
+   */
+  expectPause(pausedAt) {
+    if (pausedAt === null) return;
+    this.guard.expect('pause', pausedAt, this.now());
+    const now = this.player.time;
+    if (Math.abs(now - pausedAt) > this.guard.tolerance) this.guard.expect('pause', now, this.now());
   }
 
   /**

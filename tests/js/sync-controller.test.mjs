@@ -823,3 +823,17 @@ test('a page out of data mid-play does not seek ahead while it fills; once it pl
   sync.tick();
   assert.equal(seeks(player).length, 1, 'playing again, two seconds behind: one seek');
 });
+
+test('a stalled page the room pauses ahead of it: its player\'s pause, read after the seek, is not sent', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  player.buffering = true;
+  player.speed = 0; // stalled at about 6 s while the room went on
+  clock.advance(700);
+  sync.handle({ ...command('pause', 6.9, { at: clock.now() }), by: null });
+  assert.equal(player.paused, true);
+  assert.deepEqual(seeks(player), [6.9]);
+  // A real player fires its pause after the seek began: it reads 6.9, not where it paused.
+  assert.equal(sync.onLocalEvent('pause', 6.9), 'echo');
+  assert.equal(sync.onLocalEvent('seek', 6.9), 'echo');
+});
