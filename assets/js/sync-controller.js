@@ -34,6 +34,9 @@ const HEARTBEAT_MS = 1000;
 const HOST_LEADS_AFTER_MS = 2000;
 /** After a seek the player's clock needs a moment before its readings mean anything. */
 const SETTLE_AFTER_SEEK_MS = 400;
+/** A join that lands this late (seconds) seeks again, at most MAX_REJOINS times in a row. */
+const REJOIN_LATE_S = 0.1;
+const MAX_REJOINS = 2;
 /** A paused player up to this far ahead of where a join aims need not seek: it waits a little longer. */
 const JOIN_AHEAD_SLACK_S = 0.15;
 /** Should a join-ahead seek never land (a load error), the drift loop gets its turn back after this. */
@@ -109,6 +112,7 @@ export class SyncController {
     this.startCheck = null; // seconds we started early after joinAhead, until its landing is measured
     this.leadCheck = null; // seconds we aimed ahead on our last seek while playing, until its landing is measured
     this.lastHeartbeatAt = 0;
+    this.rejoins = 0; // seeks again after a join that landed late (startWhenRoomArrives)
     this.wait = null; // the room waits for buffering viewers: {waitingFor: Set of client IDs, until}
     this.inStep = false; // played in step since this video loaded: only then is a stall ours to report
     this.lastReport = null; // the last status sent, and when
@@ -332,6 +336,7 @@ export class SyncController {
     const { player, reference: ref } = this;
     if (!ref || !this.current) return;
     this.cancelJoin();
+    this.rejoins = 0;
     const target = expectedPosition(ref, this.serverNow(), player.duration);
     const atEnd = target >= player.duration - 0.05;
     if (!ref.playing || atEnd) {
@@ -401,7 +406,12 @@ export class SyncController {
     const early = player.time - aim;
     if (early < -0.01 || early > JOIN_AHEAD_SLACK_S) {
       this.seekTo(aim);
-      player.one('seeked', landed);
+      const soughtAt = this.now();
+      player.one('seeked', () => {
+        // How long this seek took, to aim the next one (a slow link's seeks take far longer).
+        if (token === this.joinToken) this.seekLead.observe((this.now() - soughtAt) / 1000);
+        landed();
+      });
     } else if (player.seeking) {
       // Already on its way there (the user's own seek): wait for it to land.
       player.one('seeked', landed);
@@ -430,9 +440,18 @@ export class SyncController {
       this.joinTimer = this.clock.setTimeout(() => this.startWhenRoomArrives(token), Math.min(wait * 1000, 2000));
       return;
     }
+    // The seek landed after the room had passed the frame: starting now would begin this far behind,
+    // which the drift loop takes seconds to win back. Aim again, further ahead (the seek lead has just
+    // learnt how long this link's seeks take), a couple of times at most.
+    if (wait < -REJOIN_LATE_S && this.rejoins < MAX_REJOINS) {
+      this.rejoins += 1;
+      this.joinAhead();
+      return;
+    }
     this.joining = false;
     this.settleUntil = this.now() + SETTLE_AFTER_SEEK_MS;
-    this.startCheck = this.startLead.value;
+    // Learn the start-up time only from a start made on time: a late one says nothing about it.
+    this.startCheck = wait >= -0.02 ? this.startLead.value : null;
     this.startPlaying();
   }
 
