@@ -837,3 +837,21 @@ test('a stalled page the room pauses ahead of it: its player\'s pause, read afte
   assert.equal(sync.onLocalEvent('pause', 6.9), 'echo');
   assert.equal(sync.onLocalEvent('seek', 6.9), 'echo');
 });
+
+test('a late join whose seek lands after the room passed its frame seeks again, further ahead, and learns the seek time', () => {
+  const { clock, player, sync } = setup();
+  sync.setVideo(VIDEO, playingAt(10, clock.now()));
+  sync.sourceLoaded();
+  near(seeks(player)[0], 10.3, 'the first aim: 0.3 s ahead');
+  clock.advance(600); // a slow link: the seek takes 600 ms, the room is at 10.6 s
+  player.land();
+  assert.equal(seeks(player).length, 2, 'seeks again instead of starting 300 ms behind');
+  assert.ok(sync.seekLead.value > 0.2, `the seek lead learnt: ${sync.seekLead.value}`);
+  near(seeks(player)[1], 10.6 + 2 * sync.seekLead.value, 'twice the learnt seek lead ahead');
+  clock.advance(300);
+  player.land();
+  assert.equal(plays(player).length, 0, 'on time now: waits for the room');
+  clock.advance(1000);
+  assert.equal(plays(player).length, 1);
+  assert.equal(sync.startLead.value, 0.08, 'untouched by the late landing');
+});
