@@ -332,6 +332,24 @@ mod tests {
     }
 
     #[test]
+    fn buffer_waits_are_configured_and_their_deadline_checked() {
+        let env = config::Map::from([
+            ("GOBLET_BUFFER_WAIT".to_string(), "false".to_string()),
+            ("GOBLET_BUFFER_WAIT_SECS".to_string(), "3".to_string()),
+            ("GOBLET_BUFFER_WAIT_MAX".to_string(), "0".to_string()),
+        ]);
+        let config = load_with_env(None, Some(env)).unwrap();
+        assert!(!config.buffer_wait);
+        assert_eq!((config.buffer_wait_secs, config.buffer_wait_max), (3, 0));
+        for secs in ["0", "3601"] {
+            let env =
+                config::Map::from([("GOBLET_BUFFER_WAIT_SECS".to_string(), secs.to_string())]);
+            let error = format!("{:#}", load_with_env(None, Some(env)).unwrap_err());
+            assert!(error.contains("buffer_wait_secs"), "{error}");
+        }
+    }
+
+    #[test]
     fn debug_hides_the_cookie_key() {
         let config = Config {
             cookie_key: "super-secret".into(),

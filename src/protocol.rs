@@ -337,6 +337,30 @@ mod tests {
     }
 
     #[test]
+    fn wait_messages_name_who_is_waited_for() {
+        let bob = ClientId(uuid::Uuid::nil());
+        let mut room = Room::new("ABCDEFGH".into(), 0, 0);
+        room.join(bob, Some("Bob".into()), 0).unwrap();
+        let wait = Wait {
+            waiting_for: vec![bob],
+            until: 9_000,
+        };
+        assert_eq!(
+            ServerMsg::wait_of(&room, &wait).to_json(),
+            format!(
+                r#"{{"type":"wait","waiting_for":[{{"client_id":"{bob}","name":"Bob"}}],"until":9000}}"#
+            )
+        );
+        let over = ServerMsg::WaitOver { reason: "deadline" }.to_json();
+        assert_eq!(over, r#"{"type":"wait_over","reason":"deadline"}"#);
+        assert!(
+            ServerMsg::catch_up()
+                .to_json()
+                .starts_with(r#"{"type":"catch_up","message":""#)
+        );
+    }
+
+    #[test]
     fn refuses_malformed_input_with_a_code() {
         for (text, code) in [
             ("not json", "bad_message"),

@@ -48,7 +48,8 @@ pub struct PlaybackView {
     /// Seconds into the video at `updated_at`.
     pub position: f64,
     pub rate: f64,
-    /// Server time, ms since the Unix epoch.
+    /// Server time, ms since the Unix epoch. In the future when a start is scheduled: the room
+    /// holds at `position` until then.
     pub updated_at: u64,
 }
 
