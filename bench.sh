@@ -8,13 +8,16 @@
 #   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload raw and with tus, a 1 GiB
 #                        file, a 1 GiB remux): ~4-5 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
-#   --only fanout,memory,storm,streaming,tus,remux   just those measurements (while working on one figure)
+#   --only fanout,memory,storm,streaming,tus,remux,sync   just those measurements (while working on one figure)
+#
+# sync runs bench/sync-bench.mjs: real Chromium pages behind relays that add delay, jitter, bandwidth
+# caps and stalls (its own table; about 6 minutes, 1.5 in quick mode).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,tus,remux]"; }
+usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,tus,remux,sync]"; }
 quick=0
-only=fanout,memory,storm,streaming,tus,remux
+only=fanout,memory,storm,streaming,tus,remux,sync
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
 done
 for section in ${only//,/ }; do
   case "$section" in
-    fanout | memory | storm | streaming | tus | remux) ;;
+    fanout | memory | storm | streaming | tus | remux | sync) ;;
     *) echo "unknown measurement: $section" >&2; usage >&2; exit 2 ;;
   esac
 done
@@ -355,9 +358,25 @@ if wanted remux; then
     "$mib" "$ratio" "$goblet_best" "$plain_best" "$synced_best" "$synced_ratio" "$remux_runs" >>"$rows"
 fi
 
+if wanted sync; then
+  step "Sync between Chromium pages, on loopback and behind relays with delay, jitter, skewed clocks and stalls"
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v ffmpeg >/dev/null 2>&1; then
+    step "Installing chromium and ffmpeg with apt-get (the sync benchmark)"
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium ffmpeg >/dev/null
+  fi
+  [ -d tests/browser/node_modules/playwright-core ] || npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+  ./install.sh --assets
+  sync_args=()
+  [ "$quick" -eq 1 ] && sync_args+=(--quick)
+  GOBLET_BIN="$PWD/$server_bin" node bench/sync-bench.mjs "${sync_args[@]}" | tee "$work/sync.out"
+fi
+
 command_line="./bench.sh"
 [ "$quick" -eq 1 ] && command_line+=" --quick"
-[ "$only" = fanout,memory,storm,streaming,tus,remux ] || command_line+=" --only $only"
+[ "$only" = fanout,memory,storm,streaming,tus,remux,sync ] || command_line+=" --only $only"
 cores=$(nproc)
 memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -369,4 +388,9 @@ echo "| Measure | Figure | Details | Target |"
 echo "|---|---|---|---|"
 awk -F'|' '{ printf "| %s | %s | %s | %s |\n", $2, $3, $4, $5 }' "$rows"
 echo
+if [ -s "$work/sync.out" ]; then
+  # The sync benchmark's own table (from its report line on).
+  sed -n '/^Sync benchmark/,$p' "$work/sync.out"
+  echo
+fi
 echo "(The README's Benchmarks section takes this line and table; docs/benchmarks.md says how each row is made.)"

@@ -172,6 +172,14 @@ export class Player {
     return this.media.readyState >= 1 && !!this.src;
   }
 
+  /**
+   * No data to play on from here: readyState below HAVE_FUTURE_DATA, paused or not (a paused player
+   * whose connection stalled stays at HAVE_CURRENT_DATA until data comes). An ended video is not waiting.
+   */
+  get buffering() {
+    return this.ready && !this.media.ended && this.media.readyState < 3;
+  }
+
   get rate() {
     return this.media.playbackRate;
   }

@@ -9,6 +9,7 @@
 //   play()              -> Promise of 'playing' | 'blocked' (the browser wants a click) | 'failed'
 //   pause(), seek(seconds)
 //   time, duration (Infinity when unknown), paused, seeking, ready, src   (read-only)
+//   buffering           no data to play on from here (a stall, or a seek still loading)
 //   rate                playback rate (read and write)
 //   blocked, dismissJoin()   the "Click to join playback" state after a refused start
 //   on(type, fn), one(type, fn)   events: 'seeked' (a seek landed), 'play', 'pause'
@@ -22,7 +23,7 @@ import { Emitter } from './emitter.js';
 /** The members every adapter has (checked in tests/js/players.test.mjs). */
 export const PLAYER_INTERFACE = Object.freeze([
   'load', 'unload', 'play', 'pause', 'seek', 'time', 'duration', 'paused', 'seeking', 'ready', 'src',
-  'rate', 'blocked', 'dismissJoin', 'on', 'one',
+  'rate', 'blocked', 'dismissJoin', 'on', 'one', 'buffering',
 ]);
 
 /** Which adapter plays a video of this `kind` ('file', 'url' or 'youtube'). */
@@ -154,6 +155,10 @@ export class MediaPlayer {
 
   get blocked() {
     return this.active.blocked;
+  }
+
+  get buffering() {
+    return this.active.buffering;
   }
 
   get rate() {

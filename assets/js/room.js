@@ -24,6 +24,7 @@ import { refusalOf, mayClaimHost, comeBackIn } from './control.js';
 import { askForPassword } from './password-gate.js';
 import { asksForPassword } from './password.js';
 import { setupSubtitles } from './subtitles.js';
+import { viewerStatus, waitText, waitOverText } from './sync-notices.js';
 
 const code = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const roomApi = `/api/rooms/${encodeURIComponent(code)}`;
@@ -45,6 +46,7 @@ let subtitles; // the video's subtitle tracks in the player, "Add subtitles": su
 let processing; // uploads being made playable: processing-panel.js
 const loops = []; // the page's intervals, stopped when we are removed from the room
 let loadToken = 0;
+let wait = null; // the room waits for buffering viewers: the last `wait` message
 
 function viewerLabel(viewer) {
   const name = viewer.name || (viewer.client_id === store.me && myName()) || `Guest ${viewer.client_id.slice(0, 4)}`;
@@ -68,6 +70,28 @@ function tick() {
     chip.dataset.state = status.state;
     chip.textContent = status.text;
   }
+  $('resync').hidden = !sync.farOff;
+  renderWait();
+}
+
+// ---- Waits: the room pauses for a viewer who ran out of data (sync-notices.js says it) -------------
+
+function renderWait() {
+  const box = $('wait-notice');
+  box.hidden = !wait;
+  if (!wait) return;
+  const label = (id, name) => (id === store.me ? 'you' : name || labelFor(id));
+  box.textContent = waitText(wait.waiting_for, label, (wait.until - sync.serverNow()) / 1000);
+}
+
+function onWait(message) {
+  if (message.type === 'wait') wait = message;
+  else {
+    wait = null;
+    const text = waitOverText(message.reason);
+    if (text) toast(text);
+  }
+  renderWait();
 }
 
 function onLocalEvent(kind, position) {
@@ -165,6 +189,15 @@ function renderViewers() {
     name.textContent = viewerLabel(viewer);
     name.style.color = viewer.color || '';
     item.append(name);
+    const reported = viewerStatus(viewer.status);
+    if (reported) {
+      const state = document.createElement('span');
+      state.className = 'viewer-status';
+      state.dataset.state = reported.state;
+      state.textContent = reported.text;
+      state.title = reported.title;
+      item.append(state);
+    }
     // Text badges, so a screen reader reads "Ana owner host" too.
     if (viewer.client_id === store.owner) {
       item.append(badge('owner', 'Owns the room: its settings and who hosts'));
@@ -259,6 +292,7 @@ function onMessage(message) {
   switch (message.type) {
     case 'snapshot':
       control.admitted();
+      onWait({ type: 'wait_over', reason: 'cancelled' });
       sync.welcome(message);
       setVideo(message.room.video, message.room.playback);
       queue.show(message.room.queue);
@@ -273,6 +307,14 @@ function onMessage(message) {
       break;
     case 'queue':
       queue.show(message.queue);
+      break;
+    case 'wait':
+    case 'wait_over':
+      onWait(message);
+      break;
+    case 'catch_up':
+      // The room no longer waits for us: our player catches up on its own, as it always does.
+      toast(message.message);
       break;
     case 'video':
       setVideo(message.video, message.playback);
@@ -505,6 +547,7 @@ function wireControls() {
   $('resume-spot').addEventListener('click', resumeSpot);
   $('claim-host').addEventListener('click', claimHost);
   $('refresh-video').addEventListener('click', refreshVideo);
+  $('resync').addEventListener('click', () => sync.resync());
 }
 
 // ---- Start ----------------------------------------------------------------------------------------

@@ -11,6 +11,12 @@
 //   is not sent back.
 // - Every TICK_MS a non-host compares its player with the reference and seeks or nudges its rate
 //   (sync.js decides); the host instead reports its position about once a second.
+// - Starts are scheduled: the server stamps play/seek/resume with `at`, a moment ahead (server clock), so
+//   every page can be on the frame by then. A page holds paused on `position` and starts at `at` minus
+//   its measured start-up time; a page of ours that starts playing holds at once, until its echo's `at`.
+// - Each page reports its state (ready, buffering, playing, paused, blocked), drift and round trip with
+//   `status`, on a change and at most every REPORT_GAP_MS: the viewer list shows it, and the server
+//   pauses the room for a viewer that runs out of data (`wait`) for a while.
 
 import { ClockOffset, expectedPosition, decideDrift, DRIFT, EchoGuard, SeekLead, acceptHeartbeat } from './sync.js';
 import { formatTime } from './format.js';
@@ -28,6 +34,11 @@ const HEARTBEAT_MS = 1000;
 const HOST_LEADS_AFTER_MS = 2000;
 /** After a seek the player's clock needs a moment before its readings mean anything. */
 const SETTLE_AFTER_SEEK_MS = 400;
+/** A join that lands this late (seconds) seeks again, at most MAX_REJOINS times in a row. */
+const REJOIN_LATE_S = 0.1;
+const MAX_REJOINS = 2;
+/** A paused player up to this far ahead of where a join aims need not seek: it waits a little longer. */
+const JOIN_AHEAD_SLACK_S = 0.15;
 /** Should a join-ahead seek never land (a load error), the drift loop gets its turn back after this. */
 const JOIN_GIVE_UP_MS = 5000;
 /**
@@ -40,6 +51,26 @@ const WAIT_AT_END_S = 1;
  * player a little short).
  */
 const AT_END_S = 0.25;
+/**
+ * Status reports: never closer together than this (the server takes two a second, with a small burst),
+ * and only when the state changed or the drift or round trip moved by REPORT_MOVE_MS.
+ */
+const REPORT_GAP_MS = 600;
+const REPORT_MOVE_MS = 10;
+/**
+ * Buffering is said again this often while it lasts: the server starts a wait only for a report that
+ * comes a second or more after a start (the normal buffering of a seek does not count), so a stall that
+ * began within that second must be told again once it has lasted.
+ */
+const BUFFERING_AGAIN_MS = 1000;
+/** A page this far from the room (seconds) is offered a "resync". */
+export const FAR_OFF_S = 1;
+/**
+ * A start of our own is held until the server's `at` comes back with the echo; until then we guess it as
+ * the server picks it, from our own round trip only (the server takes the room's slowest).
+ */
+const OWN_LEAD_MIN_MS = 250;
+const OWN_LEAD_MAX_MS = 1000;
 /** A burst of pings on connect gives the clock estimate a few low-latency samples within a second. */
 const PING_BURST = 5;
 const PING_BURST_GAP_MS = 150;
@@ -81,6 +112,12 @@ export class SyncController {
     this.startCheck = null; // seconds we started early after joinAhead, until its landing is measured
     this.leadCheck = null; // seconds we aimed ahead on our last seek while playing, until its landing is measured
     this.lastHeartbeatAt = 0;
+    this.rejoins = 0; // seeks again after a join that landed late (startWhenRoomArrives)
+    this.wait = null; // the room waits for buffering viewers: {waitingFor: Set of client IDs, until}
+    this.inStep = false; // played in step since this video loaded: only then is a stall ours to report
+    this.lastReport = null; // the last status sent, and when
+    this.lastReportAt = -Infinity;
+    this.drift = null; // seconds off the room at the last tick (positive: ahead), null when not measured
 
     player.on('seeked', () => {
       this.settleUntil = Math.max(this.settleUntil, this.clock.now() + SETTLE_AFTER_SEEK_MS / 2);
@@ -125,6 +162,8 @@ export class SyncController {
   setConnected(open) {
     const opened = open && !this.connected;
     this.connected = open;
+    // A new socket starts with no status on the server's side.
+    if (opened) this.lastReport = null;
     if (opened) for (let i = 0; i < PING_BURST; i += 1) this.clock.setTimeout(() => this.ping(), i * PING_BURST_GAP_MS);
   }
 
@@ -138,7 +177,9 @@ export class SyncController {
    * must load it (or there is none) and call `sourceLoaded()` once it can be played.
    */
   setVideo(video, playback) {
+    if ((video?.id ?? null) !== this.videoId) this.inStep = false;
     this.videoId = video?.id ?? null;
+    this.wait = null;
     this.reference = playback;
     this.lastCommandAt = playback?.updated_at ?? -Infinity;
     this.roomReference = this.reference;
@@ -156,6 +197,7 @@ export class SyncController {
   /** The page (re)loads the video's source: nothing to sync until `sourceLoaded()`. */
   sourceLoading() {
     this.loadedVideoId = null;
+    this.inStep = false;
   }
 
   sourceLoaded() {
@@ -168,6 +210,14 @@ export class SyncController {
     // Seek first, then play, so the echo guard sees the play at the position it expects.
     this.settleUntil = 0;
     this.applyReference();
+  }
+
+  /** The user asked to be put back on the room's timeline ("resync"): a click, so play() may run. */
+  resync() {
+    if (this.player.blocked) this.player.dismissJoin();
+    this.cancelJoin();
+    this.settleUntil = 0;
+    this.applyReference({ exact: true });
   }
 
   /** Socket messages about playback: play/pause/seek, heartbeat, pong. True when it was one. */
@@ -184,6 +234,13 @@ export class SyncController {
       case 'pong':
         this.offset.add(message.client_time, this.now(), message.server_time);
         return true;
+      // The page shows these too: noted here, answered false.
+      case 'wait':
+        this.wait = { waitingFor: new Set(message.waiting_for.map((v) => v.client_id)), until: message.until };
+        return false;
+      case 'wait_over':
+        this.wait = null;
+        return false;
       default:
         return false;
     }
@@ -195,8 +252,11 @@ export class SyncController {
       // A newer action of ours is on its way: applying this older echo would jump back and forth.
       if (this.ownInFlight > 0) return;
     }
-    this.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: message.server_time };
-    this.lastCommandAt = message.server_time;
+    // `at`: when the room plays from `position` (server clock), a moment after `server_time` for a
+    // start; older servers send none.
+    const at = message.at ?? message.server_time;
+    this.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: at };
+    this.lastCommandAt = Math.max(at, message.server_time);
     this.roomReference = this.reference;
     this.roomCommandAt = this.lastCommandAt;
     // Our own seek's echo needs no exact landing: we are already there, give or take the travel time.
@@ -235,22 +295,27 @@ export class SyncController {
     // video (and reports it, for the queue), and a late pause from here would pause the next video.
     // Whatever the room is doing by then: the host's own pause at its end may have arrived first.
     if (kind === 'pause' && !this.host && position >= player.duration - AT_END_S) return 'ended';
-    const playing = kind === 'play' ? true : kind === 'pause' ? false : !player.paused;
-    // A seek during playback stalls this player for about seekLead before it moves again: the room's
-    // timeline starts from `position` then, not now, or this page would begin its own seek behind everyone.
-    const startsIn = kind === 'seek' && playing ? this.seekLead.value : 0;
-    // It is the room's state from now on, so the drift loop does not undo it while the echo travels.
-    this.reference = { playing, position, rate: 1, updated_at: this.serverNow() + startsIn * 1000 };
+    // A seek while we hold for a start (ours or the room's) is a seek of a playing room.
+    const holding = this.joining && !!this.reference?.playing;
+    const playing = kind === 'play' ? true : kind === 'pause' ? false : !player.paused || holding;
+    // It is the room's state from now on, so the drift loop does not undo it while the echo travels. A
+    // start (play, or a seek while playing) is scheduled by the server a moment ahead, for everyone
+    // alike: this page holds on the frame until then, as the others do (the echo brings the real `at`).
+    const startsIn = playing ? this.ownLead() : 0;
+    this.reference = { playing, position, rate: 1, updated_at: this.serverNow() + startsIn };
     this.lastCommandAt = this.serverNow();
-    if (startsIn > 0) {
-      this.settleUntil = this.now() + SETTLE_AFTER_SEEK_MS;
-      this.leadCheck = startsIn;
-    }
     player.rate = 1;
-    const sent = playing ? Math.max(0, position - startsIn + this.inTransit()) : position;
-    if (!this.send({ type: kind, position: sent })) return 'offline';
+    const sent = this.send({ type: kind, position });
+    if (playing) this.applyReference();
+    if (!sent) return 'offline';
     this.ownInFlight += 1;
     return 'sent';
+  }
+
+  /** Our guess at the lead the server gives a start of ours (ms), until its echo says. */
+  ownLead() {
+    const rtt = this.offset.rtt ?? 0;
+    return Math.min(OWN_LEAD_MAX_MS, Math.max(OWN_LEAD_MIN_MS, 2 * rtt));
   }
 
   // ---- Moving the player ----------------------------------------------------------------------------
@@ -271,22 +336,31 @@ export class SyncController {
     const { player, reference: ref } = this;
     if (!ref || !this.current) return;
     this.cancelJoin();
+    this.rejoins = 0;
     const target = expectedPosition(ref, this.serverNow(), player.duration);
     const atEnd = target >= player.duration - 0.05;
     if (!ref.playing || atEnd) {
       player.rate = 1;
       if (player.blocked) player.dismissJoin();
-      if (!player.paused) {
-        this.guard.expect('pause', player.time, this.now());
-        player.pause();
-      }
+      const pausedAt = player.paused ? null : player.time;
+      if (pausedAt !== null) player.pause();
       if (Math.abs(player.time - target) > DRIFT.pausedTolerance / 2) this.seekTo(target);
+      this.expectPause(pausedAt);
+      return;
+    }
+    // A start scheduled for later: hold on the frame, paused, and start on time.
+    if (ref.updated_at - this.serverNow() > this.startLead.value * 1000) {
+      const pausedAt = player.paused ? null : player.time;
+      if (pausedAt !== null) player.pause();
+      player.rate = 1;
+      if (!player.blocked) this.joinAhead();
+      this.expectPause(pausedAt);
       return;
     }
     if (player.paused) {
       if (player.blocked) return;
       if (Math.abs(player.time - target) <= DRIFT.nudgeAbove) this.startPlaying();
-      else this.joinAhead(target);
+      else this.joinAhead();
       return;
     }
     if (Math.abs(player.time - target) > DRIFT.seekAbove || exact) {
@@ -297,19 +371,54 @@ export class SyncController {
   }
 
   /**
-   * Joining a playing room from a paused player (a late join, a reload, a click on the join button):
-   * seek a little past where the room is, wait for the frame to be ready, then start at the moment the
-   * room reaches it. Overshooting costs only a short wait on a still frame; a seek aimed at "now" always
-   * lands behind by however long the seek and the start took.
+   * The echo of a pause we just asked of a player that was at `pausedAt` (null: it was paused already).
+   * The player fires it a moment later, reading its position then: after a seek that followed the
+   * pause, that is the seek's target, which may be far from where it paused (a stalled page the room
+   * paused ahead of it), so both count. A pause not recognised would go to the room as someone's.
    */
-  joinAhead(target) {
-    const aim = Math.min(target + Math.max(0.3, 2 * this.seekLead.value), this.player.duration);
+  expectPause(pausedAt) {
+    if (pausedAt === null) return;
+    this.guard.expect('pause', pausedAt, this.now());
+    const now = this.player.time;
+    if (Math.abs(now - pausedAt) > this.guard.tolerance) this.guard.expect('pause', now, this.now());
+  }
+
+  /**
+   * Joining a playing room from a paused player (a late join, a reload, a click on the join button, a
+   * start scheduled for later): seek to where the room will be a little later, wait for the frame to be
+   * ready, then start at the moment the room reaches it. Overshooting costs only a short wait on a still
+   * frame; a seek aimed at "now" always lands behind by however long the seek and the start took. For a
+   * start scheduled far enough ahead that is simply its `position`.
+   */
+  joinAhead() {
+    const { player, reference: ref } = this;
+    // Twice the seek lead covers a seek that takes longer than usual; a late join adds a margin for the
+    // start itself, which a scheduled start has already measured in its own lead.
+    const scheduled = ref.updated_at > this.serverNow();
+    const ahead = (scheduled ? 2 * this.seekLead.value : Math.max(0.3, 2 * this.seekLead.value)) * 1000;
+    const aim = expectedPosition(ref, this.serverNow() + ahead, player.duration);
     const token = ++this.joinToken;
     this.joining = true;
-    this.seekTo(aim);
-    this.player.one('seeked', () => {
+    const landed = () => {
       if (token === this.joinToken) this.startWhenRoomArrives(token);
-    });
+    };
+    // A little ahead of the aim is as good: the start simply waits for the room to get there.
+    const early = player.time - aim;
+    if (early < -0.01 || early > JOIN_AHEAD_SLACK_S) {
+      this.seekTo(aim);
+      const soughtAt = this.now();
+      player.one('seeked', () => {
+        // How long this seek took, to aim the next one (a slow link's seeks take far longer).
+        if (token === this.joinToken) this.seekLead.observe((this.now() - soughtAt) / 1000);
+        landed();
+      });
+    } else if (player.seeking) {
+      // Already on its way there (the user's own seek): wait for it to land.
+      player.one('seeked', landed);
+    } else {
+      landed();
+      if (!this.joining) return;
+    }
     // Should 'seeked' never come (a load error), give the drift loop its turn back.
     this.joinTimer = this.clock.setTimeout(() => {
       if (token === this.joinToken) this.joining = false;
@@ -323,15 +432,26 @@ export class SyncController {
       return;
     }
     this.clock.clearTimeout(this.joinTimer);
-    // Start a little early: the clock only moves once the player has spun up.
-    const wait = player.time - expectedPosition(ref, this.serverNow(), player.duration) - this.startLead.value;
+    // When the room reaches this frame (server clock); start a little before: the player's clock only
+    // moves once it has spun up.
+    const reachesAt = ref.updated_at + (Math.max(0, player.time - ref.position) * 1000) / (ref.rate ?? 1);
+    const wait = (reachesAt - this.serverNow()) / 1000 - this.startLead.value;
     if (wait > 0.005) {
       this.joinTimer = this.clock.setTimeout(() => this.startWhenRoomArrives(token), Math.min(wait * 1000, 2000));
       return;
     }
+    // The seek landed after the room had passed the frame: starting now would begin this far behind,
+    // which the drift loop takes seconds to win back. Aim again, further ahead (the seek lead has just
+    // learnt how long this link's seeks take), a couple of times at most.
+    if (wait < -REJOIN_LATE_S && this.rejoins < MAX_REJOINS) {
+      this.rejoins += 1;
+      this.joinAhead();
+      return;
+    }
     this.joining = false;
     this.settleUntil = this.now() + SETTLE_AFTER_SEEK_MS;
-    this.startCheck = this.startLead.value;
+    // Learn the start-up time only from a start made on time: a late one says nothing about it.
+    this.startCheck = wait >= -0.02 ? this.startLead.value : null;
     this.startPlaying();
   }
 
@@ -355,13 +475,22 @@ export class SyncController {
    * else. Returns what to show, `{state, text}`, or null for nothing.
    */
   tick() {
+    const shown = this.step();
+    this.report();
+    return shown;
+  }
+
+  step() {
     const { player, reference: ref } = this;
+    this.drift = null;
     if (!ref || !this.current) return null;
     if (!this.connected) return status('offline', 'Offline');
     if (player.blocked) return status('waiting', 'Waiting for your click');
+    if (this.joining && ref.updated_at > this.serverNow()) return status('starting', 'Starting…');
     if (player.seeking || this.joining) return status('catching-up', 'Catching up…');
     if (!ref.playing) {
       if (player.paused && Math.abs(player.time - ref.position) > DRIFT.pausedTolerance) this.seekTo(ref.position);
+      this.drift = player.time - ref.position;
       return status('paused', `Paused at ${formatTime(ref.position)}`);
     }
     if (this.host && this.serverNow() - this.lastCommandAt >= HOST_LEADS_AFTER_MS) {
@@ -380,10 +509,16 @@ export class SyncController {
       // Playing room, paused player, no user action of ours: we fell out (a stall, the end of a load).
       // Stopped at the end a moment before the room gets there: wait for it.
       const stopped = player.time >= player.duration - AT_END_S;
+      this.drift = stopped ? null : player.time - expected;
       if (expected < player.duration - (stopped ? WAIT_AT_END_S : 0.05)) this.applyReference();
       return status('catching-up', 'Catching up…');
     }
     const drift = player.time - expected;
+    this.drift = drift;
+    // Out of data mid-play: a seek now would throw away what is arriving and start a new download
+    // further on, which a slow link loses again (a chase). Let it fill; the room may wait for us.
+    if (player.buffering) return status('catching-up', 'Buffering…', drift);
+    this.inStep = true;
     // We aimed `leadCheck` s ahead and ended up `drift` s off: the seek really took leadCheck - drift.
     // Likewise for starting early by `startCheck`.
     if (this.leadCheck !== null) this.seekLead.observe(this.leadCheck - drift);
@@ -399,6 +534,57 @@ export class SyncController {
     const ms = Math.round(Math.abs(drift) * 1000);
     if (ms <= 50) return status('in-sync', `In sync · ${ms} ms`, drift);
     return status('catching-up', `Catching up · ${ms} ms`, drift);
+  }
+
+  // ---- What we tell the room ------------------------------------------------------------------------
+
+  /** Whether this page is far enough off the room's timeline to offer a "resync". */
+  get farOff() {
+    return this.drift !== null && Math.abs(this.drift) > FAR_OFF_S;
+  }
+
+  /** Whether the room waits for us (a `wait` names us). */
+  get waitedFor() {
+    return !!this.wait && this.me !== null && this.wait.waitingFor.has(this.me);
+  }
+
+  /**
+   * This page's state for the room: 'blocked' (autoplay refused), 'buffering' (wants to play, has no
+   * data), 'playing', 'paused', 'ready' (able to play: holding for a start, or the room waits for us and
+   * we have data again); null when there is nothing to say (no video, the video still loading, a late
+   * join finding its frame: buffering that is ours, not a stall that should hold the room).
+   */
+  get state() {
+    const { player, reference: ref } = this;
+    if (!ref || !this.current) return null;
+    if (player.blocked) return 'blocked';
+    if (this.waitedFor) return player.buffering ? 'buffering' : 'ready';
+    if (!ref.playing) return 'paused';
+    if (player.buffering) return this.inStep ? 'buffering' : null;
+    return player.paused ? 'ready' : 'playing';
+  }
+
+  /** Sends a `status` when something changed, no more often than REPORT_GAP_MS. */
+  report() {
+    const state = this.state;
+    if (!state || !this.connected) return;
+    const drift = this.host && state === 'playing' ? null : this.drift;
+    const rtt = this.offset.lastRtt;
+    const next = {
+      type: 'status',
+      state,
+      drift_ms: drift === null ? null : Math.max(-1e7, Math.min(1e7, Math.round(drift * 1000))),
+      rtt_ms: rtt === null ? null : Math.min(60_000, Math.round(rtt)),
+    };
+    const last = this.lastReport;
+    const moved = (a, b) => (a === null) !== (b === null) || Math.abs((a ?? 0) - (b ?? 0)) >= REPORT_MOVE_MS;
+    const again = state === 'buffering' && this.now() - this.lastReportAt >= BUFFERING_AGAIN_MS;
+    const changed =
+      again || !last || last.state !== next.state || moved(last.drift_ms, next.drift_ms) || moved(last.rtt_ms, next.rtt_ms);
+    if (!changed || this.now() - this.lastReportAt < REPORT_GAP_MS) return;
+    if (!this.send(next)) return;
+    this.lastReport = next;
+    this.lastReportAt = this.now();
   }
 }
 

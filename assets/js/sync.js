@@ -6,15 +6,26 @@
 /**
  * Estimates the server clock from ping/pong round trips.
  *
- * A sample's offset is `server_time - midpoint(sent, received)`; its error is at most half its round trip,
- * so the samples with the lowest round trips are the most trustworthy. We keep a short window of recent
- * samples (recent, so a drifting clock is followed) and answer with the median offset of the best few
- * (median, so one lucky-but-wrong sample cannot swing the estimate).
+ * A sample's offset is `server_time - midpoint(sent, received)`; its error is at most half its round trip
+ * (all of the delay on one leg), so the samples with the lowest round trips are the most trustworthy. We
+ * keep a window of recent samples (recent, so a drifting clock is followed; the page keeps pinging, so the
+ * estimate keeps being refined) and answer with the median offset of the best few: one slow sample is
+ * never among the best, and the median keeps one lucky-but-wrong fast sample from swinging the estimate.
+ * A skewed local clock (seconds off) changes every sample's offset alike, so it is simply measured.
+ *
+ * A route that changes (a new Wi-Fi access point, a VPN) can make every later round trip slower and
+ * lopsided in a new way: the old fast samples would then win for a whole window while describing a path
+ * that no longer exists. So when the last `routeRun` samples (40 s of pings) are all clearly slower than
+ * the best before them (more than twice its round trip and more than `routeSlack` ms above it), the
+ * older samples are dropped and the estimate starts over from the new route. A shorter run of slow
+ * samples is congestion, which the lowest-RTT rule already ignores.
  */
 export class ClockOffset {
-  constructor({ window = 20, best = 5 } = {}) {
+  constructor({ window = 20, best = 5, routeRun = 8, routeSlack = 20 } = {}) {
     this.window = window;
     this.best = best;
+    this.routeRun = routeRun;
+    this.routeSlack = routeSlack;
     this.samples = [];
     this.seeded = null;
   }
@@ -25,6 +36,17 @@ export class ClockOffset {
     if (!Number.isFinite(rtt) || rtt < 0 || !Number.isFinite(serverTime)) return;
     this.samples.push({ rtt, offset: serverTime - (sentAt + receivedAt) / 2 });
     if (this.samples.length > this.window) this.samples.shift();
+    this.followRouteChange();
+  }
+
+  followRouteChange() {
+    const { samples, routeRun } = this;
+    if (samples.length <= routeRun) return;
+    const older = samples.slice(0, -routeRun);
+    const recent = samples.slice(-routeRun);
+    const fastest = Math.min(...older.map((s) => s.rtt));
+    const slower = (s) => s.rtt > 2 * fastest && s.rtt > fastest + this.routeSlack;
+    if (recent.every(slower)) this.samples = recent;
   }
 
   /**
@@ -52,6 +74,11 @@ export class ClockOffset {
     return Math.min(...this.samples.map((s) => s.rtt));
   }
 
+  /** The latest round trip, in ms (null before any pong): what the page reports in its status. */
+  get lastRtt() {
+    return this.samples.at(-1)?.rtt ?? null;
+  }
+
   toServer(localNow) {
     return localNow + (this.offset ?? 0);
   }
@@ -66,11 +93,12 @@ function median(values) {
 /**
  * Where the room is at server time `serverTime`, given a playback state
  * `{playing, position, rate, updated_at}` (the protocol's shape). Never before 0, nor past `duration`
- * when one is known.
+ * when one is known. A start scheduled for later (`updated_at` in the future: the server's `at`) stays at
+ * `position` until then.
  */
 export function expectedPosition(state, serverTime, duration = Infinity) {
   let position = state.position;
-  if (state.playing) position += ((serverTime - state.updated_at) / 1000) * (state.rate ?? 1);
+  if (state.playing) position += (Math.max(0, serverTime - state.updated_at) / 1000) * (state.rate ?? 1);
   return Math.min(Math.max(position, 0), Number.isFinite(duration) ? duration : Infinity);
 }
 
@@ -80,22 +108,24 @@ export function expectedPosition(state, serverTime, duration = Infinity) {
  * - seekAbove 0.5: a seek makes the player stop to fetch and decode (100-300 ms on a LAN, more on a
  *   phone), and a pause that long is jarring; at the largest nudge (10 %) half a second takes 5 s to
  *   win back, about as long as anyone tolerates two rooms visibly apart. Beyond it, seek.
- * - nudgeAbove 0.025: two screens in one room playing the same sound stop sounding like one source and
- *   start to echo at roughly 25-30 ms apart, so we act from there. It is still several times our
- *   measuring noise (currentTime jitter and the clock estimate: a few ms on a LAN), so we do not wobble
- *   the rate on noise alone.
- * - settleWithin 0.008: once nudging, keep going until well inside the band (hysteresis), otherwise the
- *   rate would flap on and off at its edge, and every stop would leave us parked just under 25 ms.
+ * - nudgeAbove 0.012: every page is corrected towards the same timeline, so two pages can sit up to twice
+ *   this apart; 12 ms keeps that under a frame at 30 fps (33 ms) and under the 25-30 ms at which two
+ *   screens in one room start to sound like an echo. It stays above our measuring noise (currentTime
+ *   steps and the clock estimate: a few ms on a LAN), so the rate is not wobbled on noise alone.
+ * - settleWithin 0.004: once nudging, keep going until well inside the band (hysteresis), otherwise the
+ *   rate would flap on and off at its edge, and every stop would leave us parked just under the band.
  * - Rate: 1 -/+ drift * gain, clamped to [minNudge, maxNudge]. gain 1 means "win back the error in about
- *   a second" (a seek typically lands 50-150 ms off); the floor (2 %) stops the correction from crawling as the error shrinks; the ceiling
- *   (10 %) keeps the pitch and speed change hard to hear (browsers preserve pitch by default).
+ *   a second": a tick (250 ms) then corrects a quarter of the error, so the loop never overshoots and
+ *   never oscillates. The floor (1 %) keeps a small error from crawling (it still wins back 2.5 ms a tick,
+ *   less than settleWithin, so the last step cannot jump across zero); it is too small to hear. The
+ *   ceiling (10 %) keeps the pitch and speed change hard to hear (browsers preserve pitch by default).
  */
 export const DRIFT = Object.freeze({
   seekAbove: 0.5,
-  nudgeAbove: 0.025,
-  settleWithin: 0.008,
+  nudgeAbove: 0.012,
+  settleWithin: 0.004,
   gain: 1,
-  minNudge: 0.02,
+  minNudge: 0.01,
   maxNudge: 0.1,
   /** When the room is paused every player should show the same frame; one seek fixes a larger gap. */
   pausedTolerance: 0.1,

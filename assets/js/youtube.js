@@ -356,6 +356,11 @@ export class YouTubePlayer extends Emitter {
     return this.seekTarget !== null;
   }
 
+  /** YouTube says so itself (its BUFFERING state), during a seek as during a stall. */
+  get buffering() {
+    return this.loaded && this.ytState === STATE.BUFFERING;
+  }
+
   get rate() {
     return (this.loaded && this.yt.getPlaybackRate?.()) || 1;
   }

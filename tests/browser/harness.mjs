@@ -161,10 +161,18 @@ export async function uploadVideo(base, code, file) {
 export async function openViewer(browser, base, code, { context, viewport = { width: 1280, height: 800 } } = {}) {
   const ctx = context ?? (await browser.newContext({ viewport }));
   const page = await ctx.newPage();
-  // `ended`: the `ended` reports the page sends (the queue's auto-advance).
-  const viewer = { context: ctx, page, sent: [], ended: [], errors: [] };
+  // `ended`: the `ended` reports the page sends (the queue's auto-advance); `received`: every message
+  // the page's sockets received.
+  const viewer = { context: ctx, page, sent: [], ended: [], errors: [], received: [] };
   page.on('pageerror', (error) => viewer.errors.push(error.message));
   page.on('websocket', (ws) => {
+    ws.on('framereceived', ({ payload }) => {
+      try {
+        viewer.received.push(JSON.parse(String(payload)));
+      } catch {
+        // Not ours.
+      }
+    });
     ws.on('framesent', ({ payload }) => {
       try {
         const message = JSON.parse(String(payload));

@@ -161,6 +161,7 @@ function setup() {
   const player = new FakePlayer(clock);
   const sent = [];
   const pings = [];
+  const statuses = [];
   const blocked = [];
   const net = { online: true };
   const sync = new SyncController({
@@ -168,14 +169,14 @@ function setup() {
     clock,
     send: (message) => {
       if (!net.online) return false;
-      (message.type === 'ping' ? pings : sent).push(message);
+      (message.type === 'ping' ? pings : message.type === 'status' ? statuses : sent).push(message);
       return true;
     },
     onBlocked: () => blocked.push(clock.now()),
   });
   sync.setConnected(true);
   sync.welcome({ you: 'me', server_time: clock.now() });
-  return { clock, player, sync, sent, pings, blocked, net };
+  return { clock, player, sync, sent, pings, statuses, blocked, net };
 }
 
 const playingAt = (position, at) => ({ playing: true, position, rate: 1, updated_at: at });
@@ -280,25 +281,31 @@ test('a burst of our own seeks: the last one wins, older echoes do not pull us b
     player.userSeek(target); // the user clicks along the bar
     sentAt.push(clock.now());
     assert.equal(sync.onLocalEvent('seek', target), 'sent');
-    assert.equal(sync.tick().state, 'catching-up', 'no correcting while the player seeks');
+    assert.equal(sync.tick().state, 'starting', 'held on the frame until the room starts there');
   }
-  // Playing: each seek is sent as where the room's timeline starts, one seek lead (0.1 s) earlier.
-  assert.deepEqual(sent.map((m) => m.type), ['seek', 'seek', 'seek']);
-  sent.forEach((m, i) => near(m.position, [19.9, 39.9, 59.9][i], 'sent position'));
-  clock.advance(100); // the last seek lands as the seek lead foresaw
+  // Sent as they are: the server schedules the start a moment ahead, for everyone alike.
+  assert.deepEqual(sent.map((m) => [m.type, m.position]), [['seek', 20], ['seek', 40], ['seek', 60]]);
+  assert.equal(player.paused, true, 'a start of ours holds until its `at`');
+  clock.advance(100);
   player.land();
 
-  // The server stamps each with the time it got it, and echoes them to everyone, us included.
-  const echoes = sent.map((m, i) => command('seek', m.position, { by: 'me', at: sentAt[i] }));
+  // The server echoes each to everyone, us included, to start 300 ms after it got it.
+  const echoes = sent.map((m, i) => ({ ...command('seek', m.position, { by: 'me', at: sentAt[i] }), at: sentAt[i] + 300 }));
   sync.handle(echoes[0]);
   assert.equal(sync.reference.position, 60, 'an older echo does not replace our latest seek');
   sync.handle(echoes[1]);
   assert.equal(sync.reference.position, 60);
   sync.handle(echoes[2]);
-  near(sync.reference.position, 59.9, 'the last echo is the room');
+  assert.equal(sync.reference.position, 60, 'the last echo is the room');
+  assert.equal(sync.reference.updated_at, sentAt[2] + 300);
   assert.deepEqual(seeks(player), [], 'we are already there: no seek back and forth');
+  const started = () => player.log.filter(([kind]) => kind === 'play');
+  clock.advance(sentAt[2] + 300 - clock.now() - 100);
+  assert.equal(started().length, 0, 'not before `at` minus the start lead');
+  clock.advance(100);
+  assert.equal(started().length, 1, 'started on time');
 
-  clock.advance(400);
+  clock.advance(500);
   const status = sync.tick();
   assert.equal(status.state, 'in-sync');
   assert.ok(Math.abs(status.drift) < 0.001, `${status.drift} s off`);
@@ -594,4 +601,257 @@ test('a follower stopped at its end long before the room gets there is brought b
   assert.equal(sync.onLocalEvent('pause', 8), 'ended');
   sync.tick();
   assert.deepEqual(seeks(player).length, 1, 'it joins the room again');
+});
+
+// ---- Scheduled starts (`at`) ----
+
+const plays = (player) => player.log.filter(([kind]) => kind === 'play');
+
+test('a play scheduled for later: the paused page holds on the frame and starts at `at` minus its start lead', async () => {
+  const { clock, player, sync, sent } = setup();
+  player.time = 30;
+  sync.setVideo(VIDEO, pausedAt(30, clock.now()));
+  sync.sourceLoaded();
+  const at = clock.now() + 600;
+  sync.handle({ ...command('play', 30, { at: clock.now() }), at });
+  assert.deepEqual(seeks(player), [], 'already on the frame');
+  assert.equal(sync.tick().state, 'starting');
+  clock.advance(600 - 80 - 1);
+  assert.equal(plays(player).length, 0, 'not before `at` minus the start lead');
+  clock.advance(1);
+  assert.equal(plays(player).length, 1);
+  await Promise.resolve();
+  assert.deepEqual(player.flush(onLocal(sync)), ['echo']);
+  assert.deepEqual(sent, []);
+  clock.advance(480);
+  const status = sync.tick();
+  assert.equal(status.state, 'in-sync');
+  assert.ok(Math.abs(status.drift) < 0.001, `${status.drift} s off`);
+});
+
+test('a seek scheduled for later reaches a playing page: it pauses, seeks to `position`, starts on time', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  const at = clock.now() + 500;
+  sync.handle({ ...command('seek', 70, { at: clock.now() }), at });
+  assert.equal(player.paused, true, 'holds');
+  assert.deepEqual(seeks(player), [70], 'on the frame the room starts from');
+  // A real player fires its pause after the seek began, reading the seek's target then.
+  assert.equal(sync.onLocalEvent('pause', 70), 'echo', 'the hold is not sent as a pause');
+  assert.equal(sync.onLocalEvent('seek', 70), 'echo');
+  clock.advance(150);
+  player.land();
+  clock.advance(500 - 150 - 81);
+  assert.equal(plays(player).length, 0);
+  clock.advance(1);
+  assert.equal(plays(player).length, 1);
+  clock.advance(600);
+  const status = sync.tick();
+  assert.ok(Math.abs(status.drift) < 0.001, `${status.drift} s off`);
+});
+
+test('a page that must seek later than `at` aims ahead and starts as the room arrives', () => {
+  const { clock, player, sync } = inStep();
+  sync.seekLead.value = 0.3; // this page's seeks are slow
+  const at = clock.now() + 250;
+  sync.handle({ ...command('seek', 70, { at: clock.now() }), at });
+  near(seeks(player)[0], 70.35, 'twice the seek lead ahead of now, past the start');
+  clock.advance(300);
+  player.land();
+  // The room reaches 70.35 at `at` + 350 ms: start 80 ms before.
+  clock.advance(at + 350 - 80 - clock.now() - 1);
+  assert.equal(plays(player).length, 0);
+  clock.advance(1);
+  assert.equal(plays(player).length, 1);
+});
+
+test('a resume by the server (`by: null`) is applied like anyone\'s', () => {
+  const { clock, player, sync } = inStep();
+  const where = player.time;
+  sync.handle({ ...command('pause', where, { at: clock.now() }), by: null });
+  assert.equal(player.paused, true);
+  const at = clock.now() + 400;
+  sync.handle({ ...command('play', where, { at: clock.now() }), by: null, at });
+  clock.advance(400);
+  assert.equal(plays(player).length, 1);
+});
+
+test('a snapshot whose playback starts later (`updated_at` in the future) holds until then, never counts back', () => {
+  const { clock, player, sync } = setup();
+  player.time = 12;
+  sync.setVideo(VIDEO, playingAt(12, clock.now() + 700));
+  sync.sourceLoaded();
+  assert.deepEqual(seeks(player), []);
+  assert.equal(sync.tick().state, 'starting');
+  clock.advance(600);
+  assert.equal(plays(player).length, 0);
+  clock.advance(100);
+  assert.equal(plays(player).length, 1);
+});
+
+test('our own play holds until the echo\'s `at`, then starts with everyone', async () => {
+  const { clock, player, sync, sent } = inStep();
+  sync.handle(command('pause', 5, { at: clock.now() }));
+  await Promise.resolve();
+  player.flush(onLocal(sync));
+  clock.advance(2000);
+  player.paused = false; // the user presses play
+  player.since = clock.now();
+  assert.equal(sync.onLocalEvent('play', 5), 'sent');
+  assert.deepEqual(sent.at(-1), { type: 'play', position: 5 }, 'the position as it is: the server schedules');
+  assert.equal(player.paused, true, 'held');
+  clock.advance(50);
+  const at = clock.now() + 300;
+  sync.handle({ ...command('play', 5, { by: 'me', at: clock.now() }), at });
+  clock.advance(300 - 81);
+  assert.equal(plays(player).length, 0);
+  clock.advance(1);
+  assert.equal(plays(player).length, 1);
+});
+
+test('drift loop: a page 20 ms behind is nudged, not left in the band', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  player.time = player.time - 0.02;
+  sync.tick();
+  assert.ok(player.rate > 1, `rate ${player.rate}`);
+  for (let i = 0; i < 20; i += 1) {
+    clock.advance(250);
+    sync.tick();
+  }
+  assert.equal(player.rate, 1, 'back to normal speed once settled');
+  assert.ok(Math.abs(sync.drift) < 0.005, `${sync.drift}`);
+});
+
+// ---- Status reports and waits ----
+
+test('status: sent on a change, at most every 600 ms, with drift and round trip', () => {
+  const { clock, player, sync, statuses } = inStep();
+  sync.handle({ type: 'pong', client_time: clock.now() - 40, server_time: clock.now() - 20 });
+  sync.tick();
+  assert.deepEqual(statuses.at(-1), { type: 'status', state: 'playing', drift_ms: 0, rtt_ms: 40 });
+  const count = statuses.length;
+  clock.advance(250);
+  sync.tick();
+  assert.equal(statuses.length, count, 'nothing changed: nothing sent');
+  sync.handle(command('pause', player.time, { at: clock.now() }));
+  sync.tick();
+  assert.equal(statuses.length, count, 'changed, but too soon after the last');
+  clock.advance(350);
+  sync.tick();
+  assert.equal(statuses.at(-1).state, 'paused');
+  sync.setConnected(false);
+  sync.setConnected(true);
+  clock.advance(600);
+  sync.tick();
+  assert.equal(statuses.at(-1).state, 'paused', 'a new socket hears it again');
+  assert.equal(statuses.length, count + 2);
+});
+
+test('status: a stall after playing in step is buffering; a late joiner finding its frame is not', () => {
+  const page = setup();
+  page.sync.setVideo(VIDEO, playingAt(10, page.clock.now()));
+  page.sync.sourceLoaded();
+  page.player.buffering = true;
+  assert.equal(page.sync.state, null, 'a join still loading says nothing');
+
+  const { clock, player, sync, statuses } = inStep();
+  clock.advance(500);
+  sync.tick();
+  assert.equal(sync.state, 'playing');
+  player.buffering = true;
+  assert.equal(sync.state, 'buffering');
+  clock.advance(600);
+  sync.tick();
+  const count = statuses.length;
+  assert.equal(statuses.at(-1).state, 'buffering');
+  clock.advance(500);
+  sync.tick();
+  assert.equal(statuses.length, count, 'not again within a second');
+  clock.advance(500);
+  sync.tick();
+  assert.equal(statuses.length, count + 1, 'said again while it lasts');
+});
+
+test('status: the viewer a wait names is buffering until it has data, then ready; blocked says so', () => {
+  const { clock, player, sync } = inStep();
+  sync.tick();
+  player.buffering = true;
+  const until = clock.now() + 8000;
+  sync.handle({ ...command('pause', player.time, { at: clock.now() }), by: null });
+  assert.equal(sync.handle({ type: 'wait', waiting_for: [{ client_id: 'me', name: null }], until }), false);
+  assert.equal(sync.waitedFor, true);
+  assert.equal(sync.state, 'buffering', 'paused by the room, but still without data');
+  player.buffering = false;
+  assert.equal(sync.state, 'ready');
+  sync.handle({ type: 'wait_over', reason: 'ready' });
+  assert.equal(sync.state, 'paused');
+  player.blocked = true;
+  assert.equal(sync.state, 'blocked');
+});
+
+test('far off: a page more than a second from the room is offered a resync, which brings it back', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  sync.seekLead.max = 0; // keep the numbers simple
+  player.paused = true; // fell out: a stall the drift loop has not fixed yet
+  player.time = 4;
+  sync.cancelJoin();
+  sync.drift = player.time - 6;
+  assert.equal(sync.farOff, true);
+  sync.resync();
+  assert.ok(seeks(player).length >= 1, 'sought back to the room');
+  assert.ok(seeks(player).at(-1) > 6);
+});
+
+test('a page out of data mid-play does not seek ahead while it fills; once it plays again it catches up', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  player.buffering = true;
+  player.time = player.time; // the clock stops while it waits for data
+  player.paused = true;
+  player.paused = false;
+  const at = player.time;
+  player.speed = 0;
+  clock.advance(2000);
+  assert.equal(sync.tick().text, 'Buffering…');
+  assert.deepEqual(seeks(player), [], 'no seek while the data is on its way');
+  assert.ok(sync.drift < -1.9, `${sync.drift}`);
+  player.buffering = false;
+  player.speed = 1;
+  player.time = at;
+  sync.tick();
+  assert.equal(seeks(player).length, 1, 'playing again, two seconds behind: one seek');
+});
+
+test('a stalled page the room pauses ahead of it: its player\'s pause, read after the seek, is not sent', () => {
+  const { clock, player, sync } = inStep();
+  clock.advance(1000);
+  player.buffering = true;
+  player.speed = 0; // stalled at about 6 s while the room went on
+  clock.advance(700);
+  sync.handle({ ...command('pause', 6.9, { at: clock.now() }), by: null });
+  assert.equal(player.paused, true);
+  assert.deepEqual(seeks(player), [6.9]);
+  // A real player fires its pause after the seek began: it reads 6.9, not where it paused.
+  assert.equal(sync.onLocalEvent('pause', 6.9), 'echo');
+  assert.equal(sync.onLocalEvent('seek', 6.9), 'echo');
+});
+
+test('a late join whose seek lands after the room passed its frame seeks again, further ahead, and learns the seek time', () => {
+  const { clock, player, sync } = setup();
+  sync.setVideo(VIDEO, playingAt(10, clock.now()));
+  sync.sourceLoaded();
+  near(seeks(player)[0], 10.3, 'the first aim: 0.3 s ahead');
+  clock.advance(600); // a slow link: the seek takes 600 ms, the room is at 10.6 s
+  player.land();
+  assert.equal(seeks(player).length, 2, 'seeks again instead of starting 300 ms behind');
+  assert.ok(sync.seekLead.value > 0.2, `the seek lead learnt: ${sync.seekLead.value}`);
+  near(seeks(player)[1], 10.6 + 2 * sync.seekLead.value, 'twice the learnt seek lead ahead');
+  clock.advance(300);
+  player.land();
+  assert.equal(plays(player).length, 0, 'on time now: waits for the room');
+  clock.advance(1000);
+  assert.equal(plays(player).length, 1);
+  assert.equal(sync.startLead.value, 0.08, 'untouched by the late landing');
 });
