@@ -346,12 +346,14 @@ impl Job {
             .map(|meta| meta.len())
             .unwrap_or(0);
         let upload = ReceivedUpload::from_temp(output, Container::Mp4, size);
-        let file_name = store_numbered(&inner.db, &inner.media, upload).await?;
+        let (id, file_name) = store_numbered(&inner.db, &inner.media, upload)
+            .await
+            .map_err(|error| Failed(format!("could not store the converted file: {error}")))?;
         let info = self
             .processing
             .keep_poster(poster, &file_name, info.clone());
         let video = Video {
-            id: file_number(&file_name),
+            id,
             source: VideoSource::File {
                 file_name: file_name.clone(),
             },
@@ -388,32 +390,22 @@ impl Job {
     }
 }
 
-/// Gives a finished file the next free number; returns its file name.
-async fn store_numbered(
+/// Gives a finished file (an upload, or a conversion's output) the next free number in the media
+/// folder; returns the number, which is also the video's ID, and the file name.
+pub async fn store_numbered(
     db: &Db,
     media: &MediaStore,
     mut upload: ReceivedUpload,
-) -> Result<String, convert::ConvertError> {
-    let failed = |error: &dyn std::fmt::Display| {
-        convert::ConvertError::Failed(format!("could not store the converted file: {error}"))
-    };
+) -> anyhow::Result<(i64, String)> {
     for _ in 0..NUMBERING_ATTEMPTS {
-        let number = db::videos::next_number(db).await.map_err(|e| failed(&e))?;
+        let number = db::videos::next_number(db).await?;
         match media.store(upload, number) {
-            Ok(file_name) => return Ok(file_name),
+            Ok(file_name) => return Ok((number, file_name)),
             Err((back, error)) if error.kind() == std::io::ErrorKind::AlreadyExists => {
                 upload = back;
             }
-            Err((_, error)) => return Err(failed(&error)),
+            Err((_, error)) => return Err(error.into()),
         }
     }
-    Err(failed(&"every file number tried was taken"))
-}
-
-fn file_number(file_name: &str) -> i64 {
-    file_name
-        .split('.')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("stored file names start with their number")
+    anyhow::bail!("every file number tried was taken")
 }

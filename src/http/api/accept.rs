@@ -4,21 +4,16 @@
 
 use crate::{
     client::ClientId,
-    db,
     error::{ApiError, ApiResult},
     hub::UploadGuard,
     media::ReceivedUpload,
-    processing::{Order, Triage},
+    processing::{self, Order, Triage},
     room::{Video, VideoSource},
     state::AppState,
     view::{ProcessingView, VideoView},
 };
 
 use super::found;
-
-/// Attempts at a free file number before giving up (a number is taken only by files put in the
-/// media folder by hand).
-const NUMBERING_ATTEMPTS: usize = 100;
 
 /// What became of a complete upload.
 pub(crate) enum Accepted {
@@ -54,10 +49,13 @@ pub(crate) async fn accept_upload(
             return Ok(Accepted::Processing(state.processing.start(pending, order)));
         }
     };
-    let (file_name, mime, size) = store_numbered(state, upload).await?;
+    let (mime, size) = (upload.container.mime().to_string(), upload.size);
+    let (id, file_name) = processing::store_numbered(&state.db, &state.media, upload)
+        .await
+        .map_err(|error| ApiError::internal("could not store an upload", error))?;
     let info = state.processing.with_poster(&file_name, info).await;
     let video = Video {
-        id: file_number(&file_name),
+        id,
         source: VideoSource::File { file_name },
         original_name,
         size,
@@ -120,37 +118,4 @@ async fn add_to_queue(
     }
     found(added?)??;
     Ok(view)
-}
-
-/// Gives the upload the next free number. Returns its file name, type and size.
-async fn store_numbered(
-    state: &AppState,
-    mut upload: ReceivedUpload,
-) -> ApiResult<(String, String, u64)> {
-    let mime = upload.container.mime().to_string();
-    let size = upload.size;
-    for _ in 0..NUMBERING_ATTEMPTS {
-        let number = db::videos::next_number(&state.db).await?;
-        match state.media.store(upload, number) {
-            Ok(file_name) => return Ok((file_name, mime, size)),
-            Err((back, error)) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                upload = back;
-            }
-            Err((_, error)) => {
-                return Err(ApiError::internal("could not store an upload", error));
-            }
-        }
-    }
-    Err(ApiError::internal(
-        "could not store an upload",
-        "every file number tried was taken",
-    ))
-}
-
-fn file_number(file_name: &str) -> i64 {
-    file_name
-        .split('.')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("stored file names start with their number")
 }
