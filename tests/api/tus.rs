@@ -307,6 +307,26 @@ async fn first_bytes_that_are_no_video_are_415_and_the_upload_is_gone() {
 }
 
 #[tokio::test]
+async fn without_ffmpeg_a_container_browsers_cannot_play_is_415_and_the_upload_is_gone() {
+    let app = spawn_app_with(|config| {
+        config.ffmpeg_path = "/nonexistent/ffmpeg".into();
+        config.ffprobe_path = "/nonexistent/ffprobe".into();
+    })
+    .await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let path = created(&person, &code, 10_000).await;
+    let mut avi = b"RIFF\x24\0\0\0AVI LIST".to_vec();
+    avi.resize(1_000, 0);
+    let response = patch(&person, &path, 0, &avi).await;
+    assert_eq!(response.status(), 415);
+    assert_eq!(error_code(response).await, "needs_ffmpeg");
+    assert_eq!(offset_of(&person, &path).await, Err(404));
+    assert!(app.media_files().is_empty(), "{:?}", app.media_files());
+    assert_eq!(upload_rows(&app).await, 0);
+}
+
+#[tokio::test]
 async fn delete_terminates_the_upload_and_leaves_nothing() {
     let app = spawn_app().await;
     let person = app.person();
