@@ -180,6 +180,15 @@ export class Player {
     return this.ready && !this.media.ended && this.media.readyState < 3;
   }
 
+  /** Seconds of data from the current position on (0 when it is not in a buffered range). */
+  get bufferedAhead() {
+    const { buffered, currentTime } = this.media;
+    for (let i = 0; i < buffered.length; i += 1) {
+      if (buffered.start(i) <= currentTime + 0.01 && currentTime < buffered.end(i)) return buffered.end(i) - currentTime;
+    }
+    return 0;
+  }
+
   get rate() {
     return this.media.playbackRate;
   }

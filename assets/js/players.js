@@ -10,6 +10,7 @@
 //   pause(), seek(seconds)
 //   time, duration (Infinity when unknown), paused, seeking, ready, src   (read-only)
 //   buffering           no data to play on from here (a stall, or a seek still loading)
+//   bufferedAhead       seconds of data held from the position on (0 when unknown)
 //   rate                playback rate (read and write)
 //   blocked, dismissJoin()   the "Click to join playback" state after a refused start
 //   on(type, fn), one(type, fn)   events: 'seeked' (a seek landed), 'play', 'pause'
@@ -23,7 +24,7 @@ import { Emitter } from './emitter.js';
 /** The members every adapter has (checked in tests/js/players.test.mjs). */
 export const PLAYER_INTERFACE = Object.freeze([
   'load', 'unload', 'play', 'pause', 'seek', 'time', 'duration', 'paused', 'seeking', 'ready', 'src',
-  'rate', 'blocked', 'dismissJoin', 'on', 'one', 'buffering',
+  'rate', 'blocked', 'dismissJoin', 'on', 'one', 'buffering', 'bufferedAhead',
 ]);
 
 /** Which adapter plays a video of this `kind` ('file', 'url' or 'youtube'). */
@@ -159,6 +160,10 @@ export class MediaPlayer {
 
   get buffering() {
     return this.active.buffering;
+  }
+
+  get bufferedAhead() {
+    return this.active.bufferedAhead;
   }
 
   get rate() {

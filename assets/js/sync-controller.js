@@ -63,6 +63,12 @@ const REPORT_MOVE_MS = 10;
  * began within that second must be told again once it has lasted.
  */
 const BUFFERING_AGAIN_MS = 1000;
+/**
+ * A page the room waits for is ready once it holds this much (seconds) from its position, whatever the
+ * player's readyState says: a paused Chromium video may sit at HAVE_CURRENT_DATA with the data there,
+ * and the room would wait for it until the deadline.
+ */
+const READY_AHEAD_S = 1;
 /** A page this far from the room (seconds) is offered a "resync". */
 export const FAR_OFF_S = 1;
 /**
@@ -558,13 +564,25 @@ export class SyncController {
     const { player, reference: ref } = this;
     if (!ref || !this.current) return null;
     if (player.blocked) return 'blocked';
-    if (this.waitedFor) return player.buffering ? 'buffering' : 'ready';
+    if (this.waitedFor) return this.canResume ? 'ready' : 'buffering';
     if (!ref.playing) return 'paused';
     if (player.buffering) return this.inStep ? 'buffering' : null;
     return player.paused ? 'ready' : 'playing';
   }
 
-  /** Sends a `status` when something changed, no more often than REPORT_GAP_MS. */
+  /** Whether the player, paused for a wait, has the data to play on (see READY_AHEAD_S). */
+  get canResume() {
+    const { player } = this;
+    if (!player.buffering) return true;
+    if (player.seeking) return false;
+    return (player.bufferedAhead ?? 0) >= Math.min(READY_AHEAD_S, player.duration - player.time - 0.05);
+  }
+
+  /**
+   * Sends a `status` when something changed, no more often than REPORT_GAP_MS. Buffering is said again
+   * while it lasts, and so is ready while the room still waits for us: a report over the server's rate
+   * is dropped, and the room would otherwise wait for a ready it never heard until the deadline.
+   */
   report() {
     const state = this.state;
     if (!state || !this.connected) return;
@@ -578,10 +596,13 @@ export class SyncController {
     };
     const last = this.lastReport;
     const moved = (a, b) => (a === null) !== (b === null) || Math.abs((a ?? 0) - (b ?? 0)) >= REPORT_MOVE_MS;
-    const again = state === 'buffering' && this.now() - this.lastReportAt >= BUFFERING_AGAIN_MS;
+    const again =
+      (state === 'buffering' || (state === 'ready' && this.waitedFor)) && this.now() - this.lastReportAt >= BUFFERING_AGAIN_MS;
     const changed =
       again || !last || last.state !== next.state || moved(last.drift_ms, next.drift_ms) || moved(last.rtt_ms, next.rtt_ms);
-    if (!changed || this.now() - this.lastReportAt < REPORT_GAP_MS) return;
+    // Data back while the room waits for us: said at once, each moment of it holds everyone.
+    const resumable = this.waitedFor && state === 'ready' && last?.state === 'buffering';
+    if (!changed || (this.now() - this.lastReportAt < REPORT_GAP_MS && !resumable)) return;
     if (!this.send(next)) return;
     this.lastReport = next;
     this.lastReportAt = this.now();

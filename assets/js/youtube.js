@@ -361,6 +361,11 @@ export class YouTubePlayer extends Emitter {
     return this.loaded && this.ytState === STATE.BUFFERING;
   }
 
+  /** Unknown: YouTube's BUFFERING state is what `buffering` goes by. */
+  get bufferedAhead() {
+    return 0;
+  }
+
   get rate() {
     return (this.loaded && this.yt.getPlaybackRate?.()) || 1;
   }

@@ -62,6 +62,8 @@ class FakePlayer {
     this.seeking = false;
     this.paused = true;
     this.startLatency = 0.08;
+    this.buffering = false;
+    this.bufferedAhead = 0; // seconds of data from the position on
     this.speed = 1;
     this.base = 0; // position at `since`
     this.since = clock.now();
@@ -788,6 +790,61 @@ test('status: the viewer a wait names is buffering until it has data, then ready
   assert.equal(sync.state, 'paused');
   player.blocked = true;
   assert.equal(sync.state, 'blocked');
+});
+
+test('status: a waited-for page paused with data ahead is ready even while its player says it lacks data', () => {
+  const { clock, player, sync, statuses } = inStep();
+  sync.tick();
+  player.buffering = true;
+  player.bufferedAhead = 0;
+  sync.handle({ ...command('pause', player.time, { at: clock.now() }), by: null });
+  sync.handle({ type: 'wait', waiting_for: [{ client_id: 'me', name: null }], until: clock.now() + 8000 });
+  player.land();
+  assert.equal(sync.state, 'buffering', 'nothing held ahead: still buffering');
+  clock.advance(1000);
+  sync.tick();
+  assert.equal(statuses.at(-1).state, 'buffering');
+  // The data is back, but a paused Chromium video may stay at HAVE_CURRENT_DATA (buffering = true).
+  player.bufferedAhead = 0.4;
+  assert.equal(sync.state, 'buffering', 'a fraction of a second is not enough to play on');
+  player.bufferedAhead = 3;
+  assert.equal(sync.state, 'ready');
+  clock.advance(250);
+  sync.tick();
+  assert.equal(statuses.at(-1).state, 'ready', 'the room hears it at once, not REPORT_GAP_MS after the last');
+  player.seeking = true;
+  assert.equal(sync.state, 'buffering', 'a seek still landing has no frame yet');
+  player.seeking = false;
+  player.time = player.duration - 0.5;
+  player.bufferedAhead = 0.45;
+  assert.equal(sync.state, 'ready', 'near the end, the rest of the video is enough');
+});
+
+test('status: ready is said again while the room still waits for us, not once the wait is over', () => {
+  const { clock, player, sync, statuses } = inStep();
+  sync.tick();
+  sync.handle({ ...command('pause', player.time, { at: clock.now() }), by: null });
+  sync.handle({ type: 'wait', waiting_for: [{ client_id: 'me', name: null }], until: clock.now() + 8000 });
+  player.land();
+  clock.advance(1000);
+  sync.tick();
+  assert.equal(statuses.at(-1).state, 'ready');
+  const count = statuses.length;
+  clock.advance(600);
+  sync.tick();
+  assert.equal(statuses.length, count, 'not again within a second');
+  clock.advance(500);
+  sync.tick();
+  assert.equal(statuses.length, count + 1, 'again: the first may have been dropped over the rate');
+  assert.equal(statuses.at(-1).state, 'ready');
+  sync.handle({ type: 'wait_over', reason: 'ready' });
+  clock.advance(2000);
+  sync.tick();
+  assert.equal(statuses.at(-1).state, 'paused');
+  const after = statuses.length;
+  clock.advance(2000);
+  sync.tick();
+  assert.equal(statuses.length, after, 'a paused page says it once');
 });
 
 test('far off: a page more than a second from the room is offered a resync, which brings it back', () => {
