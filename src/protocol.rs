@@ -112,6 +112,8 @@ pub enum ServerMsg {
         room: Box<RoomView>,
         /// Uploads being made playable in this room, oldest first.
         processing: Vec<ProcessingView>,
+        /// The wait for buffering viewers under way, if any (as a `wait` message would say it).
+        wait: Option<WaitView>,
     },
     /// A play, pause or seek, already applied to the room's state.
     Play(PlaybackEvent),
@@ -181,10 +183,7 @@ pub enum ServerMsg {
     },
     /// The room paused because these viewers are buffering; it plays again by `until` (server ms)
     /// at the latest. Sent again when the list changes.
-    Wait {
-        waiting_for: Vec<WaitingFor>,
-        until: u64,
-    },
+    Wait(WaitView),
     /// The wait ended: `ready`, `deadline`, `left` (a scheduled `play` follows) or `cancelled`
     /// (someone played, paused or seeked themselves).
     WaitOver {
@@ -201,6 +200,29 @@ pub enum ServerMsg {
         code: &'static str,
         message: String,
     },
+}
+
+/// A wait for buffering viewers: who, and until when (server ms) at the latest.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitView {
+    pub waiting_for: Vec<WaitingFor>,
+    pub until: u64,
+}
+
+impl WaitView {
+    pub fn of(room: &Room<ClientId>, wait: &Wait<ClientId>) -> Self {
+        Self {
+            waiting_for: wait
+                .waiting_for
+                .iter()
+                .map(|&client_id| WaitingFor {
+                    client_id,
+                    name: room.name_of(client_id),
+                })
+                .collect(),
+            until: wait.until,
+        }
+    }
 }
 
 /// A viewer the room waits for.
@@ -254,17 +276,7 @@ impl ServerMsg {
 
     /// The `wait` message for the room's current wait, naming who it waits for.
     pub fn wait_of(room: &Room<ClientId>, wait: &Wait<ClientId>) -> Self {
-        Self::Wait {
-            waiting_for: wait
-                .waiting_for
-                .iter()
-                .map(|&client_id| WaitingFor {
-                    client_id,
-                    name: room.name_of(client_id),
-                })
-                .collect(),
-            until: wait.until,
-        }
+        Self::Wait(WaitView::of(room, wait))
     }
 
     /// To a viewer who made the room wait too often lately.

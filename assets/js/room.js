@@ -292,7 +292,8 @@ function onMessage(message) {
   switch (message.type) {
     case 'snapshot':
       control.admitted();
-      onWait({ type: 'wait_over', reason: 'cancelled' });
+      // A wait under way when we joined (or fell behind) is in the snapshot.
+      onWait(message.wait ? { type: 'wait', ...message.wait } : { type: 'wait_over', reason: 'cancelled' });
       sync.welcome(message);
       setVideo(message.room.video, message.room.playback);
       queue.show(message.room.queue);

@@ -155,9 +155,15 @@ export class SyncController {
   // ---- What the page tells us ---------------------------------------------------------------------
 
   /** A snapshot arrived (first connect or reconnect): who we are, and a first guess at the server clock. */
-  welcome({ you, server_time: serverTime }) {
+  welcome({ you, server_time: serverTime, wait = null }) {
     this.me = you;
     this.offset.seed(serverTime, this.now());
+    this.noteWait(wait);
+  }
+
+  /** The room's wait for buffering viewers (a `wait` message, or a snapshot's), or null. */
+  noteWait(wait) {
+    this.wait = wait && { waitingFor: new Set(wait.waiting_for.map((v) => v.client_id)), until: wait.until };
   }
 
   setHost(isHost) {
@@ -242,10 +248,10 @@ export class SyncController {
         return true;
       // The page shows these too: noted here, answered false.
       case 'wait':
-        this.wait = { waitingFor: new Set(message.waiting_for.map((v) => v.client_id)), until: message.until };
+        this.noteWait(message);
         return false;
       case 'wait_over':
-        this.wait = null;
+        this.noteWait(null);
         return false;
       default:
         return false;

@@ -25,7 +25,7 @@ use crate::{
     clock::now_ms,
     db,
     limits::{KeyedLimit, Limit},
-    protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg},
+    protocol::{PUSHED_VIEWERS_LIMIT, ServerMsg, WaitView},
     room::{
         JoinRefused, Kick, PlaybackAction, QueueError, QueueItem, Room, Settings, Video,
         WaitChange, WaitOver,
@@ -502,6 +502,7 @@ impl LiveRoom {
                 ..RoomView::of(&self.room, now, PUSHED_VIEWERS_LIMIT)
             }),
             processing: self.jobs.views(),
+            wait: self.room.wait().map(|wait| WaitView::of(&self.room, wait)),
         }
     }
 

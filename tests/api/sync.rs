@@ -294,6 +294,29 @@ async fn a_buffering_viewer_pauses_the_room_until_they_are_ready() {
 }
 
 #[tokio::test]
+async fn who_joins_during_a_wait_finds_it_in_the_snapshot() {
+    let app = spawn_app().await;
+    let (code, (_alice, mut a), (_bob, mut b, bob_id)) = playing_room(&app).await;
+    let (_, before) = app.person().join(&code).await;
+    assert_eq!(before["wait"], Value::Null, "no wait yet: {before}");
+    report(&mut b, "buffering", json!(0), Value::Null).await;
+    let wait = wait_for_bob(&mut a, &bob_id).await;
+
+    let (_, during) = app.person().join(&code).await;
+    assert_eq!(
+        during["wait"]["waiting_for"], wait["waiting_for"],
+        "{during}"
+    );
+    assert_eq!(during["wait"]["until"], wait["until"], "{during}");
+    assert_eq!(during["room"]["playback"]["playing"], false);
+
+    report(&mut b, "ready", json!(0), Value::Null).await;
+    resumed(&mut a, "ready").await;
+    let (_, after) = app.person().join(&code).await;
+    assert_eq!(after["wait"], Value::Null, "the wait is over: {after}");
+}
+
+#[tokio::test]
 async fn a_wait_ends_at_its_deadline_and_who_still_buffers_is_left_to_catch_up() {
     let app = spawn_app_with(|config| config.buffer_wait_secs = 1).await;
     let (code, (alice, mut a), (_bob, mut b, bob_id)) = playing_room(&app).await;

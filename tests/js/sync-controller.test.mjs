@@ -792,6 +792,17 @@ test('status: the viewer a wait names is buffering until it has data, then ready
   assert.equal(sync.state, 'blocked');
 });
 
+test('a wait under way in the snapshot counts like a wait message; a snapshot without one ends it', () => {
+  const { clock, sync } = inStep();
+  const until = clock.now() + 8000;
+  sync.welcome({ you: 'me', server_time: clock.now(), wait: { waiting_for: [{ client_id: 'me', name: null }], until } });
+  assert.equal(sync.waitedFor, true);
+  assert.equal(sync.wait.until, until);
+  sync.welcome({ you: 'me', server_time: clock.now(), wait: null });
+  assert.equal(sync.waitedFor, false);
+  assert.equal(sync.wait, null);
+});
+
 test('status: a waited-for page paused with data ahead is ready even while its player says it lacks data', () => {
   const { clock, player, sync, statuses } = inStep();
   sync.tick();
