@@ -55,7 +55,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts the goblet binary on a free port with its own temp folders. `stop()` ends it and cleans up;
- * `restart()` stops it and starts it again on the same port and folders (for reconnect checks).
+ * `restart(whileDown)` stops it, awaits `whileDown()` if given, and starts it again on the same port and
+ * folders (for reconnect checks).
  * `env`: extra GOBLET_* settings for this server (e.g. a looser chat rate limit).
  */
 export async function startServer({ env: extraEnv = {} } = {}) {
@@ -91,8 +92,9 @@ export async function startServer({ env: extraEnv = {} } = {}) {
   return {
     base,
     logFile,
-    async restart() {
+    async restart(whileDown = async () => {}) {
       await process_.stop();
+      await whileDown();
       process_ = await spawnServer(bin, env, base, logFile);
     },
     async stop() {
