@@ -114,7 +114,7 @@ async function openPage(browser, server, code, network, relays) {
     ws.on('framereceived', ({ payload }) => {
       try {
         const message = JSON.parse(String(payload));
-        if (['wait', 'wait_over', 'catch_up'].includes(message.type)) viewer.frames.push({ ...message, seen: Date.now() });
+        if (['wait', 'wait_over', 'catch_up', 'play'].includes(message.type)) viewer.frames.push({ ...message, seen: Date.now() });
       } catch {
         // Not JSON.
       }
@@ -176,27 +176,48 @@ async function waitConverged(pages, timeoutMs) {
 }
 
 /**
- * Arms each page to note when its video starts moving from `position` (true clock, extrapolated back
- * from the first reading past it), then resolves with those times.
+ * Arms each page to note when its video last started moving (true clock, and its position then): a
+ * poll every 2 ms that forgets a start whenever the video is paused or seeking again. The host's own
+ * press starts its video for a few ms before its page holds it for the scheduled start, and that
+ * moment is not the room's start.
  */
-async function armStarts(pages, position) {
+async function armStarts(pages) {
   await Promise.all(
     pages.map((page) =>
-      page.evaluate((from) => {
+      page.evaluate(() => {
         const v = document.querySelector('video');
-        window.__started = null;
+        let held = v.currentTime;
+        window.__moved = null;
         clearInterval(window.__startTimer);
         window.__startTimer = setInterval(() => {
-          if (v.paused || v.seeking || v.currentTime < from + 0.002) return;
-          window.__started = window.__benchNow() - ((v.currentTime - from) / v.playbackRate) * 1000;
-          clearInterval(window.__startTimer);
+          if (v.paused || v.seeking) {
+            held = v.currentTime;
+            window.__moved = null;
+          } else if (!window.__moved && v.currentTime >= held + 0.002) {
+            window.__moved = { at: window.__benchNow(), t: v.currentTime, rate: v.playbackRate };
+          }
         }, 2);
-      }, position),
+      }),
     ),
   );
 }
 
-const startTimes = (pages) => Promise.all(pages.map((page) => page.evaluate(() => window.__started)));
+/**
+ * When each page's timeline passed `position` (the room's start position, from the play message),
+ * extrapolated back from its first reading after it started: null for a page that had not started.
+ */
+async function startTimes(pages, position) {
+  const moved = await Promise.all(
+    pages.map((page) => page.evaluate(() => (clearInterval(window.__startTimer), window.__moved))),
+  );
+  return moved.map((m) => (m ? m.at - ((m.t - position) / m.rate) * 1000 : null));
+}
+
+/** The position of the latest `play` the viewer's page was sent since `since` (null: none came). */
+function playedFrom(viewer, since) {
+  const frame = viewer.frames.findLast((f) => f.type === 'play');
+  return frame && frame.seen >= since ? frame.position : null;
+}
 
 /** Presses play or pause in the page the way a script on the page would (the player reports it). */
 const press = (page, what) => page.evaluate((action) => document.querySelector('video')[action](), what);
@@ -244,11 +265,12 @@ async function runScenario(name, browser, server, video) {
       for (let i = 0; i < START_TRIALS; i += 1) {
         await press(pages[0], 'pause');
         await sleep(2500);
-        const position = (await read(pages[0])).t;
-        await armStarts(pages, position);
+        await armStarts(pages);
+        const pressed = Date.now();
         await press(pages[0], 'play');
         await sleep(3000);
-        const starts = await startTimes(pages);
+        const position = playedFrom(viewers[0], pressed);
+        const starts = position === null ? pages.map(() => null) : await startTimes(pages, position);
         spreads.push(starts.every((s) => s !== null) ? Math.max(...starts) - Math.min(...starts) : null);
       }
       result.start = spreads;
