@@ -143,6 +143,8 @@ struct LiveRoom {
     unload_at: Option<Instant>,
     /// When the wait for buffering viewers reaches its deadline.
     wait_deadline_at: Option<Instant>,
+    /// When the grace of a start is over and someone said they were buffering within it.
+    buffering_recheck_at: Option<Instant>,
 }
 
 impl LiveRoom {
@@ -167,6 +169,7 @@ impl LiveRoom {
             announced_at: None,
             unload_at: Some(Instant::now() + settings.unload_after),
             wait_deadline_at: None,
+            buffering_recheck_at: None,
         }
     }
 
@@ -188,10 +191,12 @@ impl LiveRoom {
         let mut announce = Box::pin(tokio::time::sleep_until(far));
         let mut unload = Box::pin(tokio::time::sleep_until(far));
         let mut wait_deadline = Box::pin(tokio::time::sleep_until(far));
+        let mut buffering_recheck = Box::pin(tokio::time::sleep_until(far));
         loop {
             rearm(&mut announce, self.announce_at, far);
             rearm(&mut unload, self.unload_at, far);
             rearm(&mut wait_deadline, self.wait_deadline_at, far);
+            rearm(&mut buffering_recheck, self.buffering_recheck_at, far);
             tokio::select! {
                 command = queue.recv() => {
                     // Every handle is gone: nobody can reach the room any more.
@@ -204,6 +209,7 @@ impl LiveRoom {
                 _ = persist.tick() => self.persist().await,
                 () = &mut announce, if self.announce_at.is_some() => self.announce_viewers(),
                 () = &mut wait_deadline, if self.wait_deadline_at.is_some() => self.wait_deadline(),
+                () = &mut buffering_recheck, if self.buffering_recheck_at.is_some() => self.recheck_buffering(),
                 () = &mut unload, if self.unload_at.is_some() => {
                     if self.unload_if_idle().await {
                         return End::Unloaded;
@@ -309,6 +315,7 @@ impl LiveRoom {
                 if let Some(change) = reported.wait {
                     self.wait_changed(change, now);
                 }
+                self.arm_buffering_recheck(now);
                 let _ = reply.send(catch_up);
             }
             Command::ClaimHost { client, reply } => {
@@ -857,6 +864,23 @@ impl LiveRoom {
         self.wait_deadline_at = self.room.wait().map(|wait| {
             Instant::now() + Duration::from_millis(wait.until.saturating_sub(now).max(1))
         });
+    }
+
+    /// The recheck's timer fired: a stall reported within a start's grace makes the room wait if it
+    /// still goes on; the timer is set again when the room started anew in between.
+    fn recheck_buffering(&mut self) {
+        let now = now_ms();
+        if let Some(change) = self.room.recheck_buffering(now) {
+            self.wait_changed(change, now);
+        }
+        self.arm_buffering_recheck(now);
+    }
+
+    fn arm_buffering_recheck(&mut self, now: u64) {
+        self.buffering_recheck_at = self
+            .room
+            .buffering_recheck_at()
+            .map(|at| Instant::now() + Duration::from_millis(at.saturating_sub(now).max(1)));
     }
 
     fn queue_changed(&self) {

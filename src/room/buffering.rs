@@ -92,6 +92,12 @@ pub struct Buffering<V> {
     /// Viewers left to catch up (past a deadline, or past their allowance and told): they start no
     /// wait until they report a state other than buffering.
     excused: HashSet<V>,
+    /// Viewers who said they were buffering within the grace of the start they came in (when it
+    /// took effect, server ms) and have said nothing else since: looked at again once the grace is
+    /// over ([`Buffering::recheck`]), so a stall that began with the start is not missed until
+    /// their next report.
+    early: Vec<V>,
+    early_start: Option<u64>,
 }
 
 impl<V: Copy + Eq + Hash> Buffering<V> {
@@ -101,6 +107,8 @@ impl<V: Copy + Eq + Hash> Buffering<V> {
             wait: None,
             caused: HashMap::new(),
             excused: HashSet::new(),
+            early: Vec::new(),
+            early_start: None,
         }
     }
 
@@ -124,6 +132,7 @@ impl<V: Copy + Eq + Hash> Buffering<V> {
     ) -> Option<WaitChange<V>> {
         if !buffering {
             self.excused.remove(&viewer);
+            self.early.retain(|v| *v != viewer);
             let wait = self.wait.as_mut()?;
             let before = wait.waiting_for.len();
             wait.waiting_for.retain(|v| *v != viewer);
@@ -147,6 +156,13 @@ impl<V: Copy + Eq + Hash> Buffering<V> {
         } else {
             let started = playing_since?;
             if now < started.saturating_add(START_GRACE_MS) {
+                if self.early_start != Some(started) {
+                    self.early.clear();
+                    self.early_start = Some(started);
+                }
+                if !self.early.contains(&viewer) {
+                    self.early.push(viewer);
+                }
                 return None;
             }
         }
@@ -154,11 +170,58 @@ impl<V: Copy + Eq + Hash> Buffering<V> {
             self.excused.insert(viewer);
             return Some(WaitChange::CatchUp);
         }
+        Some(self.wait_for(viewer, now))
+    }
+
+    /// When to call [`Buffering::recheck`] (server ms): the end of the grace of the start that
+    /// `playing_since` says is going on, if someone said they were buffering within it.
+    pub fn recheck_at(&self, playing_since: Option<u64>) -> Option<u64> {
+        let started = playing_since?;
+        (!self.early.is_empty() && self.early_start == Some(started))
+            .then(|| started.saturating_add(START_GRACE_MS))
+    }
+
+    /// The grace of a start is over: who said they were buffering within it, and has not said
+    /// otherwise since, is waited for now, as a report at this moment would have been. One past
+    /// their allowance is left for their next report, which tells them to catch up. Nothing
+    /// happens when the room paused or started again in between (those reports were about an
+    /// earlier start), nor before the grace is over.
+    pub fn recheck(&mut self, playing_since: Option<u64>, now: u64) -> Option<WaitChange<V>> {
+        if self.early_start != playing_since || playing_since.is_none() {
+            self.early.clear();
+            self.early_start = None;
+            return None;
+        }
+        if now < self.recheck_at(playing_since)? {
+            return None;
+        }
+        self.early_start = None;
+        let mut change = None;
+        for viewer in std::mem::take(&mut self.early) {
+            if !self.policy.enabled || self.excused.contains(&viewer) {
+                continue;
+            }
+            if !self.within_allowance(viewer, now) {
+                continue;
+            }
+            change = Some(match (change, self.wait_for(viewer, now)) {
+                // Several at once: one wait that names them all.
+                (Some(WaitChange::Started(_)), WaitChange::Changed(wait)) => {
+                    WaitChange::Started(wait)
+                }
+                (_, next) => next,
+            });
+        }
+        change
+    }
+
+    /// Adds `viewer` to the wait, starting one if there is none; it counts against their allowance.
+    fn wait_for(&mut self, viewer: V, now: u64) -> WaitChange<V> {
         self.caused.entry(viewer).or_default().push_back(now);
         match &mut self.wait {
             Some(wait) => {
                 wait.waiting_for.push(viewer);
-                Some(WaitChange::Changed(wait.clone()))
+                WaitChange::Changed(wait.clone())
             }
             None => {
                 let wait = Wait {
@@ -166,7 +229,7 @@ impl<V: Copy + Eq + Hash> Buffering<V> {
                     until: now.saturating_add(self.policy.deadline_ms),
                 };
                 self.wait = Some(wait.clone());
-                Some(WaitChange::Started(wait))
+                WaitChange::Started(wait)
             }
         }
     }
@@ -174,6 +237,7 @@ impl<V: Copy + Eq + Hash> Buffering<V> {
     /// `viewer` left the room (its last socket closed).
     pub fn left(&mut self, viewer: V) -> Option<WaitChange<V>> {
         self.excused.remove(&viewer);
+        self.early.retain(|v| *v != viewer);
         let wait = self.wait.as_mut()?;
         if !wait.waiting_for.contains(&viewer) {
             return None;
@@ -270,6 +334,100 @@ mod tests {
         // A start in the future (scheduled) has not begun either.
         let mut b = buffering();
         assert_eq!(b.report(1, true, Some(9_000), 5_000), None);
+    }
+
+    #[test]
+    fn a_stall_said_within_a_starts_grace_makes_the_room_wait_when_the_grace_is_over() {
+        let mut b = buffering();
+        let since = Some(4_500);
+        assert_eq!(b.recheck_at(since), None, "nobody buffering");
+        assert_eq!(
+            b.report(1, true, since, 4_800),
+            None,
+            "the start's own loading, so far"
+        );
+        assert_eq!(b.recheck_at(since), Some(5_500));
+        assert_eq!(b.recheck(since, 5_499), None, "not yet");
+        assert_eq!(b.recheck(since, 5_500), started(vec![1], 13_500));
+        assert_eq!(b.recheck_at(since), None, "looked at once");
+        assert_eq!(b.recheck(since, 6_000), None);
+        assert_eq!(b.report(1, true, None, 6_000), None, "already waited for");
+    }
+
+    #[test]
+    fn a_recheck_waits_for_everyone_still_buffering_at_once_and_for_nobody_else() {
+        let mut b = buffering();
+        let since = Some(4_500);
+        b.report(1, true, since, 4_600);
+        b.report(2, true, since, 4_700);
+        b.report(3, true, since, 4_800);
+        b.report(2, false, since, 5_000);
+        b.report(3, true, since, 5_100);
+        let both = Wait {
+            waiting_for: vec![1, 3],
+            until: 13_500,
+        };
+        assert_eq!(b.recheck(since, 5_500), Some(WaitChange::Started(both)));
+    }
+
+    #[test]
+    fn no_recheck_after_a_recovery_a_departure_a_pause_or_a_new_start() {
+        let mut b = buffering();
+        b.report(1, true, Some(4_500), 4_800);
+        b.report(1, false, Some(4_500), 5_000);
+        assert_eq!(b.recheck_at(Some(4_500)), None, "recovered");
+        assert_eq!(b.recheck(Some(4_500), 5_500), None);
+
+        b.report(2, true, Some(4_500), 4_800);
+        assert_eq!(b.left(2), None);
+        assert_eq!(b.recheck(Some(4_500), 5_500), None, "left");
+
+        b.report(3, true, Some(4_500), 4_800);
+        assert_eq!(b.recheck_at(None), None);
+        assert_eq!(b.recheck(None, 5_500), None, "the room paused");
+        assert_eq!(b.recheck(Some(4_500), 5_500), None, "forgotten then");
+
+        b.report(4, true, Some(4_500), 4_800);
+        assert_eq!(b.recheck_at(Some(6_000)), None, "another start since");
+        assert_eq!(b.recheck(Some(6_000), 7_000), None);
+        // A report within the new start's grace is looked at at its end.
+        b.report(4, true, Some(6_000), 6_200);
+        assert_eq!(b.recheck(Some(6_000), 7_000), started(vec![4], 15_000));
+    }
+
+    #[test]
+    fn a_recheck_spares_who_catches_up_alone_and_leaves_the_allowance_to_the_next_report() {
+        let mut b = buffering();
+        b.report(1, true, PLAYING_SINCE, 5_000);
+        assert_eq!(
+            b.deadline(13_000),
+            Some(WaitChange::Over(WaitOver::Deadline))
+        );
+        b.report(1, true, Some(13_250), 13_500);
+        assert_eq!(b.recheck(Some(13_250), 14_250), None, "left to catch up");
+
+        let mut b = Buffering::new(WaitPolicy {
+            max_waits: 0,
+            ..WaitPolicy::default()
+        });
+        b.report(1, true, Some(4_500), 4_800);
+        assert_eq!(b.recheck(Some(4_500), 5_500), None, "over the allowance");
+        assert_eq!(
+            b.report(1, true, Some(4_500), 5_800),
+            Some(WaitChange::CatchUp),
+            "told by the next report, which has a socket to answer"
+        );
+
+        let mut b = Buffering::new(WaitPolicy {
+            enabled: false,
+            ..WaitPolicy::default()
+        });
+        b.report(1, true, Some(4_500), 4_800);
+        assert_eq!(
+            b.recheck(Some(4_500), 5_500),
+            None,
+            "a room that does not wait"
+        );
     }
 
     #[test]

@@ -287,7 +287,7 @@ impl<V: Copy + Eq + Hash> Room<V> {
             presence.rtt.record(now, rtt);
         }
         let list_changed = presence.status.replace(status) != Some(status);
-        let playing_since = self.playback.playing.then_some(self.last_command_at);
+        let playing_since = self.playing_since();
         let wait = self
             .buffering
             .report(client, status.is_buffering(), playing_since, now)
@@ -358,6 +358,24 @@ impl<V: Copy + Eq + Hash> Room<V> {
     pub fn wait_deadline(&mut self, now: u64) -> Option<WaitChange<V>> {
         let change = self.buffering.deadline(now)?;
         Some(self.apply_wait(change, now))
+    }
+
+    /// When a buffering report that came within a start's grace is to be looked at again (server
+    /// ms), if there is one: see [`Room::recheck_buffering`].
+    pub fn buffering_recheck_at(&self) -> Option<u64> {
+        self.buffering.recheck_at(self.playing_since())
+    }
+
+    /// The grace of the current start is over by `now`: a viewer who said they were buffering
+    /// within it, and nothing else since, makes the room wait now rather than on their next report.
+    pub fn recheck_buffering(&mut self, now: u64) -> Option<WaitChange<V>> {
+        let change = self.buffering.recheck(self.playing_since(), now)?;
+        Some(self.apply_wait(change, now))
+    }
+
+    /// When the room's current start took effect, while it plays.
+    fn playing_since(&self) -> Option<u64> {
+        self.playback.playing.then_some(self.last_command_at)
     }
 
     /// A client left (its last socket closed, [`Room::leave`] said true): the room stops waiting

@@ -393,3 +393,41 @@ async fn with_buffer_wait_off_the_room_plays_on() {
     status_shown(&alice, &code, &bob_id, "buffering").await;
     assert!(is_playing(&alice, &code).await);
 }
+
+#[tokio::test]
+async fn a_stall_said_as_the_room_starts_makes_it_wait_once_the_start_is_a_second_old() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.person(), app.person());
+    bob.put_json("/api/me", json!({"name": "Bob"})).await;
+    let code = alice.create_room().await;
+    let (mut a, _) = alice.join(&code).await;
+    let (mut b, _) = bob.join(&code).await;
+    let bob_id = bob.client_id().await;
+    send_json(&mut a, json!({"type": "play", "position": 10})).await;
+    let at = next_of(&mut a, "play").await["at"].as_u64().unwrap();
+    // Within the start's grace: the start's own loading, so far. Bob says nothing more.
+    report_applied(&mut b, "buffering").await;
+    let wait = wait_for_bob(&mut a, &bob_id).await;
+    assert!(
+        wait["until"].as_u64().unwrap() >= at + 1_000 + 8_000,
+        "not before the start is a second old: {wait}"
+    );
+    report(&mut b, "ready", json!(0), Value::Null).await;
+    resumed(&mut a, "ready").await;
+}
+
+#[tokio::test]
+async fn a_viewer_whose_start_loaded_within_the_grace_is_not_waited_for() {
+    let app = spawn_app().await;
+    let (alice, bob) = (app.person(), app.person());
+    let code = alice.create_room().await;
+    let (mut a, _) = alice.join(&code).await;
+    let (mut b, _) = bob.join(&code).await;
+    send_json(&mut a, json!({"type": "play", "position": 10})).await;
+    next_of(&mut a, "play").await;
+    report_applied(&mut b, "buffering").await;
+    report_applied(&mut b, "ready").await;
+    // Past the start's grace (up to 1 s of lead, then 1 s): the room still plays.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert!(is_playing(&alice, &code).await, "no wait");
+}
