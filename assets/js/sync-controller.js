@@ -58,9 +58,9 @@ const AT_END_S = 0.25;
 const REPORT_GAP_MS = 600;
 const REPORT_MOVE_MS = 10;
 /**
- * Buffering is said again this often while it lasts: the server starts a wait only for a report that
- * comes a second or more after a start (the normal buffering of a seek does not count), so a stall that
- * began within that second must be told again once it has lasted.
+ * Buffering is said again this often while it lasts: a report over the server's rate is dropped, and
+ * the server, which looks at a report made within a second of a start again when that second is over,
+ * would otherwise never hear of the stall.
  */
 const BUFFERING_AGAIN_MS = 1000;
 /**
@@ -120,7 +120,11 @@ export class SyncController {
     this.lastHeartbeatAt = 0;
     this.rejoins = 0; // seeks again after a join that landed late (startWhenRoomArrives)
     this.wait = null; // the room waits for buffering viewers: {waitingFor: Set of client IDs, until}
-    this.inStep = false; // played in step since this video loaded: only then is a stall ours to report
+    // Whether running out of data is a stall the room should hear of: once this page has played in
+    // step, or followed a play or seek of the room's, since this video loaded. A late joiner finding
+    // its frame is not (the room started long ago); the loading of a start is covered by the
+    // server's grace after it (a second, looked at again when it is over).
+    this.stallsCount = false;
     this.lastReport = null; // the last status sent, and when
     this.lastReportAt = -Infinity;
     this.drift = null; // seconds off the room at the last tick (positive: ahead), null when not measured
@@ -189,7 +193,7 @@ export class SyncController {
    * must load it (or there is none) and call `sourceLoaded()` once it can be played.
    */
   setVideo(video, playback) {
-    if ((video?.id ?? null) !== this.videoId) this.inStep = false;
+    if ((video?.id ?? null) !== this.videoId) this.stallsCount = false;
     this.videoId = video?.id ?? null;
     this.wait = null;
     this.reference = playback;
@@ -209,7 +213,7 @@ export class SyncController {
   /** The page (re)loads the video's source: nothing to sync until `sourceLoaded()`. */
   sourceLoading() {
     this.loadedVideoId = null;
-    this.inStep = false;
+    this.stallsCount = false;
   }
 
   sourceLoaded() {
@@ -271,6 +275,7 @@ export class SyncController {
     this.lastCommandAt = Math.max(at, message.server_time);
     this.roomReference = this.reference;
     this.roomCommandAt = this.lastCommandAt;
+    if (this.current) this.stallsCount = true;
     // Our own seek's echo needs no exact landing: we are already there, give or take the travel time.
     this.applyReference({ exact: message.type === 'seek' && message.by !== this.me });
   }
@@ -316,6 +321,7 @@ export class SyncController {
     const startsIn = playing ? this.ownLead() : 0;
     this.reference = { playing, position, rate: 1, updated_at: this.serverNow() + startsIn };
     this.lastCommandAt = this.serverNow();
+    if (this.current) this.stallsCount = true;
     player.rate = 1;
     const sent = this.send({ type: kind, position });
     if (playing) this.applyReference();
@@ -530,7 +536,7 @@ export class SyncController {
     // Out of data mid-play: a seek now would throw away what is arriving and start a new download
     // further on, which a slow link loses again (a chase). Let it fill; the room may wait for us.
     if (player.buffering) return status('catching-up', 'Buffering…', drift);
-    this.inStep = true;
+    this.stallsCount = true;
     // We aimed `leadCheck` s ahead and ended up `drift` s off: the seek really took leadCheck - drift.
     // Likewise for starting early by `startCheck`.
     if (this.leadCheck !== null) this.seekLead.observe(this.leadCheck - drift);
@@ -572,7 +578,7 @@ export class SyncController {
     if (player.blocked) return 'blocked';
     if (this.waitedFor) return this.canResume ? 'ready' : 'buffering';
     if (!ref.playing) return 'paused';
-    if (player.buffering) return this.inStep ? 'buffering' : null;
+    if (player.buffering) return this.stallsCount ? 'buffering' : null;
     return player.paused ? 'ready' : 'playing';
   }
 

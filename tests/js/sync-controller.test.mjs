@@ -775,6 +775,36 @@ test('status: a stall after playing in step is buffering; a late joiner finding 
   assert.equal(statuses.length, count + 1, 'said again while it lasts');
 });
 
+test('status: a late joiner that seeks, or follows a seek of the room, before it played in step reports a stall', () => {
+  const lateJoiner = () => {
+    const page = setup();
+    page.sync.setVideo(VIDEO, playingAt(10, page.clock.now()));
+    page.sync.sourceLoaded();
+    page.player.buffering = true;
+    assert.equal(page.sync.state, null, 'finding its frame');
+    return page;
+  };
+
+  const own = lateJoiner();
+  own.player.userSeek(30);
+  assert.equal(own.sync.onLocalEvent('seek', 30), 'sent');
+  assert.equal(own.sync.state, 'buffering', 'its own seek: the room\'s grace covers the loading, then it counts');
+  own.clock.advance(600);
+  own.sync.tick();
+  assert.equal(own.statuses.at(-1).state, 'buffering', 'and the room hears it');
+
+  const theirs = lateJoiner();
+  theirs.sync.handle(command('seek', 40, { at: theirs.clock.now() + 300 }));
+  assert.equal(theirs.sync.state, 'buffering', 'a seek of the room\'s');
+
+  const stillLoading = setup();
+  stillLoading.sync.setVideo(VIDEO, playingAt(10, stillLoading.clock.now()));
+  stillLoading.sync.handle(command('seek', 40, { at: stillLoading.clock.now() }));
+  stillLoading.sync.sourceLoaded();
+  stillLoading.player.buffering = true;
+  assert.equal(stillLoading.sync.state, null, 'a seek heard before the video loaded: still the join\'s own loading');
+});
+
 test('status: the viewer a wait names is buffering until it has data, then ready; blocked says so', () => {
   const { clock, player, sync } = inStep();
   sync.tick();
