@@ -18,7 +18,7 @@
 //   `status`, on a change and at most every REPORT_GAP_MS: the viewer list shows it, and the server
 //   pauses the room for a viewer that runs out of data (`wait`) for a while.
 
-import { ClockOffset, expectedPosition, decideDrift, DRIFT, EchoGuard, SeekLead, acceptHeartbeat } from './sync.js';
+import { ClockOffset, expectedPosition, decideDrift, DRIFT, EchoGuard, SeekLead, acceptHeartbeat, HostLine } from './sync.js';
 import { formatTime } from './format.js';
 
 /** How often the page calls `tick()`. */
@@ -94,6 +94,7 @@ export class SyncController {
     this.onBlocked = onBlocked;
 
     this.offset = new ClockOffset();
+    this.hostLine = new HostLine(); // the host's heartbeats, least delayed first
     this.guard = new EchoGuard();
     this.seekLead = new SeekLead();
     // How long a paused player takes from play() to a moving clock: about 80 ms in Chromium.
@@ -197,6 +198,7 @@ export class SyncController {
     this.videoId = video?.id ?? null;
     this.wait = null;
     this.reference = playback;
+    this.hostLine.reset(playback);
     this.lastCommandAt = playback?.updated_at ?? -Infinity;
     this.roomReference = this.reference;
     this.roomCommandAt = this.lastCommandAt;
@@ -272,6 +274,7 @@ export class SyncController {
     // start; older servers send none.
     const at = message.at ?? message.server_time;
     this.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: at };
+    this.hostLine.reset(this.reference);
     this.lastCommandAt = Math.max(at, message.server_time);
     this.roomReference = this.reference;
     this.roomCommandAt = this.lastCommandAt;
@@ -283,7 +286,7 @@ export class SyncController {
   onHeartbeat(message) {
     if (message.by === this.me) return;
     if (!acceptHeartbeat(this.reference, this.lastCommandAt, message)) return;
-    this.reference = { playing: message.playing, position: message.position, rate: 1, updated_at: message.server_time };
+    this.reference = this.hostLine.add(message);
     this.roomReference = this.reference;
   }
 
@@ -296,6 +299,7 @@ export class SyncController {
     this.ownInFlight = Math.max(0, this.ownInFlight - 1);
     if (!this.roomReference) return;
     this.reference = this.roomReference;
+    this.hostLine.reset(this.reference);
     this.lastCommandAt = this.roomCommandAt;
     this.applyReference({ exact: true });
   }
@@ -320,6 +324,7 @@ export class SyncController {
     // alike: this page holds on the frame until then, as the others do (the echo brings the real `at`).
     const startsIn = playing ? this.ownLead() : 0;
     this.reference = { playing, position, rate: 1, updated_at: this.serverNow() + startsIn };
+    this.hostLine.reset(this.reference);
     this.lastCommandAt = this.serverNow();
     if (this.current) this.stallsCount = true;
     player.rate = 1;

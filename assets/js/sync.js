@@ -210,3 +210,44 @@ export function acceptHeartbeat(reference, lastCommandAt, heartbeat, graceMs = 1
   if (!reference || heartbeat.playing !== reference.playing) return false;
   return heartbeat.server_time - lastCommandAt >= graceMs;
 }
+
+/**
+ * The host's heartbeats as a follower takes them. The server dates a heartbeat when it arrives, so one
+ * that was held up on its way (jitter, a busy uplink) says the host is further back than it is, by the
+ * delay: taken one by one, every follower would jump back and forth with the host's network (tens of
+ * ms on a jittery link, against a band of 12 ms). Measured against one line (the last command, as
+ * `reset` gave it), the least delayed of the last `keep` heartbeats is the one that puts the host
+ * furthest ahead, and that one counts, as the clock estimate keeps its lowest-delay samples. One more
+ * than `jump` seconds from it is the host really moving (a stall, a new host) and counts at once.
+ */
+export class HostLine {
+  constructor({ keep = 5, jump = 0.08 } = {}) {
+    this.keep = keep;
+    this.jump = jump;
+    this.line = null;
+    this.recent = []; // {ahead: seconds past the line, reference}
+  }
+
+  /** A command or snapshot: the room's new line; heartbeats before it no longer count. */
+  reset(reference) {
+    this.line = reference?.playing ? reference : null;
+    this.recent = [];
+  }
+
+  /** An accepted heartbeat `{position, playing, server_time}`: answers the reference to follow. */
+  add(heartbeat) {
+    const reference = { playing: heartbeat.playing, position: heartbeat.position, rate: 1, updated_at: heartbeat.server_time };
+    if (!heartbeat.playing) return reference;
+    this.line ??= reference;
+    const ahead = heartbeat.position - expectedPosition(this.line, heartbeat.server_time);
+    const best = this.best();
+    if (best && Math.abs(ahead - best.ahead) > this.jump) this.recent = [];
+    this.recent.push({ ahead, reference });
+    if (this.recent.length > this.keep) this.recent.shift();
+    return this.best().reference;
+  }
+
+  best() {
+    return this.recent.reduce((a, b) => (b.ahead > a.ahead ? b : a), this.recent[0] ?? null);
+  }
+}

@@ -8,6 +8,7 @@ import {
   EchoGuard,
   SeekLead,
   acceptHeartbeat,
+  HostLine,
 } from '../../assets/js/sync.js';
 
 test('clock offset: a symmetric round trip gives the exact offset', () => {
@@ -234,4 +235,36 @@ test('heartbeats never override a recent command or the playing state', () => {
   assert.equal(acceptHeartbeat(room, 10_000, { playing: true, server_time: 10_400 }), false);
   assert.equal(acceptHeartbeat(room, 10_000, { playing: false, server_time: 20_000 }), false);
   assert.equal(acceptHeartbeat(null, 0, { playing: true, server_time: 20_000 }), false);
+});
+
+test('host line: a heartbeat held up on its way does not pull the followers back', () => {
+  const line = new HostLine();
+  line.reset({ playing: true, position: 10, rate: 1, updated_at: 0 });
+  // The host plays 5 ms ahead of the command's line; heartbeats arrive 0-30 ms late.
+  const beat = (sentAt, delay) => ({ playing: true, position: 10.005 + sentAt / 1000, server_time: sentAt + delay });
+  const ahead = (ref, at = 10_000) => expectedPosition(ref, at) - (10 + at / 1000);
+  let ref = line.add(beat(2000, 2));
+  assert.ok(Math.abs(ahead(ref) - 0.003) < 1e-9);
+  for (const [t, delay] of [[3000, 25], [4000, 30], [5000, 12]]) {
+    ref = line.add(beat(t, delay));
+    assert.ok(Math.abs(ahead(ref) - 0.003) < 1e-9, 'the least delayed one still counts');
+  }
+  ref = line.add(beat(6000, 1));
+  assert.ok(Math.abs(ahead(ref) - 0.004) < 1e-9, 'a less delayed one takes over');
+});
+
+test('host line: the least delayed heartbeat counts for the last five only, and a real jump at once', () => {
+  const line = new HostLine();
+  line.reset({ playing: true, position: 0, rate: 1, updated_at: 0 });
+  const beat = (t, position) => ({ playing: true, position, server_time: t });
+  const at = (ref, t) => Math.round(expectedPosition(ref, t) * 1000);
+  line.add(beat(1000, 1.02));
+  for (let i = 2; i <= 5; i += 1) assert.equal(at(line.add(beat(i * 1000, i)), 6000), 6020, 'the 20 ms-ahead one counts');
+  assert.equal(at(line.add(beat(6000, 6)), 6000), 6000, 'until it leaves the window of five');
+  assert.equal(at(line.add(beat(8000, 7.5)), 8000), 7500, 'the host fell 500 ms back: followed at once');
+  assert.equal(at(line.add(beat(9000, 8.49)), 9000), 8500, 'and measured from there on');
+  // A pause, a new line: nothing from before counts.
+  assert.equal(line.add({ playing: false, position: 9, server_time: 9500 }).playing, false);
+  line.reset({ playing: true, position: 30, rate: 1, updated_at: 10_000 });
+  assert.equal(line.add(beat(12_000, 31.99)).position, 31.99);
 });
