@@ -14,8 +14,8 @@
 // the stall scenario's stall alone.
 //
 // Per scenario: the largest gap between any two pages (sampled every 250 ms, positions read at one
-// instant) p50/p95/max; the start spread after a play (first to last page actually moving, from each
-// page's own start time); seek convergence (until every page is within 100 ms of the others); a late
+// instant) p50/p95/max; the start spread after a play (first to last page actually moving, each page's
+// start taken as when its timeline passed the room's play position); seek convergence (until every page is within 100 ms of the others); a late
 // joiner's landing error one and three seconds after its video was ready; for the stall, how long the
 // room waited and how often, and whether it ever stayed stuck. Figures only: nothing fails on a timing.
 //
