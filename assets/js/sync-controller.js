@@ -617,9 +617,11 @@ export class SyncController {
       (state === 'buffering' || (state === 'ready' && this.waitedFor)) && this.now() - this.lastReportAt >= BUFFERING_AGAIN_MS;
     const changed =
       again || !last || last.state !== next.state || moved(last.drift_ms, next.drift_ms) || moved(last.rtt_ms, next.rtt_ms);
-    // Data back while the room waits for us: said at once, each moment of it holds everyone.
-    const resumable = this.waitedFor && state === 'ready' && last?.state === 'buffering';
-    if (!changed || (this.now() - this.lastReportAt < REPORT_GAP_MS && !resumable)) return;
+    // The end of a stall is said at once: while the room waits for us each moment of it holds everyone,
+    // and a report of buffering made within a second of a start is looked at again when that second is
+    // over, when a stale one would pause the room for nothing.
+    const recovered = last?.state === 'buffering' && state !== 'buffering';
+    if (!changed || (this.now() - this.lastReportAt < REPORT_GAP_MS && !recovered)) return;
     if (!this.send(next)) return;
     this.lastReport = next;
     this.lastReportAt = this.now();

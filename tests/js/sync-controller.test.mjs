@@ -861,6 +861,26 @@ test('status: a waited-for page paused with data ahead is ready even while its p
   assert.equal(sync.state, 'ready', 'near the end, the rest of the video is enough');
 });
 
+test('status: the end of a stall is said at once, not REPORT_GAP_MS after the buffering report', () => {
+  const { clock, player, sync, statuses } = inStep();
+  sync.tick();
+  clock.advance(600);
+  player.buffering = true;
+  sync.tick();
+  assert.equal(statuses.at(-1).state, 'buffering');
+  const count = statuses.length;
+  clock.advance(250);
+  player.buffering = false;
+  sync.tick();
+  assert.equal(statuses.length, count + 1, 'the room may be about to wait for a stall that is over');
+  assert.equal(statuses.at(-1).state, 'playing');
+  clock.advance(250);
+  player.rate = 1.05; // a drift change alone still waits its turn
+  player.time = player.time - 0.1;
+  sync.tick();
+  assert.equal(statuses.length, count + 1);
+});
+
 test('status: ready is said again while the room still waits for us, not once the wait is over', () => {
   const { clock, player, sync, statuses } = inStep();
   sync.tick();
