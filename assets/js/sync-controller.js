@@ -37,6 +37,12 @@ const SETTLE_AFTER_SEEK_MS = 400;
 /** A join that lands this late (seconds) seeks again, at most MAX_REJOINS times in a row. */
 const REJOIN_LATE_S = 0.1;
 const MAX_REJOINS = 2;
+/**
+ * How far ahead (seconds) such a second seek aims when the data from there on is already loaded: a seek
+ * within it takes a fraction of the first (which fetched over the network), and aiming as far ahead as
+ * that one would leave the page waiting on its frame for the difference.
+ */
+const REJOIN_AHEAD_S = 0.2;
 /** A paused player up to this far ahead of where a join aims need not seek: it waits a little longer. */
 const JOIN_AHEAD_SLACK_S = 0.15;
 /** Should a join-ahead seek never land (a load error), the drift loop gets its turn back after this. */
@@ -413,12 +419,16 @@ export class SyncController {
    * frame; a seek aimed at "now" always lands behind by however long the seek and the start took. For a
    * start scheduled far enough ahead that is simply its `position`.
    */
-  joinAhead() {
+  joinAhead({ again = false } = {}) {
     const { player, reference: ref } = this;
     // Twice the seek lead covers a seek that takes longer than usual; a late join adds a margin for the
     // start itself, which a scheduled start has already measured in its own lead.
     const scheduled = ref.updated_at > this.serverNow();
-    const ahead = (scheduled ? 2 * this.seekLead.value : Math.max(0.3, 2 * this.seekLead.value)) * 1000;
+    let ahead = (scheduled ? 2 * this.seekLead.value : Math.max(0.3, 2 * this.seekLead.value)) * 1000;
+    if (again) {
+      const near = expectedPosition(ref, this.serverNow() + REJOIN_AHEAD_S * 1000, player.duration);
+      if ((player.bufferedAhead ?? 0) >= near - player.time + 0.5) ahead = REJOIN_AHEAD_S * 1000;
+    }
     const aim = expectedPosition(ref, this.serverNow() + ahead, player.duration);
     const token = ++this.joinToken;
     this.joining = true;
@@ -468,7 +478,7 @@ export class SyncController {
     // learnt how long this link's seeks take), a couple of times at most.
     if (wait < -REJOIN_LATE_S && this.rejoins < MAX_REJOINS) {
       this.rejoins += 1;
-      this.joinAhead();
+      this.joinAhead({ again: true });
       return;
     }
     this.joining = false;

@@ -956,6 +956,25 @@ test('a stalled page the room pauses ahead of it: its player\'s pause, read afte
   assert.equal(sync.onLocalEvent('seek', 6.9), 'echo');
 });
 
+test('a seek that lands late with the data ahead loaded seeks again a short way, within it', () => {
+  const { clock, player, sync } = inStep();
+  const at = clock.now() + 500;
+  sync.handle({ ...command('seek', 70, { at: clock.now() }), at });
+  near(seeks(player)[0], 70, 'the start\'s position');
+  clock.advance(700); // the range request took long: the room is at 70.2 s
+  player.bufferedAhead = 3;
+  player.land();
+  assert.equal(seeks(player).length, 2, 'seeks again instead of starting 200 ms behind');
+  near(seeks(player)[1], 70.4, 'a short way ahead: the data is here');
+  clock.advance(50);
+  player.land();
+  // The room reaches 70.4 s at `at` + 400 ms: start 80 ms before.
+  clock.advance(at + 400 - 80 - clock.now() - 1);
+  assert.equal(plays(player).length, 0);
+  clock.advance(1);
+  assert.equal(plays(player).length, 1);
+});
+
 test('a late join whose seek lands after the room passed its frame seeks again, further ahead, and learns the seek time', () => {
   const { clock, player, sync } = setup();
   sync.setVideo(VIDEO, playingAt(10, clock.now()));
