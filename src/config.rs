@@ -93,6 +93,8 @@ pub struct Config {
     pub processing_jobs: usize,
     /// x264 preset for videos that must be encoded (`ultrafast` ... `veryslow`).
     pub transcode_preset: String,
+    /// When set, `GET /metrics` asks for `Authorization: Bearer <metrics_token>`; empty = open.
+    pub metrics_token: Secret,
 }
 
 impl Default for Config {
@@ -143,6 +145,7 @@ impl Default for Config {
             ffmpeg_path: PathBuf::new(),
             processing_jobs: 1,
             transcode_preset: "veryfast".into(),
+            metrics_token: Secret::default(),
         }
     }
 }

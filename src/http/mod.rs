@@ -8,6 +8,7 @@ mod headers;
 mod health;
 mod log;
 pub mod media;
+mod metrics;
 pub mod pages;
 pub mod peer;
 pub mod server;
@@ -34,6 +35,7 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
             .route("/", &["GET"])
             .route("/r/{code}", &["GET"])
             .route("/healthz", &["GET"])
+            .route("/metrics", &["GET"])
             .route("/media/{file}", &["GET"])
             .route("/api/rooms/{code}/ws", &["GET"])
             .route("/api/rooms/{code}/uploads", &["POST", "OPTIONS"])
@@ -50,6 +52,7 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
         .at("/", get(pages::landing))
         .at("/r/:code", get(pages::room))
         .at("/healthz", get(health::healthz))
+        .at("/metrics", get(metrics::scrape))
         .at("/media/:file", get(media::serve))
         .at("/api/rooms/:code/ws", get(ws::upgrade))
         .at("/api/rooms/:code/uploads", tus::collection())
