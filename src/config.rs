@@ -34,7 +34,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Largest WebSocket message a client may send, in bytes.
     pub max_ws_message_bytes: usize,
-    /// Folder with the browser client.
+    /// Folder with the browser client, used when it holds an `index.html`; otherwise the copy
+    /// built into the binary is served.
     pub assets_dir: PathBuf,
     /// Chat messages a client may send per `chat_rate_secs`.
     pub chat_rate_messages: usize,

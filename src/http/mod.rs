@@ -16,14 +16,14 @@ pub mod tus;
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route,
-    endpoint::StaticFilesEndpoint,
+    endpoint::{EmbeddedFilesEndpoint, StaticFilesEndpoint},
     get,
     http::{StatusCode, header},
     middleware::{CookieJarManager, SetHeader},
     web::cookie::CookieKey,
 };
 
-use crate::{identity, state::AppState, ws};
+use crate::{assets::Embedded, identity, state::AppState, ws};
 
 /// Builds the whole application: API, socket, media, pages and static files.
 pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = Response> {
@@ -45,7 +45,11 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
             )
             .route("/api/openapi.json", &["GET"]),
     );
-    let statics = StaticFilesEndpoint::new(state.assets.dir()).with(
+    let statics = match state.assets.dir() {
+        Some(dir) => StaticFilesEndpoint::new(dir).map_to_response().boxed(),
+        None => EmbeddedFilesEndpoint::<Embedded>::new().boxed(),
+    }
+    .with(
         SetHeader::new().overriding(header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
     );
     Route::new()
