@@ -173,6 +173,20 @@ async fn metrics_and_healthz_stay_out_of_the_openapi_document() {
 }
 
 #[tokio::test]
+async fn pollers_get_no_cookie_and_use_up_no_allowance() {
+    let app = spawn_app_with(|config| config.client_rate_count = 2).await;
+    for _ in 0..5 {
+        for path in ["/healthz", "/metrics"] {
+            let response = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            assert!(!response.headers().contains_key("set-cookie"), "{path}");
+        }
+    }
+    // spawn_app's own first request took one ID; the allowance has one left.
+    assert_eq!(app.person().get("/api/me").await.status(), 200);
+}
+
+#[tokio::test]
 async fn healthz_reports_the_database_and_a_single_node() {
     let app = spawn_app().await;
     let response = app.person().get("/healthz").await;
