@@ -123,6 +123,27 @@ async fn metrics_move_with_sockets_seeks_and_uploads() {
 }
 
 #[tokio::test]
+async fn an_upload_refused_after_it_arrived_counts_as_failed() {
+    // ffprobe (which test.sh installs) finds this Matroska header over garbage unreadable.
+    let app = spawn_app().await;
+    let person = app.person();
+    let code = person.create_room().await;
+    let mut corrupt = b"\x1a\x45\xdf\xa3\xa3\x42\x86\x81\x01\x42\x82\x88matroska".to_vec();
+    corrupt.extend((0..20_000).map(|i| (i * 7 % 256) as u8));
+    let refused = person.upload(&code, "broken.mkv", corrupt.clone()).await;
+    assert_eq!(refused.status(), 415);
+
+    let figures = scrape(&person).await;
+    let outcome = |name: &str| format!("goblet_uploads_finished_total{{outcome=\"{name}\"}}");
+    assert_eq!(value(&figures, &outcome("failed")), 1.0, "{figures:?}");
+    assert_eq!(value(&figures, &outcome("stored")), 0.0);
+    assert_eq!(
+        value(&figures, "goblet_upload_bytes_total"),
+        corrupt.len() as f64
+    );
+}
+
+#[tokio::test]
 async fn metrics_ask_for_the_token_when_one_is_set() {
     let app = spawn_app_with(|config| config.metrics_token = "a-long-scrape-token".into()).await;
     let person = app.person();
