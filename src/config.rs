@@ -34,7 +34,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Largest WebSocket message a client may send, in bytes.
     pub max_ws_message_bytes: usize,
-    /// Folder with the browser client.
+    /// Folder with the browser client, used when it holds an `index.html`; otherwise the copy
+    /// built into the binary is served.
     pub assets_dir: PathBuf,
     /// Chat messages a client may send per `chat_rate_secs`.
     pub chat_rate_messages: usize,
@@ -93,6 +94,8 @@ pub struct Config {
     pub processing_jobs: usize,
     /// x264 preset for videos that must be encoded (`ultrafast` ... `veryslow`).
     pub transcode_preset: String,
+    /// When set, `GET /metrics` asks for `Authorization: Bearer <metrics_token>`; empty = open.
+    pub metrics_token: Secret,
 }
 
 impl Default for Config {
@@ -143,6 +146,7 @@ impl Default for Config {
             ffmpeg_path: PathBuf::new(),
             processing_jobs: 1,
             transcode_preset: "veryfast".into(),
+            metrics_token: Secret::default(),
         }
     }
 }

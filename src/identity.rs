@@ -18,6 +18,9 @@ const COOKIE_NAME: &str = "goblet_client";
 const KEY_FILE: &str = "cookie.key";
 /// Browsers cap cookie lifetimes at 400 days.
 const COOKIE_LIFETIME: Duration = Duration::from_secs(400 * 24 * 3600);
+/// Polled by balancers and Prometheus, which keep no cookies: an ID for each poll would use up
+/// their address's allowance of new IDs (and then answer them 429).
+const WITHOUT_ID: [&str; 2] = ["/healthz", "/metrics"];
 
 impl<'a> FromRequest<'a> for ClientId {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> Result<Self> {
@@ -76,6 +79,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 ///
 /// [`identify_peer`]: crate::http::peer::identify_peer
 pub async fn identify<E: Endpoint>(next: Arc<E>, mut req: Request) -> Result<Response> {
+    if WITHOUT_ID.contains(&req.uri().path()) {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
     let jar = req.cookie().clone();
     let known = jar
         .signed()

@@ -3,6 +3,7 @@
 //! Map of the modules, from the bottom up (each uses only those above it):
 //! - [`room`]: pure room logic (viewers, host, playback, chat rules, links): no I/O, no clock.
 //! - [`client`], [`clock`], [`config`]: client IDs, the server clock, typed configuration.
+//! - [`health`], [`metrics`]: what `GET /healthz` says, and the counters for `GET /metrics`.
 //! - [`subtitles`]: subtitle files checked and made WebVTT, and those inside uploaded videos.
 //! - [`db`]: the SQLite database; [`media`]: the media folder (uploads, sniffing, byte ranges);
 //!   [`assets`]: the browser client's files.
@@ -21,11 +22,13 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod health;
 pub mod http;
 pub mod hub;
 pub mod identity;
 pub mod limits;
 pub mod media;
+pub mod metrics;
 pub mod password;
 pub mod processing;
 pub mod protocol;
@@ -47,6 +50,7 @@ use crate::{
     hub::{Hub, HubSettings},
     limits::AddressLimits,
     media::MediaStore,
+    metrics::Metrics,
     processing::Processing,
     state::AppState,
 };
@@ -87,12 +91,14 @@ pub async fn run(
     let protected = db::rooms::protected_codes(&db)
         .await
         .context("while listing the rooms with a password")?;
+    let metrics = Arc::new(Metrics::new());
     let hub = Hub::new(
         db.clone(),
         media.clone(),
         HubSettings::from_config(&config),
         limits.clone(),
         protected.into_iter().collect(),
+        metrics.clone(),
     );
     let sockets = TaskTracker::new();
     let processing = Processing::new(&config, db.clone(), media.clone(), hub.clone());
@@ -106,6 +112,7 @@ pub async fn run(
         limits: limits.clone(),
         shutdown: token.clone(),
         sockets: sockets.clone(),
+        metrics,
     };
     let expire = tokio::spawn(hub::expiry::run(
         hub.clone(),

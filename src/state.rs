@@ -5,8 +5,8 @@ use std::sync::Arc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    assets::Assets, config::Config, db::Db, hub::Hub, limits::AddressLimits, media::MediaStore,
-    processing::Processing,
+    assets::Assets, config::Config, db::Db, health::ClusterHealth, hub::Hub, limits::AddressLimits,
+    media::MediaStore, metrics::Metrics, processing::Processing,
 };
 
 #[derive(Clone)]
@@ -25,4 +25,14 @@ pub struct AppState {
     pub sockets: TaskTracker,
     /// Uploads being made playable (ffprobe/ffmpeg).
     pub processing: Processing,
+    /// Counters and gauges for `GET /metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// The cluster link's health for `GET /healthz`. A single node has none: `Disabled` until the
+    /// cluster mode (`redis_url`) reports here.
+    pub async fn cluster_health(&self) -> ClusterHealth {
+        ClusterHealth::Disabled
+    }
 }

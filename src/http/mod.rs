@@ -8,6 +8,7 @@ mod headers;
 mod health;
 mod log;
 pub mod media;
+mod metrics;
 pub mod pages;
 pub mod peer;
 pub mod server;
@@ -15,14 +16,14 @@ pub mod tus;
 
 use poem::{
     Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route,
-    endpoint::StaticFilesEndpoint,
+    endpoint::{EmbeddedFilesEndpoint, StaticFilesEndpoint},
     get,
     http::{StatusCode, header},
     middleware::{CookieJarManager, SetHeader},
     web::cookie::CookieKey,
 };
 
-use crate::{identity, state::AppState, ws};
+use crate::{assets::Embedded, identity, state::AppState, ws};
 
 /// Builds the whole application: API, socket, media, pages and static files.
 pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = Response> {
@@ -34,6 +35,7 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
             .route("/", &["GET"])
             .route("/r/{code}", &["GET"])
             .route("/healthz", &["GET"])
+            .route("/metrics", &["GET"])
             .route("/media/{file}", &["GET"])
             .route("/api/rooms/{code}/ws", &["GET"])
             .route("/api/rooms/{code}/uploads", &["POST", "OPTIONS"])
@@ -43,13 +45,18 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
             )
             .route("/api/openapi.json", &["GET"]),
     );
-    let statics = StaticFilesEndpoint::new(state.assets.dir()).with(
+    let statics = match state.assets.dir() {
+        Some(dir) => StaticFilesEndpoint::new(dir).map_to_response().boxed(),
+        None => EmbeddedFilesEndpoint::<Embedded>::new().boxed(),
+    }
+    .with(
         SetHeader::new().overriding(header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
     );
     Route::new()
         .at("/", get(pages::landing))
         .at("/r/:code", get(pages::room))
         .at("/healthz", get(health::healthz))
+        .at("/metrics", get(metrics::scrape))
         .at("/media/:file", get(media::serve))
         .at("/api/rooms/:code/ws", get(ws::upgrade))
         .at("/api/rooms/:code/uploads", tus::collection())

@@ -63,6 +63,7 @@ pub(super) async fn run(hub: Hub, handle: RoomHandle, mut queue: mpsc::Receiver<
     let end_note = handle.end_note();
     let end = match load(&hub, handle.code()).await {
         Ok(Some((room, tracks))) => {
+            let _loaded = hub.shared().metrics.room_loaded();
             let mut live = LiveRoom::new(hub.clone(), room);
             live.subtitles = tracks;
             live.serve(&mut queue).await
@@ -225,6 +226,7 @@ impl LiveRoom {
 
     /// Applies one command; Some when the room ends with it.
     async fn apply(&mut self, command: Command) -> Option<End> {
+        self.hub.shared().metrics.command(command.kind());
         match command {
             Command::Join {
                 client,

@@ -5,7 +5,7 @@
 //!
 //! - [`registry`]: the [`Hub`]: which rooms are loaded, loading them on first use, and the requests
 //!   that find a room by its code (retrying when it had just left memory).
-//! - [`handle`]: the handle and the commands it sends.
+//! - [`handle`]: the handle and the commands it sends ([`kinds`]: their names in the metrics).
 //! - [`live`]: the task that owns one room: commands, the host check, saving playback, viewer
 //!   announcements, leaving memory when idle, expiry.
 //! - [`chat`]: posting a message and the join history.
@@ -18,6 +18,7 @@
 mod chat;
 pub mod expiry;
 mod handle;
+mod kinds;
 mod live;
 mod processing;
 mod registry;

@@ -26,6 +26,7 @@ use crate::{
     db::{self, Db},
     limits::{AddressLimits, Rate},
     media::MediaStore,
+    metrics::Metrics,
     password,
     room::{JoinRefused, Playback, PlaybackAction, Settings, Video, WaitPolicy},
     view::{ProcessingView, QueueItemView, RoomView, ViewerView},
@@ -102,6 +103,8 @@ pub(super) struct Shared {
     pub(super) settings: HubSettings,
     /// Limits per address, shared with the HTTP side (chat counts against them here).
     pub(super) address_limits: Arc<AddressLimits>,
+    /// The server's counters: rooms loaded, commands applied.
+    pub(super) metrics: Arc<Metrics>,
     /// Codes of the rooms with a password, loaded or not: requests for any other room need not
     /// ask the room whether they may come in. Read at start; kept by the rooms' tasks, through
     /// which every password change and deletion goes.
@@ -127,6 +130,7 @@ impl Hub {
         settings: HubSettings,
         address_limits: Arc<AddressLimits>,
         protected: HashSet<String>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             shared: Arc::new(Shared {
@@ -134,6 +138,7 @@ impl Hub {
                 media,
                 settings,
                 address_limits,
+                metrics,
                 protected: Mutex::new(protected),
                 rooms: Mutex::default(),
                 tasks: TaskTracker::new(),

@@ -56,6 +56,7 @@ pub async fn upgrade(
         name,
         max_message_bytes: limit,
         shutdown: state.shutdown.clone(),
+        metrics: state.metrics.clone(),
     };
     let sockets = state.sockets.clone();
     ws.config(config)

@@ -4,6 +4,7 @@
 
 use std::{
     net::IpAddr,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -17,6 +18,7 @@ use crate::{
     clock::now_ms,
     hub::{Denied, Hub, RoomHandle, Welcome},
     limits::{Limit, Rate},
+    metrics::Metrics,
     protocol::{ClientMsg, ProtocolError, ServerMsg, status_of},
     room::{JoinRefused, PlaybackAction, control::KICK_MS},
 };
@@ -45,6 +47,7 @@ pub struct Session {
     pub name: Option<String>,
     pub max_message_bytes: usize,
     pub shutdown: CancellationToken,
+    pub metrics: Arc<Metrics>,
 }
 
 enum Next {
@@ -61,6 +64,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
         name,
         max_message_bytes,
         shutdown,
+        metrics,
     } = session;
     let (room, mut rx, mut kicks, mut outcome) = match hub
         .join(&code, (client, address), name)
@@ -75,9 +79,9 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
             } = welcome;
             // The snapshot and history are sent and dropped here, not kept: a value still alive
             // across the awaits below would sit in this socket's future for as long as it is open.
-            let mut outcome = send(&mut socket, snapshot).await;
+            let mut outcome = send(&mut socket, &metrics, snapshot).await;
             if let (Next::Continue, Some(history)) = (&outcome, history) {
-                outcome = send(&mut socket, history.to_string()).await;
+                outcome = send(&mut socket, &metrics, history.to_string()).await;
             }
             (room, broadcasts, kicks, outcome)
         }
@@ -94,7 +98,9 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                     "password required",
                 ),
             };
-            if let Next::Continue = send(&mut socket, ServerMsg::from(error).to_json()).await {
+            if let Next::Continue =
+                send(&mut socket, &metrics, ServerMsg::from(error).to_json()).await
+            {
                 close(&mut socket, Some((CloseCode::Policy, reason))).await;
             }
             return;
@@ -109,6 +115,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
             return;
         }
     };
+    let _open = metrics.socket_opened();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let mut last_resync: Option<Instant> = None;
@@ -129,9 +136,9 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                     }
                     Some(Ok(Message::Text(text))) => match handle(&room, (client, address), &statuses, &text).await {
                         Ok(Answer::Nothing) => Next::Continue,
-                        Ok(Answer::Reply(reply)) => send(&mut socket, reply.to_json()).await,
+                        Ok(Answer::Reply(reply)) => send(&mut socket, &metrics, reply.to_json()).await,
                         Ok(Answer::Refused(error)) => {
-                            let mut next = send(&mut socket, error.to_json()).await;
+                            let mut next = send(&mut socket, &metrics, error.to_json()).await;
                             // The page already moved: tell it where the room really is, at most
                             // once a second however fast it floods.
                             if matches!(next, Next::Continue)
@@ -139,7 +146,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                             {
                                 last_resync = Some(Instant::now());
                                 next = match room.snapshot(client).await {
-                                    Some(snapshot) => send(&mut socket, snapshot).await,
+                                    Some(snapshot) => send(&mut socket, &metrics, snapshot).await,
                                     None => Next::Close(Some((CloseCode::Away, "room closed"))),
                                 };
                             }
@@ -149,7 +156,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                     },
                     Some(Ok(Message::Binary(_))) => {
                         let error = ProtocolError::new("bad_message", "send JSON text frames");
-                        send(&mut socket, ServerMsg::from(error).to_json()).await
+                        send(&mut socket, &metrics, ServerMsg::from(error).to_json()).await
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Next::Continue,
                     Some(Ok(Message::Close(_))) | None => Next::Close(None),
@@ -160,12 +167,12 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                 }
             }
             broadcast = rx.recv() => match broadcast {
-                Ok(text) => send(&mut socket, text.to_string()).await,
+                Ok(text) => send(&mut socket, &metrics, text.to_string()).await,
                 // Fell behind: the missed messages are gone, so send the whole state instead.
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(room = %code, %client, missed, "socket lagged; resyncing");
                     match room.snapshot(client).await {
-                        Some(snapshot) => send(&mut socket, snapshot).await,
+                        Some(snapshot) => send(&mut socket, &metrics, snapshot).await,
                         None => Next::Close(Some((CloseCode::Away, "room closed"))),
                     }
                 }
@@ -174,7 +181,7 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
             kicked = kicks.recv() => match kicked {
                 Ok(target) if target == client => {
                     let error = kicked_error(now_ms() + KICK_MS);
-                    let _ = send(&mut socket, ServerMsg::from(error).to_json()).await;
+                    let _ = send(&mut socket, &metrics, ServerMsg::from(error).to_json()).await;
                     Next::Close(Some((CloseCode::Policy, "removed from this room")))
                 }
                 Ok(_) => Next::Continue,
@@ -310,8 +317,13 @@ fn kicked_error(until: u64) -> ProtocolError {
     )
 }
 
-async fn send(socket: &mut WebSocketStream, text: String) -> Next {
-    send_message(socket, Message::Text(text)).await
+/// Sends a text message, counting it as delivered once the socket took it.
+async fn send(socket: &mut WebSocketStream, metrics: &Metrics, text: String) -> Next {
+    let next = send_message(socket, Message::Text(text)).await;
+    if let Next::Continue = next {
+        metrics.delivered(1);
+    }
+    next
 }
 
 async fn send_message(socket: &mut WebSocketStream, message: Message) -> Next {

@@ -12,6 +12,7 @@ mod lifecycle;
 mod limits;
 mod links;
 mod media;
+mod metrics;
 mod multipart;
 mod names;
 mod openapi;

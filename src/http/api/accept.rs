@@ -7,6 +7,7 @@ use crate::{
     error::{ApiError, ApiResult},
     hub::UploadGuard,
     media::ReceivedUpload,
+    metrics::UploadOutcome,
     processing::{self, Order, Triage},
     room::{Video, VideoSource},
     state::AppState,
@@ -27,7 +28,28 @@ pub(crate) enum Accepted {
 /// current video (or, with `queue`, goes to the end of the room's queue); any other starts a
 /// conversion job that does the same when it is done. On any failure, the room gone included, the
 /// file is deleted and the room is left as it was. `activity` keeps the room alive meanwhile.
+/// Every upload that arrived whole passes here once, so this is where they are counted.
 pub(crate) async fn accept_upload(
+    state: &AppState,
+    code: &str,
+    client: ClientId,
+    upload: ReceivedUpload,
+    original_name: String,
+    queue: bool,
+    activity: UploadGuard,
+) -> ApiResult<Accepted> {
+    let size = upload.size;
+    let accepted = accept(state, code, client, upload, original_name, queue, activity).await;
+    let outcome = match &accepted {
+        Ok(Accepted::Video(_)) => UploadOutcome::Stored,
+        Ok(Accepted::Processing(_)) => UploadOutcome::Processing,
+        Err(_) => UploadOutcome::Failed,
+    };
+    state.metrics.upload_finished(size, outcome);
+    accepted
+}
+
+async fn accept(
     state: &AppState,
     code: &str,
     client: ClientId,
