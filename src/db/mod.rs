@@ -24,7 +24,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use sqlx::{
-    Executor,
+    Connection as _, Executor,
     any::{AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
 };
@@ -148,6 +148,12 @@ async fn open_sqlite(path: &Path) -> anyhow::Result<Db> {
 
 async fn open_postgres(url: &str) -> anyhow::Result<Db> {
     let options = AnyConnectOptions::from_str(url)?;
+    // One connection first: a server that is down or refuses us fails start-up at once, where the
+    // pool would keep trying for its acquire timeout (30 s).
+    sqlx::AnyConnection::connect_with(&options)
+        .await?
+        .close()
+        .await?;
     Ok(AnyPoolOptions::new()
         .max_connections(8)
         .connect_with(options)

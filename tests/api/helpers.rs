@@ -46,7 +46,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
 /// The server named by `GOBLET_TEST_DATABASE_URL` (e.g. `postgres://goblet@127.0.0.1:5433/postgres`),
 /// when set, runs the suite against PostgreSQL: each app gets a database of its own, made here
 /// with a random name. The throwaway server `tests/lib/postgres.sh` starts goes with them.
-async fn fresh_database() -> Option<String> {
+pub async fn fresh_database() -> Option<String> {
     use sqlx::Connection;
     let server = std::env::var("GOBLET_TEST_DATABASE_URL").ok()?;
     let name = format!("goblet_test_{}", uuid::Uuid::new_v4().simple());
