@@ -7,13 +7,13 @@
 //! IMMEDIATE`) and in the two sets of migrations.
 
 pub mod clients;
-mod flag;
 pub mod messages;
 pub mod queue;
 pub mod rooms;
 pub mod spots;
 pub mod subtitles;
 pub mod uploads;
+mod values;
 pub mod videos;
 pub mod visits;
 
@@ -29,7 +29,7 @@ use sqlx::{
     migrate::Migrator,
 };
 
-pub(crate) use flag::Flag;
+pub(crate) use values::{Flag, OptionalF64};
 
 pub type Db = sqlx::AnyPool;
 /// One connection, as a transaction derefs to.

@@ -54,7 +54,7 @@ pub(super) async fn insert(
     .bind(video.size as i64)
     .bind(&video.mime)
     .bind(now as i64)
-    .bind(video.info.duration)
+    .bind(super::OptionalF64(video.info.duration))
     .bind(video.info.width.map(i64::from))
     .bind(video.info.height.map(i64::from))
     .bind(&video.info.codecs)
