@@ -50,7 +50,13 @@ async fn viewers_are_counted_once_per_client_and_pushed_on_change() {
     assert_eq!(viewer_count(&alice, &code).await, 1, "two tabs, one viewer");
 
     let (b, _) = bob.join(&code).await;
-    let pushed = next_of(&mut a1, "viewers").await;
+    // Alice's own joins are announced too when they fall in an earlier batch (a slow machine).
+    let pushed = loop {
+        let pushed = next_of(&mut a1, "viewers").await;
+        if pushed["count"] != 1 {
+            break pushed;
+        }
+    };
     assert_eq!(pushed["count"], 2);
     let list = pushed["viewers"].as_array().unwrap();
     assert_eq!(list[0]["client_id"], alice.client_id().await.as_str());
