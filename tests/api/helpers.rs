@@ -210,7 +210,39 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        if let Some(url) = self.database_url.take() {
+            drop_database(url);
+        }
     }
+}
+
+/// Drops an app's PostgreSQL database, closing what the stopping server still holds open. A drop
+/// cannot wait, so a thread does it; the last ones may be cut short when the suite ends, which
+/// leaves a database no other test uses.
+fn drop_database(url: String) {
+    use sqlx::Connection;
+    let Some(server) = std::env::var("GOBLET_TEST_DATABASE_URL").ok() else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let name = Url::parse(&url)
+            .unwrap()
+            .path()
+            .trim_start_matches('/')
+            .to_string();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut admin = sqlx::PgConnection::connect(&server).await.ok()?;
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            sqlx::query(sqlx::AssertSqlSafe(drop))
+                .execute(&mut admin)
+                .await
+                .ok()
+        });
+    });
 }
 
 #[derive(Clone)]
