@@ -51,7 +51,10 @@ pub async fn fresh_database() -> Option<String> {
     let server = std::env::var("GOBLET_TEST_DATABASE_URL").ok()?;
     let name = format!("goblet_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    // FILE_COPY (PostgreSQL 15+) copies the small template in about 0.1 s, where the default
+    // WAL_LOG takes about 0.35 s: a few seconds over the suite.
+    let create = format!("CREATE DATABASE {name} STRATEGY = FILE_COPY");
+    sqlx::query(sqlx::AssertSqlSafe(create))
         .execute(&mut admin)
         .await
         .unwrap();
