@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs. Installs what it needs on a fresh Debian machine with Rust and Node.js:
-# chromium, ffmpeg and nginx (apt; nginx is bench.sh's reference), VideoJS and playwright-core (npm),
-# schemathesis and tuspy (PyPI, into temporary virtual environments).
+# chromium, ffmpeg and nginx (apt; nginx is bench.sh's reference), postgresql (apt), VideoJS and
+# playwright-core (npm), schemathesis and tuspy (PyPI, into temporary virtual environments).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -31,6 +31,15 @@ install_system_packages
 
 step "Rust unit and integration tests"
 cargo test --workspace --locked
+
+step "The API tests again, against PostgreSQL (a throwaway server on a free loopback port)"
+source tests/lib/postgres.sh
+postgres_install
+trap postgres_stop EXIT
+# Nothing in it must survive a crash, so it need not wait for the disk.
+postgres_start -c fsync=off -c synchronous_commit=off -c full_page_writes=off
+GOBLET_TEST_DATABASE_URL="$POSTGRES_URL" cargo test --locked --test api
+postgres_stop
 
 step "Browser-client unit tests"
 node --test tests/js/

@@ -20,6 +20,9 @@ pub struct Config {
     pub media_dir: PathBuf,
     /// Folder holding the database and the generated cookie key.
     pub data_dir: PathBuf,
+    /// Empty: the SQLite file `goblet.db` in `data_dir`; `sqlite://PATH` another SQLite file;
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB` a PostgreSQL database.
+    pub database_url: Secret,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: u64,
     /// How often the host of each room is checked, in seconds.
@@ -104,6 +107,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 5000)),
             media_dir: ".video".into(),
             data_dir: ".data".into(),
+            database_url: Secret::default(),
             max_upload_bytes: 8 * 1024 * 1024 * 1024,
             host_check_secs: 3,
             host_grace_secs: 5,

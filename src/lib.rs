@@ -5,7 +5,7 @@
 //! - [`client`], [`clock`], [`config`]: client IDs, the server clock, typed configuration.
 //! - [`health`], [`metrics`]: what `GET /healthz` says, and the counters for `GET /metrics`.
 //! - [`subtitles`]: subtitle files checked and made WebVTT, and those inside uploaded videos.
-//! - [`db`]: the SQLite database; [`media`]: the media folder (uploads, sniffing, byte ranges);
+//! - [`db`]: the database (SQLite, or PostgreSQL); [`media`]: the media folder (uploads, sniffing, byte ranges);
 //!   [`assets`]: the browser client's files.
 //! - [`view`], [`protocol`]: what clients see of a room, and the socket messages.
 //! - [`hub`]: live rooms, each owned by one task that applies its commands in order.
@@ -75,7 +75,7 @@ pub async fn run(
     })?;
     let cookie_key = identity::load_or_create_key(config.cookie_key.expose(), &config.data_dir)
         .context("while loading the cookie key")?;
-    let db = db::open(&config.data_dir).await?;
+    let db = db::open(config.database_url.expose(), &config.data_dir).await?;
     let known_videos = db::videos::files(&db)
         .await
         .context("while listing videos")?;

@@ -24,7 +24,7 @@ pub async fn insert(
     now: u64,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO messages (room_code, client_id, name, text, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO messages (room_code, client_id, name, text, sent_at) VALUES ($1, $2, $3, $4, $5)
          RETURNING id",
     )
     .bind(code)
@@ -45,11 +45,11 @@ pub async fn page(
 ) -> sqlx::Result<Vec<StoredMessage>> {
     let mut newest_first: Vec<StoredMessage> = sqlx::query_as(
         "SELECT id, client_id, name, text, sent_at FROM messages
-         WHERE room_code = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+         WHERE room_code = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
     )
     .bind(code)
     .bind(before.unwrap_or(i64::MAX))
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(db)
     .await?;
     newest_first.reverse();

@@ -25,7 +25,7 @@ pub async fn load(db: &Db, code: &str) -> sqlx::Result<Vec<QueueItem<ClientId>>>
                 v.duration, v.width, v.height, v.codecs, v.poster,
                 q.added_by, q.added_by_name, q.added_at
          FROM queue q JOIN videos v ON v.id = q.video_id
-         WHERE q.room_code = ?1 ORDER BY q.place",
+         WHERE q.room_code = $1 ORDER BY q.place",
     )
     .bind(code)
     .fetch_all(db)
@@ -49,8 +49,8 @@ pub async fn add(db: &Db, code: &str, item: &QueueItem<ClientId>) -> sqlx::Resul
     videos::insert(&mut tx, code, &item.video, item.added_at).await?;
     sqlx::query(
         "INSERT INTO queue (video_id, room_code, place, added_by, added_by_name, added_at)
-         VALUES (?1, ?2, (SELECT COALESCE(MAX(place), 0) + 1 FROM queue WHERE room_code = ?2),
-                 ?3, ?4, ?5)",
+         VALUES ($1, $2, (SELECT COALESCE(MAX(place), 0) + 1 FROM queue WHERE room_code = $2),
+                 $3, $4, $5)",
     )
     .bind(item.video.id)
     .bind(code)
@@ -65,7 +65,7 @@ pub async fn add(db: &Db, code: &str, item: &QueueItem<ClientId>) -> sqlx::Resul
 /// Takes a video out of the queue (and out of the room); returns its file, for the caller to
 /// delete.
 pub async fn remove(db: &Db, video_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("DELETE FROM videos WHERE id = ?1 RETURNING file_name")
+    sqlx::query_scalar("DELETE FROM videos WHERE id = $1 RETURNING file_name")
         .bind(video_id)
         .fetch_optional(db)
         .await
@@ -76,7 +76,7 @@ pub async fn remove(db: &Db, video_id: i64) -> sqlx::Result<Option<String>> {
 pub async fn reorder(db: &Db, code: &str, ids: &[i64]) -> sqlx::Result<()> {
     let mut tx = super::begin_write(db).await?;
     for (place, id) in ids.iter().enumerate() {
-        sqlx::query("UPDATE queue SET place = ?3 WHERE video_id = ?1 AND room_code = ?2")
+        sqlx::query("UPDATE queue SET place = $3 WHERE video_id = $1 AND room_code = $2")
             .bind(id)
             .bind(code)
             .bind(place as i64 + 1)
@@ -99,7 +99,7 @@ pub async fn promote(
     let Some((previous_id, previous_file)) = videos::current(&mut tx, code).await? else {
         return Ok(None);
     };
-    sqlx::query("DELETE FROM queue WHERE video_id = ?1")
+    sqlx::query("DELETE FROM queue WHERE video_id = $1")
         .bind(video_id)
         .execute(&mut *tx)
         .await?;

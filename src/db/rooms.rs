@@ -17,6 +17,7 @@ struct RoomRow {
     controls: String,
     max_viewers: Option<i64>,
     password_hash: Option<String>,
+    #[sqlx(try_from = "super::Flag")]
     playing: bool,
     position: f64,
     rate: f64,
@@ -51,7 +52,7 @@ pub struct StoredRoom {
 pub async fn insert(db: &Db, code: &str, owner: ClientId, now: u64) -> sqlx::Result<bool> {
     let result = sqlx::query(
         "INSERT INTO rooms (code, owner_id, created_at, last_active_at, state_at)
-         VALUES (?1, ?2, ?3, ?3, ?3)
+         VALUES ($1, $2, $3, $3, $3)
          ON CONFLICT (code) DO NOTHING",
     )
     .bind(code)
@@ -65,14 +66,14 @@ pub async fn insert(db: &Db, code: &str, owner: ClientId, now: u64) -> sqlx::Res
 /// The room with this code as of `now` (kicks that ran out are left behind).
 pub async fn load(db: &Db, code: &str, now: u64) -> sqlx::Result<Option<StoredRoom>> {
     let kicks: Vec<(String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT client_id, address, until FROM kicks WHERE room_code = ?1 AND until > ?2",
+        "SELECT client_id, address, until FROM kicks WHERE room_code = $1 AND until > $2",
     )
     .bind(code)
     .bind(now as i64)
     .fetch_all(db)
     .await?;
     let members: Vec<String> =
-        sqlx::query_scalar("SELECT client_id FROM members WHERE room_code = ?1")
+        sqlx::query_scalar("SELECT client_id FROM members WHERE room_code = $1")
             .bind(code)
             .fetch_all(db)
             .await?;
@@ -82,7 +83,7 @@ pub async fn load(db: &Db, code: &str, now: u64) -> sqlx::Result<Option<StoredRo
                 v.source, v.file_name, v.url, v.original_name, v.size, v.mime,
                 v.duration, v.width, v.height, v.codecs, v.poster
          FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
-         WHERE r.code = ?1",
+         WHERE r.code = $1",
     )
     .bind(code)
     .fetch_optional(db)
@@ -138,7 +139,7 @@ fn parse_client(text: &str) -> Option<ClientId> {
 }
 
 pub async fn set_owner(db: &Db, code: &str, owner: ClientId) -> sqlx::Result<()> {
-    sqlx::query("UPDATE rooms SET owner_id = ?2 WHERE code = ?1")
+    sqlx::query("UPDATE rooms SET owner_id = $2 WHERE code = $1")
         .bind(code)
         .bind(owner.to_string())
         .execute(db)
@@ -147,7 +148,7 @@ pub async fn set_owner(db: &Db, code: &str, owner: ClientId) -> sqlx::Result<()>
 }
 
 pub async fn save_settings(db: &Db, code: &str, settings: &Settings) -> sqlx::Result<()> {
-    sqlx::query("UPDATE rooms SET controls = ?2, max_viewers = ?3 WHERE code = ?1")
+    sqlx::query("UPDATE rooms SET controls = $2, max_viewers = $3 WHERE code = $1")
         .bind(code)
         .bind(settings.controls.as_str())
         .bind(settings.max_viewers.map(i64::from))
@@ -161,7 +162,7 @@ pub async fn save_settings(db: &Db, code: &str, settings: &Settings) -> sqlx::Re
 pub async fn save_kick(db: &Db, code: &str, client: ClientId, kick: Kick) -> sqlx::Result<()> {
     let mut tx = super::begin_write(db).await?;
     sqlx::query(
-        "INSERT INTO kicks (room_code, client_id, address, until) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO kicks (room_code, client_id, address, until) VALUES ($1, $2, $3, $4)
          ON CONFLICT (room_code, client_id)
          DO UPDATE SET address = excluded.address, until = excluded.until",
     )
@@ -171,7 +172,7 @@ pub async fn save_kick(db: &Db, code: &str, client: ClientId, kick: Kick) -> sql
     .bind(kick.until as i64)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM members WHERE room_code = ?1 AND client_id = ?2")
+    sqlx::query("DELETE FROM members WHERE room_code = $1 AND client_id = $2")
         .bind(code)
         .bind(client.to_string())
         .execute(&mut *tx)
@@ -188,13 +189,13 @@ pub async fn save_password(
     members: &[ClientId],
 ) -> sqlx::Result<()> {
     let mut tx = super::begin_write(db).await?;
-    sqlx::query("UPDATE rooms SET password_hash = ?2 WHERE code = ?1")
+    sqlx::query("UPDATE rooms SET password_hash = $2 WHERE code = $1")
         .bind(code)
         .bind(hash)
         .execute(&mut *tx)
         .await?;
     if hash.is_none() {
-        sqlx::query("DELETE FROM members WHERE room_code = ?1")
+        sqlx::query("DELETE FROM members WHERE room_code = $1")
             .bind(code)
             .execute(&mut *tx)
             .await?;
@@ -212,12 +213,12 @@ pub async fn add_member(db: &Db, code: &str, client: ClientId) -> sqlx::Result<(
 }
 
 async fn add_member_in(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut super::Connection,
     code: &str,
     client: ClientId,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO members (room_code, client_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        "INSERT INTO members (room_code, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(code)
     .bind(client.to_string())
@@ -229,8 +230,8 @@ async fn add_member_in(
 /// Records the room's playback state (written behind, in batches, by the persistence task).
 pub async fn save_playback(db: &Db, code: &str, playback: &Playback, now: u64) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE rooms SET playing = ?2, position = ?3, rate = ?4, state_at = ?5, last_active_at = ?6
-         WHERE code = ?1",
+        "UPDATE rooms SET playing = $2, position = $3, rate = $4, state_at = $5, last_active_at = $6
+         WHERE code = $1",
     )
     .bind(code)
     .bind(playback.playing)
@@ -244,7 +245,7 @@ pub async fn save_playback(db: &Db, code: &str, playback: &Playback, now: u64) -
 }
 
 pub async fn set_name(db: &Db, code: &str, name: Option<&str>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE rooms SET name = ?2 WHERE code = ?1")
+    sqlx::query("UPDATE rooms SET name = $2 WHERE code = $1")
         .bind(code)
         .bind(name)
         .execute(db)
@@ -254,7 +255,7 @@ pub async fn set_name(db: &Db, code: &str, name: Option<&str>) -> sqlx::Result<(
 
 /// Notes that someone was watching the room at `now`.
 pub async fn touch(db: &Db, code: &str, now: u64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE rooms SET last_active_at = ?2 WHERE code = ?1")
+    sqlx::query("UPDATE rooms SET last_active_at = $2 WHERE code = $1")
         .bind(code)
         .bind(now as i64)
         .execute(db)
@@ -271,7 +272,7 @@ pub async fn protected_codes(db: &Db) -> sqlx::Result<Vec<String>> {
 
 /// Codes of rooms nobody has been active in since `cutoff`.
 pub async fn idle_codes(db: &Db, cutoff: u64) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT code FROM rooms WHERE last_active_at < ?1")
+    sqlx::query_scalar("SELECT code FROM rooms WHERE last_active_at < $1")
         .bind(cutoff as i64)
         .fetch_all(db)
         .await
@@ -279,13 +280,13 @@ pub async fn idle_codes(db: &Db, cutoff: u64) -> sqlx::Result<Vec<String>> {
 
 /// Whether the room exists and nobody has been active in it since `cutoff`.
 pub async fn is_idle(db: &Db, code: &str, cutoff: u64) -> sqlx::Result<bool> {
-    let idle: Option<bool> =
-        sqlx::query_scalar("SELECT last_active_at < ?2 FROM rooms WHERE code = ?1")
+    let idle: Option<String> =
+        sqlx::query_scalar("SELECT code FROM rooms WHERE code = $1 AND last_active_at < $2")
             .bind(code)
             .bind(cutoff as i64)
             .fetch_optional(db)
             .await?;
-    Ok(idle.unwrap_or(false))
+    Ok(idle.is_some())
 }
 
 /// Deletes a room with its messages, spots and visits; returns the file names of its uploads,
@@ -293,17 +294,17 @@ pub async fn is_idle(db: &Db, code: &str, cutoff: u64) -> sqlx::Result<bool> {
 pub async fn delete(db: &Db, code: &str) -> sqlx::Result<Vec<String>> {
     let mut tx = super::begin_write(db).await?;
     let files: Vec<String> = sqlx::query_scalar(
-        "SELECT file_name FROM videos WHERE room_code = ?1 AND file_name IS NOT NULL",
+        "SELECT file_name FROM videos WHERE room_code = $1 AND file_name IS NOT NULL",
     )
     .bind(code)
     .fetch_all(&mut *tx)
     .await?;
     // The room first: its video reference would otherwise hold the video row.
-    sqlx::query("DELETE FROM rooms WHERE code = ?1")
+    sqlx::query("DELETE FROM rooms WHERE code = $1")
         .bind(code)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM videos WHERE room_code = ?1")
+    sqlx::query("DELETE FROM videos WHERE room_code = $1")
         .bind(code)
         .execute(&mut *tx)
         .await?;

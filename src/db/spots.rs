@@ -13,7 +13,7 @@ pub async fn save(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO spots (room_code, client_id, video_id, position, saved_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (room_code, client_id, video_id)
          DO UPDATE SET position = excluded.position, saved_at = excluded.saved_at",
     )
@@ -35,7 +35,7 @@ pub async fn get(
     video_id: i64,
 ) -> sqlx::Result<Option<(f64, u64)>> {
     let row: Option<(f64, i64)> = sqlx::query_as(
-        "SELECT position, saved_at FROM spots WHERE room_code = ?1 AND client_id = ?2 AND video_id = ?3",
+        "SELECT position, saved_at FROM spots WHERE room_code = $1 AND client_id = $2 AND video_id = $3",
     )
     .bind(code)
     .bind(client.to_string())

@@ -17,7 +17,7 @@ pub async fn insert(
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO subtitles (video_id, label, language, added_by, vtt, added_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(video_id)
     .bind(&track.label)
@@ -32,7 +32,7 @@ pub async fn insert(
 /// The tracks of video `video_id`, oldest first, without their text.
 pub async fn list(db: &Db, video_id: i64) -> sqlx::Result<Vec<Track>> {
     let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT id, label, language, added_by FROM subtitles WHERE video_id = ?1 ORDER BY id",
+        "SELECT id, label, language, added_by FROM subtitles WHERE video_id = $1 ORDER BY id",
     )
     .bind(video_id)
     .fetch_all(db)
@@ -52,7 +52,7 @@ pub async fn list(db: &Db, video_id: i64) -> sqlx::Result<Vec<Track>> {
 pub async fn text(db: &Db, code: &str, id: i64) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
         "SELECT s.vtt FROM subtitles s JOIN videos v ON v.id = s.video_id
-         WHERE s.id = ?1 AND v.room_code = ?2",
+         WHERE s.id = $1 AND v.room_code = $2",
     )
     .bind(id)
     .bind(code)
@@ -62,7 +62,7 @@ pub async fn text(db: &Db, code: &str, id: i64) -> sqlx::Result<Option<String>> 
 
 /// Deletes track `id`; false when there was none.
 pub async fn delete(db: &Db, id: i64) -> sqlx::Result<bool> {
-    let deleted = sqlx::query("DELETE FROM subtitles WHERE id = ?1")
+    let deleted = sqlx::query("DELETE FROM subtitles WHERE id = $1")
         .bind(id)
         .execute(db)
         .await?;

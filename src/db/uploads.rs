@@ -12,6 +12,7 @@ pub struct StoredUpload {
     pub length: i64,
     pub received: i64,
     pub original_name: String,
+    #[sqlx(try_from = "super::Flag")]
     pub queue: bool,
     pub expires_at: i64,
 }
@@ -21,7 +22,7 @@ pub struct StoredUpload {
 pub async fn insert(db: &Db, upload: &StoredUpload) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO uploads (id, room_code, client_id, length, received, original_name, queue, expires_at)
-         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7)",
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7)",
     )
     .bind(&upload.id)
     .bind(&upload.room_code)
@@ -36,7 +37,7 @@ pub async fn insert(db: &Db, upload: &StoredUpload) -> sqlx::Result<()> {
 }
 
 pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<StoredUpload>> {
-    sqlx::query_as("SELECT * FROM uploads WHERE id = ?1")
+    sqlx::query_as("SELECT * FROM uploads WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await
@@ -44,7 +45,7 @@ pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<StoredUpload>> {
 
 /// Notes how many bytes count now and when the upload expires; false when the row is gone.
 pub async fn set_received(db: &Db, id: &str, received: u64, expires_at: u64) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE uploads SET received = ?2, expires_at = ?3 WHERE id = ?1")
+    let done = sqlx::query("UPDATE uploads SET received = $2, expires_at = $3 WHERE id = $1")
         .bind(id)
         .bind(received as i64)
         .bind(expires_at as i64)
@@ -55,7 +56,7 @@ pub async fn set_received(db: &Db, id: &str, received: u64, expires_at: u64) -> 
 
 /// Forgets an upload; false when it was gone already.
 pub async fn delete(db: &Db, id: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM uploads WHERE id = ?1")
+    let done = sqlx::query("DELETE FROM uploads WHERE id = $1")
         .bind(id)
         .execute(db)
         .await?;
@@ -64,7 +65,7 @@ pub async fn delete(db: &Db, id: &str) -> sqlx::Result<bool> {
 
 /// Unfinished uploads a client holds, in every room.
 pub async fn count_for_client(db: &Db, client_id: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE client_id = ?1")
+    sqlx::query_scalar("SELECT COUNT(*) FROM uploads WHERE client_id = $1")
         .bind(client_id)
         .fetch_one(db)
         .await
@@ -72,7 +73,7 @@ pub async fn count_for_client(db: &Db, client_id: &str) -> sqlx::Result<i64> {
 
 /// Uploads whose expiry time is before `now`.
 pub async fn expired(db: &Db, now: u64) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT id FROM uploads WHERE expires_at < ?1")
+    sqlx::query_scalar("SELECT id FROM uploads WHERE expires_at < $1")
         .bind(now as i64)
         .fetch_all(db)
         .await

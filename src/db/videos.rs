@@ -34,7 +34,7 @@ pub async fn replace_room_video(
 
 /// Stores `video` as one of the room's (current or queued).
 pub(super) async fn insert(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut super::Connection,
     code: &str,
     video: &Video,
     now: u64,
@@ -43,7 +43,7 @@ pub(super) async fn insert(
     sqlx::query(
         "INSERT INTO videos (id, room_code, source, file_name, url, original_name, size, mime, created_at,
                              duration, width, height, codecs, poster)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(video.id)
     .bind(code)
@@ -54,9 +54,9 @@ pub(super) async fn insert(
     .bind(video.size as i64)
     .bind(&video.mime)
     .bind(now as i64)
-    .bind(video.info.duration)
-    .bind(video.info.width)
-    .bind(video.info.height)
+    .bind(super::OptionalF64(video.info.duration))
+    .bind(video.info.width.map(i64::from))
+    .bind(video.info.height.map(i64::from))
     .bind(&video.info.codecs)
     .bind(&video.info.poster)
     .execute(connection)
@@ -67,15 +67,15 @@ pub(super) async fn insert(
 /// Makes video `video_id` the room's current one, paused at the start, and deletes the row of
 /// the one before (`previous_id`).
 pub(super) async fn point_room_at(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut super::Connection,
     code: &str,
     video_id: i64,
     previous_id: Option<i64>,
     now: u64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE rooms SET video_id = ?2, playing = 0, position = 0, state_at = ?3, last_active_at = ?3
-         WHERE code = ?1",
+        "UPDATE rooms SET video_id = $2, playing = FALSE, position = 0, state_at = $3, last_active_at = $3
+         WHERE code = $1",
     )
     .bind(code)
     .bind(video_id)
@@ -83,7 +83,7 @@ pub(super) async fn point_room_at(
     .execute(&mut *connection)
     .await?;
     if let Some(id) = previous_id {
-        sqlx::query("DELETE FROM videos WHERE id = ?1")
+        sqlx::query("DELETE FROM videos WHERE id = $1")
             .bind(id)
             .execute(connection)
             .await?;
@@ -94,12 +94,12 @@ pub(super) async fn point_room_at(
 /// The room's current video's ID and file name, read in `connection`'s transaction; None when
 /// there is no such room.
 pub(super) async fn current(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut super::Connection,
     code: &str,
 ) -> sqlx::Result<Option<(Option<i64>, Option<String>)>> {
     sqlx::query_as(
         "SELECT r.video_id, v.file_name FROM rooms r LEFT JOIN videos v ON v.id = r.video_id
-         WHERE r.code = ?1",
+         WHERE r.code = $1",
     )
     .bind(code)
     .fetch_optional(connection)
@@ -133,8 +133,8 @@ pub(super) struct VideoRow {
 #[derive(sqlx::FromRow, Default)]
 pub(super) struct InfoColumns {
     pub duration: Option<f64>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
     pub codecs: Option<String>,
     pub poster: Option<String>,
 }
@@ -143,8 +143,8 @@ impl InfoColumns {
     pub fn into_info(self) -> VideoInfo {
         VideoInfo {
             duration: self.duration,
-            width: self.width,
-            height: self.height,
+            width: self.width.and_then(|width| u32::try_from(width).ok()),
+            height: self.height.and_then(|height| u32::try_from(height).ok()),
             codecs: self.codecs,
             poster: self.poster,
         }

@@ -5,7 +5,7 @@ use crate::client::ClientId;
 
 pub async fn record(db: &Db, client: ClientId, code: &str, now: u64) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO visits (client_id, room_code, visited_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO visits (client_id, room_code, visited_at) VALUES ($1, $2, $3)
          ON CONFLICT (client_id, room_code) DO UPDATE SET visited_at = excluded.visited_at",
     )
     .bind(client.to_string())
@@ -24,10 +24,10 @@ pub async fn recent(
 ) -> sqlx::Result<Vec<(String, Option<String>, i64)>> {
     sqlx::query_as(
         "SELECT v.room_code, r.name, v.visited_at FROM visits v JOIN rooms r ON r.code = v.room_code
-         WHERE v.client_id = ?1 ORDER BY v.visited_at DESC LIMIT ?2",
+         WHERE v.client_id = $1 ORDER BY v.visited_at DESC LIMIT $2",
     )
     .bind(client.to_string())
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(db)
     .await
 }

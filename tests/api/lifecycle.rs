@@ -37,7 +37,7 @@ async fn three_uploads_at_once_always_leave_a_video_that_plays_and_the_database_
         assert_eq!(person.get(&url).await.status(), 200, "round {round}: {url}");
         let stored: (i64, String) = sqlx::query_as(
             "SELECT v.id, v.file_name FROM rooms r JOIN videos v ON v.id = r.video_id
-             WHERE r.code = ?1",
+             WHERE r.code = $1",
         )
         .bind(&code)
         .fetch_one(&db)

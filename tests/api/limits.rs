@@ -328,6 +328,7 @@ impl Binary {
             .port();
         let log = dirs.path().join("server.log");
         let out = std::fs::File::create(&log).unwrap();
+        let database_url = crate::helpers::fresh_database().await;
         let child = std::process::Command::new("sh")
             .arg("-c")
             .arg(r#"ulimit -n 1024; exec "$0" --config /dev/null"#)
@@ -335,9 +336,12 @@ impl Binary {
             .env("GOBLET_BIND", format!("127.0.0.1:{port}"))
             .env("GOBLET_MEDIA_DIR", dirs.path().join("video"))
             .env("GOBLET_DATA_DIR", dirs.path().join("data"))
+            .env("GOBLET_DATABASE_URL", database_url.unwrap_or_default())
             .env("GOBLET_ASSETS_DIR", &assets)
             .env("GOBLET_LOG", "info")
             .env_remove("RUST_LOG")
+            // Read by the tests, not a setting: the server would refuse it as an unknown key.
+            .env_remove("GOBLET_TEST_DATABASE_URL")
             .env("NO_COLOR", "1")
             .stdout(out.try_clone().unwrap())
             .stderr(out)

@@ -5,6 +5,7 @@ mod helpers;
 mod chat;
 mod cleanup;
 mod control;
+mod database;
 mod headers;
 mod host;
 mod identity;

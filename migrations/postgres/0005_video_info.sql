@@ -1,0 +1,7 @@
+-- What probing an uploaded file found (NULL when unknown: links, or no ffmpeg), and its poster
+-- frame's file name in the media folder.
+ALTER TABLE videos ADD COLUMN duration DOUBLE PRECISION;  -- seconds
+ALTER TABLE videos ADD COLUMN width BIGINT;
+ALTER TABLE videos ADD COLUMN height BIGINT;
+ALTER TABLE videos ADD COLUMN codecs TEXT;       -- ffprobe's codec names, video first: `h264,aac`
+ALTER TABLE videos ADD COLUMN poster TEXT;       -- `<number>.jpg`
