@@ -93,6 +93,15 @@ pub struct Config {
     pub processing_jobs: usize,
     /// x264 preset for videos that must be encoded (`ultrafast` ... `veryslow`).
     pub transcode_preset: String,
+    /// Redis that joins nodes into one cluster (`redis://host:port/`); empty: this node alone.
+    pub redis_url: Secret,
+    /// Where other nodes reach this one (`http://10.0.0.5:8080`); empty: `http://<bind>`.
+    pub node_url: String,
+    /// This node's name in logs and in Redis; empty: the host name and the bind port.
+    pub node_name: String,
+    /// How long a room's owner holds it without renewing, in ms; another node may take the room
+    /// over once it lapses.
+    pub room_lease_ms: u64,
 }
 
 impl Default for Config {
@@ -143,6 +152,10 @@ impl Default for Config {
             ffmpeg_path: PathBuf::new(),
             processing_jobs: 1,
             transcode_preset: "veryfast".into(),
+            redis_url: Secret::default(),
+            node_url: String::new(),
+            node_name: String::new(),
+            room_lease_ms: 5000,
         }
     }
 }
@@ -186,6 +199,27 @@ impl Config {
     /// How long an unfinished resumable upload lives after its last bytes.
     pub fn upload_expiry(&self) -> Duration {
         Duration::from_secs_f64(self.upload_expiry_hours * 3600.0)
+    }
+
+    /// This node's name: `node_name`, or the host name and the bind port.
+    pub fn node_name(&self) -> String {
+        if !self.node_name.is_empty() {
+            return self.node_name.clone();
+        }
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "goblet".into());
+        format!("{host}:{}", self.bind.port())
+    }
+
+    /// Where other nodes reach this one: `node_url`, or `http://<bind>`.
+    pub fn node_url(&self) -> String {
+        match self.node_url.is_empty() {
+            true => format!("http://{}", self.bind),
+            false => self.node_url.trim_end_matches('/').to_string(),
+        }
     }
 
     fn validate(self) -> anyhow::Result<Self> {
@@ -264,6 +298,19 @@ impl Config {
         }
         if !(1..=3600).contains(&self.buffer_wait_secs) {
             bail!("buffer_wait_secs must be from 1 to 3600");
+        }
+        if !(500..=600_000).contains(&self.room_lease_ms) {
+            bail!("room_lease_ms must be from 500 to 600000");
+        }
+        let redis = self.redis_url.expose();
+        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
+            bail!("redis_url must be empty or start with redis:// or rediss://");
+        }
+        if !(self.node_url.is_empty()
+            || self.node_url.starts_with("http://")
+            || self.node_url.starts_with("https://"))
+        {
+            bail!("node_url must be empty or start with http:// or https://");
         }
         for origin in &self.allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {

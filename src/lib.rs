@@ -18,6 +18,7 @@
 pub mod assets;
 pub mod client;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod error;
