@@ -4,6 +4,7 @@
 //! - [`room`]: pure room logic (viewers, host, playback, chat rules, links): no I/O, no clock.
 //! - [`client`], [`clock`], [`config`]: client IDs, the server clock, typed configuration.
 //! - [`subtitles`]: subtitle files checked and made WebVTT, and those inside uploaded videos.
+//! - [`cluster`]: nodes joined over Redis (leases, published broadcasts, requests between nodes).
 //! - [`db`]: the SQLite database; [`media`]: the media folder (uploads, sniffing, byte ranges);
 //!   [`assets`]: the browser client's files.
 //! - [`view`], [`protocol`]: what clients see of a room, and the socket messages.
@@ -95,6 +96,10 @@ pub async fn run(
         limits.clone(),
         protected.into_iter().collect(),
     );
+    if !config.redis_url.expose().is_empty() {
+        let (cluster, incoming) = cluster::Cluster::connect(&config, token.clone()).await?;
+        hub.join_cluster(cluster, incoming);
+    }
     let sockets = TaskTracker::new();
     let processing = Processing::new(&config, db.clone(), media.clone(), hub.clone());
     let state = AppState {

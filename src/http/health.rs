@@ -12,13 +12,20 @@ use crate::state::AppState;
 
 #[handler]
 pub fn healthz(Data(state): Data<&AppState>) -> Response {
+    // `disabled` on a single node; a node that lost Redis serves the rooms it owns: degraded.
+    let redis = state.hub.redis_health();
     if state.shutdown.is_cancelled() {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "shutting_down"})),
+            Json(json!({"status": "shutting_down", "redis": redis})),
         )
             .into_response()
     } else {
-        Json(json!({"status": "ok"})).into_response()
+        let status = if redis == "unreachable" {
+            "degraded"
+        } else {
+            "ok"
+        };
+        Json(json!({"status": status, "redis": redis})).into_response()
     }
 }

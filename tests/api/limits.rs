@@ -300,7 +300,7 @@ async fn limits_healthz_answers_ok_while_serving() {
     let response = app.person().get("/healthz").await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body, json!({"status": "ok"}));
+    assert_eq!(body, json!({"status": "ok", "redis": "disabled"}));
 }
 
 /// The real binary, started under an open-file limit of 1,024 (soft and hard, as many shells set
