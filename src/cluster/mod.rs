@@ -59,6 +59,15 @@ if not holder then
 end
 return 0";
 
+/// The URL of the node holding the lease, unless it is this one or nobody (then this node may
+/// take it) or the holder stopped heartbeating.
+const OWNER_URL: &str = r"
+local holder = redis.call('GET', KEYS[1])
+if not holder or holder == ARGV[1] then
+  return false
+end
+return redis.call('GET', 'goblet:node:' .. holder)";
+
 /// Deletes the lease only if it is still ours.
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -113,6 +122,7 @@ struct Inner {
     take: Script,
     renew: Script,
     release: Script,
+    owner_url: Script,
     /// Rooms this node relays: their frames go to the room's relay.
     relays: Mutex<HashMap<String, mpsc::UnboundedSender<String>>>,
     /// Requests waiting for their reply.
@@ -162,6 +172,7 @@ impl Cluster {
                 take: Script::new(TAKE),
                 renew: Script::new(RENEW),
                 release: Script::new(RELEASE),
+                owner_url: Script::new(OWNER_URL),
                 relays: Mutex::default(),
                 pending: Mutex::default(),
                 next_id: AtomicU64::new(1),
@@ -222,6 +233,18 @@ impl Cluster {
             .invoke_async(&mut self.conn())
             .await;
         self.note(holder)
+    }
+
+    /// Where to pass a request about `room`: the owning node's URL when another node owns it.
+    pub async fn owner_url(&self, room: &str) -> redis::RedisResult<Option<String>> {
+        let url = self
+            .inner
+            .owner_url
+            .key(lease_key(room))
+            .arg(self.node())
+            .invoke_async(&mut self.conn())
+            .await;
+        self.note(url)
     }
 
     pub async fn renew_lease(&self, room: &str) -> redis::RedisResult<Renewal> {

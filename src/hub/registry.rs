@@ -184,6 +184,17 @@ impl Hub {
         }
     }
 
+    /// Cluster mode: the URL of the node owning the room, when that is another node. None on a
+    /// single node, for a room owned here or by nobody (this node may take it), or when Redis
+    /// cannot say (this node then answers as well as it can).
+    pub async fn owner_elsewhere(&self, code: &str) -> Option<String> {
+        let link = self.shared.cluster.get()?;
+        if link.owns(code) {
+            return None;
+        }
+        link.cluster.owner_url(code).await.ok().flatten()
+    }
+
     /// The handle of the room with this code if it is loaded (never loads it).
     pub(super) fn loaded_handle(&self, code: &str) -> Option<RoomHandle> {
         self.shared.rooms.lock().unwrap().rooms.get(code).cloned()

@@ -62,7 +62,7 @@ impl ClusterLink {
         }
     }
 
-    fn owns(&self, room: &str) -> bool {
+    pub(super) fn owns(&self, room: &str) -> bool {
         self.owned.lock().unwrap().contains(room)
     }
 

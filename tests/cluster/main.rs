@@ -242,6 +242,27 @@ async fn cluster_two_nodes_share_a_room_and_survive_the_owners_death() {
     assert_eq!(next_of(&mut bob_1, "chat").await["text"], "hello from B");
     assert_eq!(stored_messages(&bob, &code, "hello from B").await, 1);
 
+    // REST on B about A's room is answered by A: the room, and an upload streamed through.
+    let room = bob.room(&code).await;
+    assert_eq!(room["viewer_count"], 3, "{room}");
+    let uploaded = bob
+        .upload(&code, "clip.webm", helpers::webm_bytes(50_000))
+        .await;
+    assert_eq!(uploaded.status(), 201);
+    let url = uploaded.json::<Value>().await.unwrap()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for socket in [&mut on_a, &mut carol_1] {
+        assert_eq!(next_of(socket, "video").await["video"]["url"], url.as_str());
+    }
+    // B serves the file A stored in the shared media folder.
+    let served = bob.get(&url).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await.unwrap().len(), 50_000 + 20);
+    send_json(&mut on_a, json!({"type": "seek", "position": 42.5})).await;
+    assert_eq!(next_of(&mut bob_1, "seek").await["position"], 42.5);
+
     // The owner dies without a word; B takes the room over within the lease (and a check).
     a.kill();
     // The lease lapses at most LEASE_MS after A's last renewal; B looks every quarter of it.
