@@ -118,6 +118,8 @@ pub(super) async fn serve_here(
 ) -> End {
     match load(hub, code).await {
         Ok(Some((room, tracks))) => {
+            // Another node may have set or cleared the password since this one read the list.
+            hub.note_protected(code, room.password.is_some());
             let mut live = LiveRoom::new(hub.clone(), room, channels);
             live.subtitles = tracks;
             live.ownership = ownership;
