@@ -312,6 +312,16 @@ impl Config {
         {
             bail!("node_url must be empty or start with http:// or https://");
         }
+        if !redis.is_empty() && self.node_url.is_empty() && self.bind.ip().is_unspecified() {
+            bail!(
+                "node_url must be set with redis_url when bind is {}: other nodes need an address \
+                 to reach this one",
+                self.bind.ip()
+            );
+        }
+        if self.node_name.contains(['\n', '\r']) {
+            bail!("node_name may not contain a line break");
+        }
         for origin in &self.allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 bail!("allowed_origins: {origin:?} must start with http:// or https://");
@@ -388,6 +398,46 @@ mod tests {
         writeln!(unknown, "max_uplod_bytes = 3").unwrap();
         let error = format!("{:#}", load(Some(unknown.path())).unwrap_err());
         assert!(error.contains("max_uplod_bytes"), "{error}");
+    }
+
+    #[test]
+    fn cluster_keys_default_to_one_node_and_name_it_from_the_bind_address() {
+        let config = load(None).unwrap();
+        assert!(config.redis_url.expose().is_empty());
+        assert_eq!(config.room_lease_ms, 5000);
+        assert_eq!(config.node_url(), "http://127.0.0.1:5000");
+        assert!(config.node_name().ends_with(":5000"));
+
+        let env = |pairs: &[(&str, &str)]| {
+            let map = pairs
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect();
+            load_with_env(None, Some(map))
+        };
+        let named = env(&[
+            ("GOBLET_REDIS_URL", "redis://127.0.0.1:6379/"),
+            ("GOBLET_NODE_URL", "http://10.0.0.5:8080/"),
+            ("GOBLET_NODE_NAME", "left"),
+        ])
+        .unwrap();
+        assert_eq!(named.node_url(), "http://10.0.0.5:8080");
+        assert_eq!(named.node_name(), "left");
+
+        for (pairs, key) in [
+            (vec![("GOBLET_REDIS_URL", "http://x")], "redis_url"),
+            (vec![("GOBLET_ROOM_LEASE_MS", "100")], "room_lease_ms"),
+            (
+                vec![
+                    ("GOBLET_REDIS_URL", "redis://h/"),
+                    ("GOBLET_BIND", "0.0.0.0:8080"),
+                ],
+                "node_url",
+            ),
+        ] {
+            let error = format!("{:#}", env(&pairs).unwrap_err());
+            assert!(error.contains(key), "{error}");
+        }
     }
 
     #[test]
