@@ -871,3 +871,51 @@ async fn drop_departed_nodes(hub: &Hub, link: &ClusterLink) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_and_denials_survive_the_trip() {
+        for refused in [
+            JoinRefused::Kicked { until: 7 },
+            JoinRefused::Full { max: 3 },
+            JoinRefused::PasswordRequired,
+        ] {
+            let wire = serde_json::to_value(Refusal::from(refused)).unwrap();
+            let back: Refusal = serde_json::from_value(wire).unwrap();
+            assert_eq!(JoinRefused::from(back), refused);
+        }
+        let limited = Refused::from(Denied::RateLimited(RetryAfter(Duration::from_secs(2))));
+        assert!(matches!(
+            Denied::from(limited),
+            Denied::RateLimited(RetryAfter(after)) if after == Duration::from_secs(2)
+        ));
+        assert!(matches!(
+            Denied::from(Refused::from(Denied::NoSuchJob)),
+            Denied::Unavailable
+        ));
+    }
+
+    #[test]
+    fn chat_codes_are_kept_and_unknown_ones_become_internal() {
+        assert_eq!(chat_code("rate_limited"), "rate_limited");
+        assert_eq!(chat_code("message_too_long"), "message_too_long");
+        assert_eq!(chat_code("something_new"), "internal");
+    }
+
+    #[test]
+    fn requests_read_back_as_sent() {
+        let client = ClientId(uuid::Uuid::new_v4());
+        let request = Request::Playback {
+            by: client,
+            action: PlaybackAction::Seek,
+            position: 4.5,
+        };
+        let text = serde_json::to_string(&request).unwrap();
+        assert!(text.contains(r#""op":"playback""#), "{text}");
+        let back: Request = serde_json::from_str(&text).unwrap();
+        assert!(matches!(back, Request::Playback { position, .. } if position == 4.5));
+    }
+}

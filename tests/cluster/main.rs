@@ -340,3 +340,36 @@ async fn cluster_a_node_that_loses_redis_serves_the_rooms_it_owns() {
     send_json(&mut alice_1, json!({"type": "seek", "position": 30.0})).await;
     assert_eq!(next_of(&mut carol_1, "seek").await["position"], 30.0);
 }
+
+#[tokio::test]
+async fn cluster_the_owner_drops_the_viewers_of_a_node_that_died() {
+    if skip_without_redis() {
+        return;
+    }
+    let redis = Redis::start();
+    let shared = tempfile::tempdir().unwrap();
+    let a = Node::start("node-a", shared.path(), &redis.url()).await;
+    let mut b = Node::start("node-b", shared.path(), &redis.url()).await;
+
+    let alice = Person::new(&a.base, None);
+    let code = alice.create_room().await;
+    let (mut on_a, _) = alice.join(&code).await;
+    let bob = Person::new(&b.base, None);
+    let (_on_b, _) = bob.join(&code).await;
+    let mut count = 0;
+    while count < 2 {
+        count = within(&mut on_a, "viewers", Duration::from_secs(5)).await["count"]
+            .as_u64()
+            .unwrap();
+    }
+
+    // B dies without its sockets saying goodbye: its heartbeat lapses, and A drops its viewer.
+    b.kill();
+    let lapse = Duration::from_millis(LEASE_MS * 4);
+    while count > 1 {
+        count = within(&mut on_a, "viewers", lapse).await["count"]
+            .as_u64()
+            .unwrap();
+    }
+    assert_eq!(alice.room(&code).await["viewer_count"], 1);
+}
