@@ -116,7 +116,8 @@ pub(super) async fn serve_here(
     ownership: Option<Ownership>,
     rejoin: Vec<Rejoin>,
 ) -> End {
-    match load(hub, code).await {
+    // Taken over with this node's sockets watching: a playing room plays on.
+    match load(hub, code, !rejoin.is_empty()).await {
         Ok(Some((room, tracks))) => {
             // Another node may have set or cleared the password since this one read the list.
             hub.note_protected(code, room.password.is_some());
@@ -140,7 +141,12 @@ pub(super) async fn serve_here(
 }
 
 /// The room as stored, with its video's subtitle tracks; None when there is no such room.
-async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<(Room<ClientId>, Vec<Track>)>> {
+/// `watched`: people are watching it on another node's behalf (a takeover in cluster mode).
+async fn load(
+    hub: &Hub,
+    code: &str,
+    watched: bool,
+) -> sqlx::Result<Option<(Room<ClientId>, Vec<Track>)>> {
     let now = now_ms();
     let Some(stored) = db::rooms::load(hub.db(), code, now).await? else {
         return Ok(None);
@@ -167,8 +173,12 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<(Room<ClientId>, Vec
         // A queue longer than the limit cannot be stored: the limit holds when adding.
         let _ = room.enqueue(item);
     }
-    // Nobody is watching when a room loads: keep the position, paused.
-    room.playback = stored.playback.paused_as_of(now);
+    // Nobody is watching when a room loads: keep the position, paused. A room taken over from a
+    // node that died goes on as it was: every start was saved before the other nodes heard it.
+    room.playback = match watched {
+        true => stored.playback.at(now),
+        false => stored.playback.paused_as_of(now),
+    };
     let tracks = match &room.video {
         Some(video) => db::subtitles::list(hub.db(), video.id).await?,
         None => Vec::new(),
