@@ -14,11 +14,13 @@ use std::{
     time::Duration,
 };
 
-use helpers::{Person, Socket, next_json, next_of, send_json};
+use futures_util::StreamExt;
+use helpers::{Person, Socket, next_of, send_json};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 
 /// Short, so the failover test runs in seconds; the default is 5 s.
-const LEASE_MS: u64 = 1500;
+const LEASE_MS: u64 = 2000;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -178,9 +180,15 @@ impl Drop for Node {
 async fn within(socket: &mut Socket, kind: &str, within: Duration) -> Value {
     tokio::time::timeout(within, async {
         loop {
-            let msg = next_json(socket).await;
-            if msg["type"] == kind {
-                return msg;
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    let msg: Value = serde_json::from_str(&text).unwrap();
+                    if msg["type"] == kind {
+                        return msg;
+                    }
+                }
+                Some(Ok(_)) => {}
+                ended => panic!("the socket ended while waiting for {kind}: {ended:?}"),
             }
         }
     })
