@@ -101,7 +101,10 @@ async fn forward(mut req: Request, owner: &str, node: &str) -> Response {
 fn client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
+        // No overall timeout: an upload may stream for hours. A node that does not even accept
+        // the connection is answered for at once.
         reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(2))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client without TLS builds")
