@@ -196,6 +196,18 @@ async fn within(socket: &mut Socket, kind: &str, within: Duration) -> Value {
     .unwrap_or_else(|_| panic!("no {kind} message within {within:?}"))
 }
 
+/// The files in the shared media folder (hidden temporary files included).
+fn media_files(shared: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(shared.join("video")) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    names
+}
+
 async fn stored_messages(person: &Person, code: &str, text: &str) -> usize {
     let history = person
         .get_json(&format!("/api/rooms/{code}/messages"))
@@ -253,6 +265,16 @@ async fn cluster_two_nodes_share_a_room_and_survive_the_owners_death() {
     // REST on B about A's room is answered by A: the room, and an upload streamed through.
     let room = bob.room(&code).await;
     assert_eq!(room["viewer_count"], 3, "{room}");
+    // Bad input through B gets A's clear error and leaves no file behind.
+    let refused = bob
+        .upload(&code, "notes.webm", b"not a video at all".to_vec())
+        .await;
+    assert_eq!(refused.status(), 415);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["code"],
+        "not_a_video"
+    );
+    assert_eq!(media_files(shared.path()), Vec::<String>::new());
     let uploaded = bob
         .upload(&code, "clip.webm", helpers::webm_bytes(50_000))
         .await;
@@ -264,6 +286,10 @@ async fn cluster_two_nodes_share_a_room_and_survive_the_owners_death() {
     for socket in [&mut on_a, &mut carol_1] {
         assert_eq!(next_of(socket, "video").await["video"]["url"], url.as_str());
     }
+    assert_eq!(
+        media_files(shared.path()),
+        vec![url.trim_start_matches("/media/")]
+    );
     // B serves the file A stored in the shared media folder.
     let served = bob.get(&url).await;
     assert_eq!(served.status(), 200);
