@@ -609,6 +609,11 @@ impl Relay<'_> {
             Command::Exists { reply } => {
                 let _ = reply.send(true);
             }
+            // Another node's sweep met the room here first: its owner is active, and its own
+            // sweep decides.
+            Command::ExpireIfIdle { reply, .. } => {
+                let _ = reply.send(Ok(false));
+            }
             // REST requests that change or read more of the room are served by its owner's node
             // alone; here the request hears that the room is unavailable (its reply is dropped).
             _ => {}
