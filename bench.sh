@@ -8,16 +8,19 @@
 #   ./bench.sh           the full run (10,000 sockets, a 2 GiB upload raw and with tus, a 1 GiB
 #                        file, a 1 GiB remux): ~4-5 minutes
 #   ./bench.sh --quick   small sizes, a few seconds: test.sh runs it so the tool keeps working
-#   --only fanout,memory,storm,streaming,tus,remux,sync   just those measurements (while working on one figure)
+#   --only fanout,memory,storm,streaming,tus,remux,sync,cluster   just those measurements (while working on one figure)
+#
+# cluster: fan-out with the viewers split across two nodes joined by a real redis-server (installed
+# with apt-get when missing), next to the same crowd on one node.
 #
 # sync runs bench/sync-bench.mjs: real Chromium pages behind relays that add delay, jitter, bandwidth
 # caps and stalls (its own table; about 6 minutes, 1.5 in quick mode).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,tus,remux,sync]"; }
+usage() { echo "usage: ./bench.sh [--quick] [--only fanout,memory,storm,streaming,tus,remux,sync,cluster]"; }
 quick=0
-only=fanout,memory,storm,streaming,tus,remux,sync
+only=fanout,memory,storm,streaming,tus,remux,sync,cluster
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -33,7 +36,7 @@ while [ $# -gt 0 ]; do
 done
 for section in ${only//,/ }; do
   case "$section" in
-    fanout | memory | storm | streaming | tus | remux | sync) ;;
+    fanout | memory | storm | streaming | tus | remux | sync | cluster) ;;
     *) echo "unknown measurement: $section" >&2; usage >&2; exit 2 ;;
   esac
 done
@@ -41,6 +44,7 @@ wanted() { [[ ",$only," == *",$1,"* ]]; }
 
 if [ "$quick" -eq 1 ]; then
   fanout_viewers=(10 100)
+  cluster_viewers=100
   memory_viewers=(200)
   storm_viewers=(200)
   rounds=10
@@ -54,6 +58,7 @@ if [ "$quick" -eq 1 ]; then
   remux_runs=1
 else
   fanout_viewers=(10 100 1000 10000)
+  cluster_viewers=1000
   memory_viewers=(1000 10000)
   storm_viewers=(100 1000 10000)
   # 20: the burst of the default play/pause/seek limit per client, which the bench leaves on.
@@ -98,7 +103,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/goblet-bench.XXXXXX")
 server_pid=""
 floor_pid=""
 nginx_pid=""
+redis_pid=""
+second_pid=""
 cleanup() {
+  [ -n "$second_pid" ] && kill "$second_pid" 2>/dev/null && wait "$second_pid" 2>/dev/null
+  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [ -n "$floor_pid" ] && kill "$floor_pid" 2>/dev/null && wait "$floor_pid" 2>/dev/null
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
@@ -136,11 +145,12 @@ bench_limits=(
 echo "Limits per address raised for the load generator (one address): ${bench_limits[*]}"
 
 # Starts a fresh server with a new database; the media folder is shared so nginx can serve it.
+# Extra NAME=VALUE arguments go into its environment (a cluster's node settings).
 start_server() {
   server_port=$(free_port)
   rm -rf "$work/data"
   # A config file that does not exist: defaults, then these variables, never the repo's config.toml.
-  env "${bench_limits[@]}" \
+  env "${bench_limits[@]}" "$@" \
     GOBLET_BIND="127.0.0.1:$server_port" GOBLET_MEDIA_DIR="$work/media" GOBLET_DATA_DIR="$work/data" \
     GOBLET_ASSETS_DIR="$work/assets" GOBLET_LOG=warn RUST_LOG="" \
     "$server_bin" --config "$work/none.toml" >>"$work/server.log" 2>&1 &
@@ -295,6 +305,46 @@ if wanted tus; then
   stop_server
 fi
 
+if wanted cluster; then
+  step "Fan-out across two nodes over Redis (half the viewers on each, the host on the first), and on one node"
+  if ! command -v redis-server >/dev/null 2>&1; then
+    step "Installing redis-server with apt-get (the two-node fan-out)"
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  fi
+  start_server
+  load fanout --server "127.0.0.1:$server_port" --viewers "$cluster_viewers" --rounds "$rounds" --pid "$server_pid"
+  stop_server
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
+    sleep 0.05
+  done
+  cluster_env=(GOBLET_REDIS_URL="redis://127.0.0.1:$redis_port/")
+  start_server "${cluster_env[@]}" GOBLET_NODE_NAME=bench-a
+  # The second node shares the first one's database, media folder and cookie key.
+  second_port=$(free_port)
+  env "${bench_limits[@]}" "${cluster_env[@]}" GOBLET_NODE_NAME=bench-b \
+    GOBLET_BIND="127.0.0.1:$second_port" GOBLET_MEDIA_DIR="$work/media" GOBLET_DATA_DIR="$work/data" \
+    GOBLET_ASSETS_DIR="$work/assets" GOBLET_LOG=warn RUST_LOG="" \
+    "$server_bin" --config "$work/none.toml" >>"$work/second.log" 2>&1 &
+  second_pid=$!
+  wait_until_up "http://127.0.0.1:$second_port/api/me" "$second_pid" "the second node" "$work/second.log"
+  load fanout --server "127.0.0.1:$server_port" --second-server "127.0.0.1:$second_port" \
+    --viewers "$cluster_viewers" --rounds "$rounds"
+  kill "$second_pid" 2>/dev/null || true
+  wait "$second_pid" 2>/dev/null || true
+  second_pid=""
+  stop_server
+  kill "$redis_pid" 2>/dev/null || true
+  wait "$redis_pid" 2>/dev/null || true
+  redis_pid=""
+fi
+
 # Seconds since the epoch, with nanoseconds; arithmetic on such figures (awk: bc may be missing).
 now_s() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
@@ -376,7 +426,7 @@ fi
 
 command_line="./bench.sh"
 [ "$quick" -eq 1 ] && command_line+=" --quick"
-[ "$only" = fanout,memory,storm,streaming,tus,remux,sync ] || command_line+=" --only $only"
+[ "$only" = fanout,memory,storm,streaming,tus,remux,sync,cluster ] || command_line+=" --only $only"
 cores=$(nproc)
 memory_gib=$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)

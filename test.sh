@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check CI runs. Installs what it needs on a fresh Debian machine with Rust and Node.js:
-# chromium, ffmpeg and nginx (apt; nginx is bench.sh's reference), postgresql (apt), VideoJS and
-# playwright-core (npm), schemathesis and tuspy (PyPI, into temporary virtual environments).
+# chromium, ffmpeg, redis-server (the two-node tests) and nginx (apt; nginx is bench.sh's reference),
+# postgresql (apt), VideoJS and playwright-core (npm), schemathesis and tuspy (PyPI, into temporary
+# virtual environments).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,6 +12,7 @@ install_system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
   [ ${#missing[@]} -eq 0 ] && return
   step "Installing ${missing[*]} with apt-get"
@@ -26,7 +28,8 @@ cargo fmt --check
 step "Lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# ffmpeg before the Rust tests: they make a video with a subtitle stream.
+# ffmpeg and redis-server before the Rust tests: they make a video with a subtitle stream, and
+# tests/cluster runs two nodes over a real Redis.
 install_system_packages
 
 step "Rust unit and integration tests"

@@ -99,6 +99,15 @@ pub struct Config {
     pub transcode_preset: String,
     /// When set, `GET /metrics` asks for `Authorization: Bearer <metrics_token>`; empty = open.
     pub metrics_token: Secret,
+    /// Redis that joins nodes into one cluster (`redis://host:port/`); empty: this node alone.
+    pub redis_url: Secret,
+    /// Where other nodes reach this one (`http://10.0.0.5:8080`); empty: `http://<bind>`.
+    pub node_url: String,
+    /// This node's name in logs and in Redis; empty: the host name and the bind port.
+    pub node_name: String,
+    /// How long a room's owner holds it without renewing, in ms; another node may take the room
+    /// over once it lapses.
+    pub room_lease_ms: u64,
 }
 
 impl Default for Config {
@@ -151,6 +160,10 @@ impl Default for Config {
             processing_jobs: 1,
             transcode_preset: "veryfast".into(),
             metrics_token: Secret::default(),
+            redis_url: Secret::default(),
+            node_url: String::new(),
+            node_name: String::new(),
+            room_lease_ms: 5000,
         }
     }
 }
@@ -194,6 +207,27 @@ impl Config {
     /// How long an unfinished resumable upload lives after its last bytes.
     pub fn upload_expiry(&self) -> Duration {
         Duration::from_secs_f64(self.upload_expiry_hours * 3600.0)
+    }
+
+    /// This node's name: `node_name`, or the host name and the bind port.
+    pub fn node_name(&self) -> String {
+        if !self.node_name.is_empty() {
+            return self.node_name.clone();
+        }
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "goblet".into());
+        format!("{host}:{}", self.bind.port())
+    }
+
+    /// Where other nodes reach this one: `node_url`, or `http://<bind>`.
+    pub fn node_url(&self) -> String {
+        match self.node_url.is_empty() {
+            true => format!("http://{}", self.bind),
+            false => self.node_url.trim_end_matches('/').to_string(),
+        }
     }
 
     fn validate(self) -> anyhow::Result<Self> {
@@ -273,6 +307,29 @@ impl Config {
         if !(1..=3600).contains(&self.buffer_wait_secs) {
             bail!("buffer_wait_secs must be from 1 to 3600");
         }
+        if !(500..=600_000).contains(&self.room_lease_ms) {
+            bail!("room_lease_ms must be from 500 to 600000");
+        }
+        let redis = self.redis_url.expose();
+        if !(redis.is_empty() || redis.starts_with("redis://") || redis.starts_with("rediss://")) {
+            bail!("redis_url must be empty or start with redis:// or rediss://");
+        }
+        if !(self.node_url.is_empty()
+            || self.node_url.starts_with("http://")
+            || self.node_url.starts_with("https://"))
+        {
+            bail!("node_url must be empty or start with http:// or https://");
+        }
+        if !redis.is_empty() && self.node_url.is_empty() && self.bind.ip().is_unspecified() {
+            bail!(
+                "node_url must be set with redis_url when bind is {}: other nodes need an address \
+                 to reach this one",
+                self.bind.ip()
+            );
+        }
+        if self.node_name.contains(['\n', '\r']) {
+            bail!("node_name may not contain a line break");
+        }
         for origin in &self.allowed_origins {
             if !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 bail!("allowed_origins: {origin:?} must start with http:// or https://");
@@ -349,6 +406,46 @@ mod tests {
         writeln!(unknown, "max_uplod_bytes = 3").unwrap();
         let error = format!("{:#}", load(Some(unknown.path())).unwrap_err());
         assert!(error.contains("max_uplod_bytes"), "{error}");
+    }
+
+    #[test]
+    fn cluster_keys_default_to_one_node_and_name_it_from_the_bind_address() {
+        let config = load(None).unwrap();
+        assert!(config.redis_url.expose().is_empty());
+        assert_eq!(config.room_lease_ms, 5000);
+        assert_eq!(config.node_url(), "http://127.0.0.1:5000");
+        assert!(config.node_name().ends_with(":5000"));
+
+        let env = |pairs: &[(&str, &str)]| {
+            let map = pairs
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect();
+            load_with_env(None, Some(map))
+        };
+        let named = env(&[
+            ("GOBLET_REDIS_URL", "redis://127.0.0.1:6379/"),
+            ("GOBLET_NODE_URL", "http://10.0.0.5:8080/"),
+            ("GOBLET_NODE_NAME", "left"),
+        ])
+        .unwrap();
+        assert_eq!(named.node_url(), "http://10.0.0.5:8080");
+        assert_eq!(named.node_name(), "left");
+
+        for (pairs, key) in [
+            (vec![("GOBLET_REDIS_URL", "http://x")], "redis_url"),
+            (vec![("GOBLET_ROOM_LEASE_MS", "100")], "room_lease_ms"),
+            (
+                vec![
+                    ("GOBLET_REDIS_URL", "redis://h/"),
+                    ("GOBLET_BIND", "0.0.0.0:8080"),
+                ],
+                "node_url",
+            ),
+        ] {
+            let error = format!("{:#}", env(&pairs).unwrap_err());
+            assert!(error.contains(key), "{error}");
+        }
     }
 
     #[test]

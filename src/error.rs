@@ -155,6 +155,7 @@ impl From<Denied> for ApiError {
                 "no such processing job in this room (it may have ended)",
             ),
             Denied::Database(error) => error.into(),
+            Denied::Unavailable => HubError::Unavailable.into(),
         }
     }
 }

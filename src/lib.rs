@@ -5,6 +5,7 @@
 //! - [`client`], [`clock`], [`config`]: client IDs, the server clock, typed configuration.
 //! - [`health`], [`metrics`]: what `GET /healthz` says, and the counters for `GET /metrics`.
 //! - [`subtitles`]: subtitle files checked and made WebVTT, and those inside uploaded videos.
+//! - [`cluster`]: nodes joined over Redis (leases, published broadcasts, requests between nodes).
 //! - [`db`]: the database (SQLite, or PostgreSQL); [`media`]: the media folder (uploads, sniffing, byte ranges);
 //!   [`assets`]: the browser client's files.
 //! - [`view`], [`protocol`]: what clients see of a room, and the socket messages.
@@ -19,6 +20,7 @@
 pub mod assets;
 pub mod client;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -100,6 +102,11 @@ pub async fn run(
         protected.into_iter().collect(),
         metrics.clone(),
     );
+    if !config.redis_url.expose().is_empty() {
+        let (cluster, incoming) =
+            cluster::Cluster::connect(&config, token.clone(), metrics.clone()).await?;
+        hub.join_cluster(cluster, incoming);
+    }
     let sockets = TaskTracker::new();
     let processing = Processing::new(&config, db.clone(), media.clone(), hub.clone());
     let state = AppState {

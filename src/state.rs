@@ -30,9 +30,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The cluster link's health for `GET /healthz`. A single node has none: `Disabled` until the
-    /// cluster mode (`redis_url`) reports here.
+    /// The cluster link's health for `GET /healthz`: `Disabled` on a single node (no `redis_url`).
     pub async fn cluster_health(&self) -> ClusterHealth {
-        ClusterHealth::Disabled
+        self.hub.redis_health()
     }
 }

@@ -178,6 +178,20 @@ pub(super) fn source_from(
     }
 }
 
+/// The room of the uploaded video stored as `file_name` (or whose poster is `file_name`, named
+/// after the video's number): another node registered it (cluster mode).
+pub async fn room_of_file(db: &Db, file_name: &str) -> sqlx::Result<Option<String>> {
+    let video_like = match file_name.strip_suffix(".jpg") {
+        Some(stem) => format!("{stem}.%"),
+        None => file_name.to_string(),
+    };
+    sqlx::query_scalar("SELECT room_code FROM videos WHERE file_name = $1 OR file_name LIKE $2")
+        .bind(file_name)
+        .bind(video_like)
+        .fetch_optional(db)
+        .await
+}
+
 /// Every uploaded video's file name with its room's code: the only files the media route serves.
 pub async fn files(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
     sqlx::query_as("SELECT file_name, room_code FROM videos WHERE file_name IS NOT NULL")

@@ -69,7 +69,7 @@ mod tests {
     #[tokio::test]
     async fn a_database_that_does_not_answer_makes_the_node_answer_503() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::open(dir.path()).await.unwrap();
+        let db = crate::db::open("", dir.path()).await.unwrap();
         let redis = || async { ClusterHealth::Disabled };
         let response = answer(&db, false, redis()).await;
         assert_eq!(response.status(), StatusCode::OK);

@@ -37,7 +37,7 @@ pub async fn serve(
     req: &Request,
     Data(state): Data<&AppState>,
 ) -> Response {
-    let Some(path) = state.media.registered_path(&file_name) else {
+    let Some(path) = registered_path(state, &file_name).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match respond(&path, req).await {
@@ -50,6 +50,25 @@ pub async fn serve(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A registered file's path. In cluster mode a file another node registered is looked up in the
+/// database (the media folder is shared) and registered here too.
+async fn registered_path(state: &AppState, file_name: &str) -> Option<std::path::PathBuf> {
+    if let Some(path) = state.media.registered_path(file_name) {
+        return Some(path);
+    }
+    if state.hub.redis_health() == crate::health::ClusterHealth::Disabled
+        || file_name.starts_with('.')
+    {
+        return None;
+    }
+    let room = crate::db::videos::room_of_file(&state.db, file_name).await;
+    let Ok(Some(room)) = room else {
+        return None;
+    };
+    state.media.register(file_name, &room);
+    state.media.registered_path(file_name)
 }
 
 async fn respond(path: &std::path::Path, req: &Request) -> std::io::Result<Response> {

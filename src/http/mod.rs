@@ -3,6 +3,7 @@
 mod admission;
 mod allow;
 pub mod api;
+mod forward;
 mod guard;
 mod headers;
 mod health;
@@ -70,6 +71,8 @@ pub fn routes(state: AppState, cookie_key: CookieKey) -> impl Endpoint<Output = 
         .around(identity::identify)
         .around(peer::identify_peer)
         .with(CookieJarManager::with_key(cookie_key))
+        // Cluster mode: before anything reads the request, a room owned elsewhere is passed on.
+        .around(forward::to_owner)
         // Boxed: each layer nests the endpoint's type, past the compiler's depth limit otherwise.
         .boxed()
         .around(move |next, req| allow::add_allow(next, req, allowed.clone()))

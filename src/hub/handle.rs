@@ -34,6 +34,8 @@ pub(super) enum End {
     Failed,
     /// The server is shutting down.
     Stopped,
+    /// Another node owns the room now (cluster mode): this node relays it, or loads it again.
+    Handover,
 }
 
 /// Why the room would not do what was asked.
@@ -53,6 +55,9 @@ pub enum Denied {
     NoSuchJob,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The node owning the room did not answer in time (cluster mode).
+    #[error("the room's node did not answer")]
+    Unavailable,
 }
 
 impl From<QueueError> for Denied {
@@ -185,6 +190,10 @@ pub(super) enum Command {
     Snapshot {
         client: ClientId,
         reply: Reply<String>,
+    },
+    /// Whether the room is there (loaded here or relayed from the node owning it).
+    Exists {
+        reply: Reply<bool>,
     },
     View {
         viewer_limit: usize,

@@ -14,6 +14,7 @@ use tokio::{
 use super::{
     chat::{Chat, Posted},
     handle::{Command, Denied, End, PasswordChange, RoomHandle, Welcome},
+    ownership::Ownership,
     processing::RoomJobs,
     registry::Hub,
     uploads::UploadActivity,
@@ -57,21 +58,46 @@ const VIEWERS_BATCH_MAX: Duration = Duration::from_secs(2);
 /// up to twice a second each, and each announcement goes to everyone.
 const STATUS_ANNOUNCE_GAP: Duration = Duration::from_secs(1);
 
+/// Sent on a room's broadcast channel to this node's sockets alone: each asks the room for a fresh
+/// snapshot (`ws/session.rs`), as after falling behind.
+pub const RESYNC: &str = "";
+
+/// A room's broadcast channels. In cluster mode they outlive one spell of owning or relaying the
+/// room, so the sockets of a node that takes a room over keep theirs.
+#[derive(Clone)]
+pub(super) struct Channels {
+    pub(super) broadcasts: broadcast::Sender<Arc<str>>,
+    pub(super) kicks: broadcast::Sender<ClientId>,
+}
+
+impl Channels {
+    pub(super) fn new() -> Self {
+        Self {
+            broadcasts: broadcast::channel(BROADCAST_CAPACITY).0,
+            kicks: broadcast::channel(KICKS_CAPACITY).0,
+        }
+    }
+}
+
+/// A socket of this node joined to the room before this node owned it: it joins again on load.
+pub(super) type Rejoin = (ClientId, IpAddr, Option<String>);
+
 /// Runs the room until it leaves memory, is deleted, or the server stops; then tells whoever still
 /// holds its handle why, and drops the commands still queued (their senders hear the same).
 pub(super) async fn run(hub: Hub, handle: RoomHandle, mut queue: mpsc::Receiver<Command>) {
     let end_note = handle.end_note();
-    let end = match load(&hub, handle.code()).await {
-        Ok(Some((room, tracks))) => {
-            let _loaded = hub.shared().metrics.room_loaded();
-            let mut live = LiveRoom::new(hub.clone(), room);
-            live.subtitles = tracks;
-            live.serve(&mut queue).await
-        }
-        Ok(None) => End::Missing,
-        Err(error) => {
-            tracing::error!(room = %handle.code(), %error, "could not load a room");
-            End::Failed
+    let end = match hub.cluster_link() {
+        Some(link) => super::remote::run(&hub, link, handle.code(), &mut queue).await,
+        None => {
+            serve_here(
+                &hub,
+                handle.code(),
+                &mut queue,
+                Channels::new(),
+                None,
+                Vec::new(),
+            )
+            .await
         }
     };
     let _ = end_note.set(end);
@@ -80,8 +106,47 @@ pub(super) async fn run(hub: Hub, handle: RoomHandle, mut queue: mpsc::Receiver<
     while queue.try_recv().is_ok() {}
 }
 
+/// Loads the room and applies its commands here. `ownership` in cluster mode; `rejoin`: this
+/// node's sockets that were joined to the room's previous owner.
+pub(super) async fn serve_here(
+    hub: &Hub,
+    code: &str,
+    queue: &mut mpsc::Receiver<Command>,
+    channels: Channels,
+    ownership: Option<Ownership>,
+    rejoin: Vec<Rejoin>,
+) -> End {
+    // Taken over with this node's sockets watching: a playing room plays on.
+    match load(hub, code, !rejoin.is_empty()).await {
+        Ok(Some((room, tracks))) => {
+            // Another node may have set or cleared the password since this one read the list.
+            hub.note_protected(code, room.password.is_some());
+            let mut live = LiveRoom::new(hub.clone(), room, channels);
+            live.subtitles = tracks;
+            live.ownership = ownership;
+            if !rejoin.is_empty() {
+                for (client, address, name) in rejoin {
+                    let _ = live.join(client, address, name).await;
+                }
+                let _ = live.broadcasts.send(RESYNC.into());
+            }
+            live.serve(queue).await
+        }
+        Ok(None) => End::Missing,
+        Err(error) => {
+            tracing::error!(room = %code, %error, "could not load a room");
+            End::Failed
+        }
+    }
+}
+
 /// The room as stored, with its video's subtitle tracks; None when there is no such room.
-async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<(Room<ClientId>, Vec<Track>)>> {
+/// `watched`: people are watching it on another node's behalf (a takeover in cluster mode).
+async fn load(
+    hub: &Hub,
+    code: &str,
+    watched: bool,
+) -> sqlx::Result<Option<(Room<ClientId>, Vec<Track>)>> {
     let now = now_ms();
     let Some(stored) = db::rooms::load(hub.db(), code, now).await? else {
         return Ok(None);
@@ -108,8 +173,12 @@ async fn load(hub: &Hub, code: &str) -> sqlx::Result<Option<(Room<ClientId>, Vec
         // A queue longer than the limit cannot be stored: the limit holds when adding.
         let _ = room.enqueue(item);
     }
-    // Nobody is watching when a room loads: keep the position, paused.
-    room.playback = stored.playback.paused_as_of(now);
+    // Nobody is watching when a room loads: keep the position, paused. A room taken over from a
+    // node that died goes on as it was: every start was saved before the other nodes heard it.
+    room.playback = match watched {
+        true => stored.playback.at(now),
+        false => stored.playback.paused_as_of(now),
+    };
     let tracks = match &room.video {
         Some(video) => db::subtitles::list(hub.db(), video.id).await?,
         None => Vec::new(),
@@ -146,18 +215,18 @@ struct LiveRoom {
     wait_deadline_at: Option<Instant>,
     /// When the grace of a start is over and someone said they were buffering within it.
     buffering_recheck_at: Option<Instant>,
+    /// Cluster mode: the lease, and the broadcasts the other nodes relay.
+    ownership: Option<Ownership>,
 }
 
 impl LiveRoom {
-    fn new(hub: Hub, room: Room<ClientId>) -> Self {
+    fn new(hub: Hub, room: Room<ClientId>, channels: Channels) -> Self {
         let settings = hub.shared().settings;
-        let (broadcasts, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let (kicks, _) = broadcast::channel(KICKS_CAPACITY);
         Self {
             hub,
             room,
-            broadcasts,
-            kicks,
+            broadcasts: channels.broadcasts,
+            kicks: channels.kicks,
             chat: Chat::new(settings.chat),
             commands: KeyedLimit::new(settings.commands),
             refreshes: Limit::new(settings.refreshes),
@@ -171,6 +240,7 @@ impl LiveRoom {
             unload_at: Some(Instant::now() + settings.unload_after),
             wait_deadline_at: None,
             buffering_recheck_at: None,
+            ownership: None,
         }
     }
 
@@ -193,6 +263,9 @@ impl LiveRoom {
         let mut unload = Box::pin(tokio::time::sleep_until(far));
         let mut wait_deadline = Box::pin(tokio::time::sleep_until(far));
         let mut buffering_recheck = Box::pin(tokio::time::sleep_until(far));
+        let renew_period = self.ownership.as_ref().map(Ownership::renew_period);
+        let mut renew = tokio::time::interval(renew_period.unwrap_or(Duration::from_secs(3600)));
+        renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             rearm(&mut announce, self.announce_at, far);
             rearm(&mut unload, self.unload_at, far);
@@ -220,7 +293,35 @@ impl LiveRoom {
                     self.persist().await;
                     return End::Stopped;
                 }
+                _ = renew.tick(), if renew_period.is_some() => {
+                    if self.lease_lost().await {
+                        self.persist().await;
+                        return End::Handover;
+                    }
+                }
             }
+            self.publish().await;
+        }
+    }
+
+    /// Cluster mode: publishes what the last command broadcast, once its changes are stored.
+    async fn publish(&mut self) {
+        if !self.ownership.as_ref().is_some_and(Ownership::has_pending) {
+            return;
+        }
+        if self.playback_dirty {
+            self.persist().await;
+        }
+        let code = self.room.code.clone();
+        if let Some(ownership) = &mut self.ownership {
+            ownership.publish(&code);
+        }
+    }
+
+    async fn lease_lost(&self) -> bool {
+        match &self.ownership {
+            Some(ownership) => ownership.lost(self.code()).await,
+            None => false,
         }
     }
 
@@ -410,6 +511,9 @@ impl LiveRoom {
             Command::Snapshot { client, reply } => {
                 let _ = reply.send(self.snapshot(client).to_json());
             }
+            Command::Exists { reply } => {
+                let _ = reply.send(true);
+            }
             Command::View {
                 viewer_limit,
                 reply,
@@ -497,8 +601,12 @@ impl LiveRoom {
 
     /// Sends `msg` to every socket in the room. Serialised once, whatever the number of viewers.
     fn broadcast(&self, msg: &ServerMsg) {
+        let json: Arc<str> = msg.to_json().into();
+        if let Some(ownership) = &self.ownership {
+            ownership.queue(json.clone());
+        }
         // No receivers is fine: nobody is watching.
-        let _ = self.broadcasts.send(msg.to_json().into());
+        let _ = self.broadcasts.send(json);
     }
 
     fn snapshot(&self, client: ClientId) -> ServerMsg {

@@ -14,17 +14,22 @@
 //!   uploaded video in the background.
 //! - [`processing`]: a room's uploads being made playable, and who may cancel them.
 //! - [`expiry`]: the background sweep that deletes rooms nobody watched for the TTL.
+//! - [`remote`] (cluster mode): owning a room under a lease or relaying it from its owner, and
+//!   applying the commands other nodes forward; [`ownership`]: the owner's lease and publishing.
 
 mod chat;
 pub mod expiry;
 mod handle;
 mod kinds;
 mod live;
+mod ownership;
 mod processing;
 mod registry;
+mod remote;
 mod subtitles;
 mod uploads;
 
 pub use handle::{Denied, PasswordChange, RoomHandle, Welcome};
+pub use live::RESYNC;
 pub use registry::{Answer, Hub, HubError, HubSettings, is_valid_code};
 pub use uploads::UploadGuard;

@@ -17,6 +17,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use super::{
     handle::{Command, Denied, End, PasswordChange, Reply, RoomHandle, Welcome},
     live,
+    remote::{self, ClusterLink},
     uploads::UploadGuard,
 };
 use crate::{
@@ -113,6 +114,8 @@ pub(super) struct Shared {
     /// Every room's task, so shutdown can wait for them to save their state.
     tasks: TaskTracker,
     pub(super) stopping: CancellationToken,
+    /// Set once at start in cluster mode (`redis_url`).
+    cluster: OnceLock<Arc<ClusterLink>>,
 }
 
 #[derive(Default)]
@@ -143,6 +146,7 @@ impl Hub {
                 rooms: Mutex::default(),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
+                cluster: OnceLock::new(),
             }),
         }
     }
@@ -153,6 +157,52 @@ impl Hub {
 
     pub fn db(&self) -> &Db {
         &self.shared.db
+    }
+
+    /// Cluster mode: rooms are owned under a lease in Redis, relayed from their owner elsewhere,
+    /// and this node applies the commands other nodes forward to the rooms it owns. Call once,
+    /// before the first room loads.
+    pub fn join_cluster(
+        &self,
+        cluster: crate::cluster::Cluster,
+        incoming: mpsc::UnboundedReceiver<crate::cluster::Incoming>,
+    ) {
+        if self
+            .shared
+            .cluster
+            .set(Arc::new(ClusterLink::new(cluster)))
+            .is_ok()
+        {
+            tokio::spawn(remote::serve_requests(self.clone(), incoming));
+        }
+    }
+
+    pub(super) fn cluster_link(&self) -> Option<Arc<ClusterLink>> {
+        self.shared.cluster.get().cloned()
+    }
+
+    /// For `/healthz`: `disabled` on a single node, else whether Redis answers.
+    pub fn redis_health(&self) -> crate::health::ClusterHealth {
+        match self.shared.cluster.get() {
+            None => crate::health::ClusterHealth::Disabled,
+            Some(link) => link.cluster.health(),
+        }
+    }
+
+    /// Cluster mode: the URL of the node owning the room, when that is another node. None on a
+    /// single node, for a room owned here or by nobody (this node may take it), or when Redis
+    /// cannot say (this node then answers as well as it can).
+    pub async fn owner_elsewhere(&self, code: &str) -> Option<String> {
+        let link = self.shared.cluster.get()?;
+        if link.owns(code) {
+            return None;
+        }
+        link.cluster.owner_url(code).await.ok().flatten()
+    }
+
+    /// The handle of the room with this code if it is loaded (never loads it).
+    pub(super) fn loaded_handle(&self, code: &str) -> Option<RoomHandle> {
+        self.shared.rooms.lock().unwrap().rooms.get(code).cloned()
     }
 
     /// The handle of the room with this code, starting its task when it is not loaded; None for a
@@ -202,7 +252,7 @@ impl Hub {
             };
             match handle.ask(&make).await {
                 Ok(answer) => return Ok(Some((handle, answer))),
-                Err(End::Unloaded) => continue,
+                Err(End::Unloaded | End::Handover) => continue,
                 Err(End::Missing) => return Ok(None),
                 Err(End::Failed | End::Stopped) => return Err(HubError::Unavailable),
             }
@@ -229,7 +279,10 @@ impl Hub {
     }
 
     pub async fn exists(&self, code: &str) -> HubResult<bool> {
-        Ok(self.view(code, 0).await?.is_some())
+        let exists = self
+            .ask_answer(code, |reply| Command::Exists { reply })
+            .await?;
+        Ok(exists.unwrap_or(false))
     }
 
     /// What clients see of the room now, with at most `viewer_limit` viewers listed.

@@ -15,7 +15,7 @@ pub enum PlaybackAction {
 
 /// "At server time `updated_at` (ms since the Unix epoch) the video was at `position` seconds,
 /// `playing` or not, at `rate`."
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Playback {
     pub playing: bool,
     pub position: f64,

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     client::ClientId,
     clock::now_ms,
-    hub::{Denied, Hub, RoomHandle, Welcome},
+    hub::{Denied, Hub, RESYNC, RoomHandle, Welcome},
     limits::{Limit, Rate},
     metrics::Metrics,
     protocol::{ClientMsg, ProtocolError, ServerMsg, status_of},
@@ -167,6 +167,11 @@ pub async fn run(mut socket: WebSocketStream, session: Session) {
                 }
             }
             broadcast = rx.recv() => match broadcast {
+                // The room's owner changed or a relayed broadcast was missed (cluster mode).
+                Ok(text) if &*text == RESYNC => match room.snapshot(client).await {
+                    Some(snapshot) => send(&mut socket, &metrics, snapshot).await,
+                    None => Next::Close(Some((CloseCode::Away, "room closed"))),
+                },
                 Ok(text) => send(&mut socket, &metrics, text.to_string()).await,
                 // Fell behind: the missed messages are gone, so send the whole state instead.
                 Err(RecvError::Lagged(missed)) => {
@@ -301,6 +306,9 @@ fn refusal(denied: Denied) -> ProtocolError {
         // Subtitles change over REST only.
         Denied::Subtitles(error) => ProtocolError::new("bad_subtitles", error.to_string()),
         Denied::NoSuchJob => ProtocolError::new("no_such_job", "no such processing job"),
+        Denied::Unavailable => {
+            ProtocolError::new("unavailable", "the room did not answer; try again")
+        }
         Denied::Database(error) => {
             tracing::error!(%error, "a command could not be saved");
             ProtocolError::new("internal", "that could not be done; try again")

@@ -55,6 +55,10 @@ enum Command {
         /// The floor server's process ID, for its CPU time per delivered message.
         #[arg(long, requires = "floor")]
         floor_pid: Option<u32>,
+        /// A second node of the same cluster (`redis_url`): every other viewer joins there, and
+        /// the figures are given per node, with the cost of the hop between them.
+        #[arg(long, conflicts_with = "floor")]
+        second_server: Option<SocketAddr>,
     },
     /// A bare WebSocket server that relays every text frame to every socket: fan-out's floor.
     FloorServer {
@@ -162,12 +166,16 @@ async fn main() -> anyhow::Result<()> {
             pid,
             floor,
             floor_pid,
+            second_server,
         } => {
             let floor = floor.map(|server| sockets::Floor {
                 server,
                 pid: floor_pid,
             });
-            sockets::fanout(&target, viewers, rounds, pid, floor).await
+            match second_server {
+                Some(second) => sockets::fanout_two_nodes(&target, second, viewers, rounds).await,
+                None => sockets::fanout(&target, viewers, rounds, pid, floor).await,
+            }
         }
         Command::FloorServer { bind } => floor::serve(bind).await,
         Command::Memory {

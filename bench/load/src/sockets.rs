@@ -78,6 +78,8 @@ impl Target {
 /// Where a crowd's sockets go.
 struct Door<'a> {
     server: SocketAddr,
+    /// A second node of the same cluster: odd-numbered viewers join there.
+    second: Option<SocketAddr>,
     /// The WebSocket's path: a room's `/api/rooms/CODE/ws`, or the floor server's `/`.
     path: String,
     /// One per viewer, in order; empty for the floor server, which knows no clients.
@@ -94,6 +96,7 @@ impl<'a> Door<'a> {
             path: format!("/api/rooms/{code}/ws"),
             cookies,
             history: true,
+            second: None,
         }
     }
 
@@ -103,7 +106,13 @@ impl<'a> Door<'a> {
             path: "/".to_string(),
             cookies: &[],
             history: false,
+            second: None,
         }
+    }
+
+    /// The second node, for a viewer that joins there.
+    fn node_of(&self, i: usize) -> Option<SocketAddr> {
+        self.second.filter(|_| i % 2 == 1)
     }
 
     /// Opens the `i`-th socket and reads until the join is done; returns the socket and how long
@@ -116,7 +125,8 @@ impl<'a> Door<'a> {
     ) -> anyhow::Result<(Socket, Duration, Duration)> {
         let source = client::source_address(i, sources);
         let cookie = self.cookies.get(i).map(String::as_str);
-        let mut socket = client::connect_to(self.server, &self.path, cookie, source).await?;
+        let server = self.node_of(i).unwrap_or(self.server);
+        let mut socket = client::connect_to(server, &self.path, cookie, source).await?;
         let first = client::next_text(&mut socket)
             .await
             .context("the socket closed before its snapshot")??;
@@ -170,7 +180,12 @@ async fn join_all(
             let (rounds, stop) = (rounds.clone(), stop.clone());
             async move {
                 let (socket, snapshot, done) = door.join(i, target.sources, Instant::now()).await?;
-                Ok((tokio::spawn(watch(socket, rounds, stop)), snapshot, done))
+                let second = door.node_of(i).is_some();
+                Ok((
+                    tokio::spawn(watch(socket, rounds, stop, second)),
+                    snapshot,
+                    done,
+                ))
             }
         })
         .buffer_unordered(concurrency.max(1))
@@ -302,11 +317,18 @@ struct Watched {
     seen: Vec<(usize, Instant)>,
     /// The server closed the socket (or it failed) before the end.
     dropped: bool,
+    /// It joined through the second node (two-node fan-out).
+    second: bool,
 }
 
 /// Reads a viewer's socket until `stop`, noting when each round's echo arrives. Reading also
 /// answers the server's keep-alive pings.
-async fn watch(mut socket: Socket, rounds: Arc<Rounds>, stop: CancellationToken) -> Watched {
+async fn watch(
+    mut socket: Socket,
+    rounds: Arc<Rounds>,
+    stop: CancellationToken,
+    second: bool,
+) -> Watched {
     let mut seen = Vec::with_capacity(rounds.count);
     // Made once: a fresh one per message would register with, and leave, the token all viewers
     // share, a contended lock that would make this process slower at reading than it need be.
@@ -332,7 +354,11 @@ async fn watch(mut socket: Socket, rounds: Arc<Rounds>, stop: CancellationToken)
             _ = &mut stopping => break false,
         }
     };
-    Watched { seen, dropped }
+    Watched {
+        seen,
+        dropped,
+        second,
+    }
 }
 
 /// Sockets held open and read, until `finish`.
@@ -474,6 +500,63 @@ pub async fn fanout(
     Ok(())
 }
 
+/// Fan-out across two nodes of a cluster: the host and half the viewers on `target`'s node, the
+/// other half on `second`, which relays the room from the first. The per-node figures show what
+/// the hop through Redis costs.
+pub async fn fanout_two_nodes(
+    target: &Target,
+    second: SocketAddr,
+    viewers: usize,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    println!(
+        "== fan-out across two nodes: 1 host + {} viewers in one room, half on each node, \
+         {rounds} commands",
+        thousands(viewers)
+    );
+    let cookies = client::fetch_cookies(target.server, viewers + 1).await?;
+    let code = client::create_room(target.server).await?;
+    let mut door = Door::room(target.server, &code, &cookies[1..]);
+    door.second = Some(second);
+    let frame = |kind: &str, position: f64| -> String {
+        format!(r#"{{"type":"{kind}","position":{position}}}"#)
+    };
+    let mut arena = Arena::gather(target, &door, viewers, Some(&cookies[0]), rounds, None).await?;
+    let load_cpu = CpuClock::start(None)?;
+    for round in 0..rounds {
+        arena.round(round, &frame).await?;
+    }
+    let load_cpu = load_cpu.per_delivery(arena.deliveries())?;
+    let figures = arena.finish(load_cpu).await?;
+    figures.print("two nodes");
+    let Some((first, relayed)) = figures.per_node else {
+        bail!("no viewer on the second node received any command");
+    };
+    println!("   host's node {}", first.line());
+    println!("   other node  {}", relayed.line());
+    let hop = |a: Duration, b: Duration| ms(b.saturating_sub(a));
+    println!(
+        "   the hop     +{} median, +{} p99 (the other node's figure less the host node's)",
+        hop(first.median, relayed.median),
+        hop(first.p99, relayed.p99)
+    );
+    println!(
+        "@row|Fan-out, 2 nodes, {} viewers|p99 {}|host's node: median {}, p99 {}; other node: median {}, p99 {}; hop +{} median, +{} p99; {}/{} received; {} held|",
+        thousands(viewers),
+        ms(figures.summary.p99),
+        ms(first.median),
+        ms(first.p99),
+        ms(relayed.median),
+        ms(relayed.p99),
+        hop(first.median, relayed.median),
+        hop(first.p99, relayed.p99),
+        thousands(figures.received),
+        thousands(figures.expected),
+        thousands(figures.still_connected),
+    );
+    Ok(())
+}
+
 /// The frame the floor relays: the size and shape of Goblet's echo of a command
 /// (`ServerMsg::Seek` and friends), with a fixed client ID.
 fn floor_frame(kind: &str, position: f64) -> String {
@@ -598,11 +681,21 @@ impl Arena {
         let watched = self.joined.crowd.finish().await;
         self.host_drain.abort();
         let still_connected = watched.iter().filter(|w| !w.dropped).count();
-        let latencies: Vec<Duration> = watched
-            .iter()
-            .flat_map(|w| w.seen.iter())
-            .map(|&(round, at)| at.saturating_duration_since(self.sent[round]))
-            .collect();
+        let latencies_of = |second: Option<bool>| -> Vec<Duration> {
+            watched
+                .iter()
+                .filter(|w| second.is_none_or(|second| w.second == second))
+                .flat_map(|w| w.seen.iter())
+                .map(|&(round, at)| at.saturating_duration_since(self.sent[round]))
+                .collect()
+        };
+        let per_node = match watched.iter().any(|w| w.second) {
+            true => {
+                Summary::of(latencies_of(Some(false))).zip(Summary::of(latencies_of(Some(true))))
+            }
+            false => None,
+        };
+        let latencies = latencies_of(None);
         let rounds = self.sent.len();
         let fewest = (0..rounds)
             .map(|r| self.tally.received[r].load(Ordering::Acquire))
@@ -625,6 +718,7 @@ impl Arena {
             deliveries,
             server_cpu,
             load_cpu,
+            per_node,
         })
     }
 }
@@ -645,6 +739,8 @@ struct FanoutFigures {
     /// The server's and the load generator's CPU seconds per delivery.
     server_cpu: Option<f64>,
     load_cpu: f64,
+    /// Two-node fan-out: the viewers on the host's node, and those on the second node.
+    per_node: Option<(Summary, Summary)>,
 }
 
 impl FanoutFigures {
