@@ -119,6 +119,7 @@ pub(super) async fn serve_here(
     // Taken over with this node's sockets watching: a playing room plays on.
     match load(hub, code, !rejoin.is_empty()).await {
         Ok(Some((room, tracks))) => {
+            let _loaded = hub.shared().metrics.room_loaded();
             // Another node may have set or cleared the password since this one read the list.
             hub.note_protected(code, room.password.is_some());
             let mut live = LiveRoom::new(hub.clone(), room, channels);
