@@ -122,6 +122,15 @@ fn upload_not_found() -> Refusal {
     ApiError::not_found("no_such_upload", "there is no such upload").into()
 }
 
+/// An upload file that could not be read or written: gone with its upload (terminated, expired,
+/// or its room deleted meanwhile) is a 404 like any missing upload; otherwise the server failed.
+async fn file_failed(state: &AppState, id: &str, doing: &str, error: std::io::Error) -> Refusal {
+    match db::uploads::get(&state.db, id).await {
+        Ok(None) => upload_not_found(),
+        _ => ApiError::internal(&format!("could not {doing} an upload file"), error).into(),
+    }
+}
+
 #[handler]
 async fn options(Data(state): Data<&AppState>) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -418,13 +427,10 @@ async fn receive(
     check_offset(&upload, offset)?;
     // The container is checked once its first bytes are in; these are the ones in so far.
     let head = match offset < SNIFF_LEN as u64 {
-        true => Some(
-            state
-                .media
-                .partial_head(id, offset as usize)
-                .await
-                .map_err(|error| ApiError::internal("could not read an upload file", error))?,
-        ),
+        true => match state.media.partial_head(id, offset as usize).await {
+            Ok(head) => Some(head),
+            Err(error) => return Err(file_failed(&state, id, "read", error).await),
+        },
         false => None,
     };
     let body = InspectReader::new(body.into_async_read(), |_| activity.progress(now_ms()));
@@ -439,8 +445,11 @@ async fn receive(
             body,
             stall,
         )
-        .await
-        .map_err(|error| ApiError::internal("could not write an upload file", error))?;
+        .await;
+    let appended = match appended {
+        Ok(appended) => appended,
+        Err(error) => return Err(file_failed(&state, id, "write", error).await),
+    };
     let received = offset + appended.written;
     let failure: Option<Refusal> = match appended.end {
         AppendEnd::Finished => None,
