@@ -64,11 +64,23 @@ pub async fn fresh_database() -> Option<String> {
     Some(url.to_string())
 }
 
+/// Sends the server's log to the test's output, which the test runner shows only when the test
+/// fails. `GOBLET_TEST_LOG` sets the filter (default `warn`); once per test process.
+fn capture_server_log() {
+    let filter = std::env::var("GOBLET_TEST_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_test_writer()
+        .with_ansi(false)
+        .try_init();
+}
+
 async fn start(
     dirs: TempDir,
     database_url: Option<String>,
     customize: impl FnOnce(&mut Config),
 ) -> TestApp {
+    capture_server_log();
     let media_dir = dirs.path().join("video");
     let data_dir = dirs.path().join("data");
     let assets_dir = dirs.path().join("assets");

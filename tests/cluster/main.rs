@@ -173,6 +173,10 @@ impl Node {
 impl Drop for Node {
     fn drop(&mut self) {
         self.kill();
+        // The log file goes with the temporary folder: a failing test prints it first.
+        if std::thread::panicking() {
+            eprintln!("--- log of {} ---\n{}", self.base, self.log());
+        }
     }
 }
 
