@@ -24,22 +24,26 @@ pub(crate) enum Accepted {
     Processing(ProcessingView),
 }
 
+/// A complete upload and what its sender asked for it.
+pub(crate) struct Arrival<'a> {
+    pub code: &'a str,
+    pub client: ClientId,
+    pub upload: ReceivedUpload,
+    pub original_name: String,
+    /// To the end of the room's queue rather than playing now.
+    pub queue: bool,
+    /// Keeps the room alive until the upload is settled.
+    pub activity: UploadGuard,
+}
+
 /// Probes a complete upload. One browsers play as it is gets a number and becomes the room's
 /// current video (or, with `queue`, goes to the end of the room's queue); any other starts a
 /// conversion job that does the same when it is done. On any failure, the room gone included, the
 /// file is deleted and the room is left as it was. `activity` keeps the room alive meanwhile.
 /// Every upload that arrived whole passes here once, so this is where they are counted.
-pub(crate) async fn accept_upload(
-    state: &AppState,
-    code: &str,
-    client: ClientId,
-    upload: ReceivedUpload,
-    original_name: String,
-    queue: bool,
-    activity: UploadGuard,
-) -> ApiResult<Accepted> {
-    let size = upload.size;
-    let accepted = accept(state, code, client, upload, original_name, queue, activity).await;
+pub(crate) async fn accept_upload(state: &AppState, arrival: Arrival<'_>) -> ApiResult<Accepted> {
+    let size = arrival.upload.size;
+    let accepted = accept(state, arrival).await;
     let outcome = match &accepted {
         Ok(Accepted::Video(_)) => UploadOutcome::Stored,
         Ok(Accepted::Processing(_)) => UploadOutcome::Processing,
@@ -49,15 +53,15 @@ pub(crate) async fn accept_upload(
     accepted
 }
 
-async fn accept(
-    state: &AppState,
-    code: &str,
-    client: ClientId,
-    upload: ReceivedUpload,
-    original_name: String,
-    queue: bool,
-    activity: UploadGuard,
-) -> ApiResult<Accepted> {
+async fn accept(state: &AppState, arrival: Arrival<'_>) -> ApiResult<Accepted> {
+    let Arrival {
+        code,
+        client,
+        upload,
+        original_name,
+        queue,
+        activity,
+    } = arrival;
     let (upload, info) = match state.processing.triage(upload).await? {
         Triage::Ready { upload, info } => (upload, info),
         Triage::Convert(pending) => {

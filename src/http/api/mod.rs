@@ -14,7 +14,7 @@ mod subtitles;
 mod text;
 mod videos;
 
-pub(crate) use accept::accept_upload;
+pub(crate) use accept::{Arrival, accept_upload};
 
 use poem_openapi::{OpenApiService, Tags};
 

@@ -9,7 +9,7 @@ use tokio_util::io::InspectReader;
 
 use super::{
     ApiTags,
-    accept::{Accepted, accept_upload, make_current},
+    accept::{Accepted, Arrival, accept_upload, make_current},
     found, multipart,
     text::{LinkRule, Text},
 };
@@ -132,16 +132,15 @@ impl VideosApi {
         };
         let original_name =
             media::display_name(name.as_deref().or(part_name.as_deref()).unwrap_or_default());
-        let answer = accept_upload(
-            &self.state,
-            &code,
+        let arrival = Arrival {
+            code: &code,
             client,
             upload,
             original_name,
-            queue.unwrap_or(false),
+            queue: queue.unwrap_or(false),
             activity,
-        )
-        .await?;
+        };
+        let answer = accept_upload(&self.state, arrival).await?;
         Ok(match answer {
             Accepted::Video(video) => NewVideo::Video(Json(video)),
             Accepted::Processing(job) => NewVideo::Processing(Json(job)),

@@ -25,7 +25,7 @@ use crate::{
     db::{self, uploads::StoredUpload},
     error::ApiError,
     http::{
-        api::{accept_upload, found},
+        api::{Arrival, accept_upload, found},
         peer::Caller,
     },
     hub::UploadGuard,
@@ -518,15 +518,14 @@ async fn complete(
             return Err(refused.into());
         }
     };
-    accept_upload(
-        state,
+    let arrival = Arrival {
         code,
         client,
-        received,
-        upload.original_name.clone(),
-        upload.queue,
+        upload: received,
+        original_name: upload.original_name.clone(),
+        queue: upload.queue,
         activity,
-    )
-    .await?;
+    };
+    accept_upload(state, arrival).await?;
     Ok(())
 }
