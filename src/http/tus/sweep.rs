@@ -42,8 +42,12 @@ async fn sweep(state: &AppState) -> anyhow::Result<()> {
         state.media.remove_partial(&id);
         state.media.forget_lease(&id);
     }
+    // The files before the rows: an upload's row is made before its file, so a file listed here
+    // has its row in the read that follows. Read the other way round, an upload created between
+    // the two reads had its new file deleted as one with no row.
+    let files = state.media.partial_ids()?;
     let known: HashSet<String> = db::uploads::ids(&state.db).await?.into_iter().collect();
-    for id in state.media.partial_ids()? {
+    for id in files {
         if !known.contains(&id) && !state.media.partial_busy(&id) {
             tracing::info!(upload = %id, "deleted the file of an upload that is gone");
             state.media.remove_partial(&id);
