@@ -35,13 +35,15 @@ install_system_packages
 step "Rust unit and integration tests"
 cargo test --workspace --locked
 
-step "The API tests again, against PostgreSQL (a throwaway server on a free loopback port)"
+step "The API and two-node tests again, against PostgreSQL (a throwaway server on a free loopback port)"
 source tests/lib/postgres.sh
 postgres_install
 trap postgres_stop EXIT
 # Nothing in it must survive a crash, so it need not wait for the disk.
 postgres_start -c fsync=off -c synchronous_commit=off -c full_page_writes=off
 GOBLET_TEST_DATABASE_URL="$POSTGRES_URL" cargo test --locked --test api
+# The two nodes again, sharing one PostgreSQL database as docs/deploy.md recommends.
+GOBLET_TEST_DATABASE_URL="$POSTGRES_URL" cargo test --locked --test cluster
 postgres_stop
 
 step "Browser-client unit tests"

@@ -1,7 +1,9 @@
 //! Two real nodes (the `goblet` binary, twice) joined by a real `redis-server`, sharing one data
 //! folder (one SQLite database in WAL mode) and one media folder, as two machines would share a
 //! database and a mount. Needs `redis-server` on PATH (`test.sh` installs it); without it these
-//! tests fail, unless `GOBLET_SKIP_REDIS_TESTS=1` says to skip them.
+//! tests fail, unless `GOBLET_SKIP_REDIS_TESTS=1` says to skip them. With
+//! `GOBLET_TEST_DATABASE_URL` (as for the API tests) the two nodes share one fresh PostgreSQL
+//! database instead, the deployment `docs/deploy.md` recommends.
 
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
@@ -103,7 +105,8 @@ struct Node {
 }
 
 impl Node {
-    async fn start(name: &str, shared: &Path, redis: &str) -> Self {
+    /// `database`: the nodes' shared PostgreSQL database; None: SQLite in `shared`.
+    async fn start(name: &str, shared: &Path, database: Option<&str>, redis: &str) -> Self {
         let port = free_port();
         let log = shared.join(format!("{name}.log"));
         let out = std::fs::File::create(&log).unwrap();
@@ -115,10 +118,14 @@ impl Node {
             .env("GOBLET_DATA_DIR", shared.join("data"))
             .env("GOBLET_ASSETS_DIR", &assets)
             .env("GOBLET_REDIS_URL", redis)
+            .env("GOBLET_DATABASE_URL", database.unwrap_or_default())
             .env("GOBLET_NODE_NAME", name)
             .env("GOBLET_ROOM_LEASE_MS", LEASE_MS.to_string())
             .env("GOBLET_LOG", "info,goblet=debug")
             .env_remove("RUST_LOG")
+            // The test settings are GOBLET_* too, and the binary refuses keys it does not know.
+            .env_remove("GOBLET_TEST_DATABASE_URL")
+            .env_remove("GOBLET_TEST_LOG")
             .env("NO_COLOR", "1")
             .stdout(out.try_clone().unwrap())
             .stderr(out)
@@ -231,8 +238,9 @@ async fn cluster_two_nodes_share_a_room_and_survive_the_owners_death() {
     }
     let redis = Redis::start();
     let shared = tempfile::tempdir().unwrap();
-    let mut a = Node::start("node-a", shared.path(), &redis.url()).await;
-    let b = Node::start("node-b", shared.path(), &redis.url()).await;
+    let database = helpers::fresh_database().await;
+    let mut a = Node::start("node-a", shared.path(), database.as_deref(), &redis.url()).await;
+    let b = Node::start("node-b", shared.path(), database.as_deref(), &redis.url()).await;
 
     // The room is first used on A, so A owns it.
     let alice = Person::new(&a.base, None);
@@ -353,7 +361,8 @@ async fn cluster_a_node_that_loses_redis_serves_the_rooms_it_owns() {
     let mut redis = Redis::start();
     let port = redis.port;
     let shared = tempfile::tempdir().unwrap();
-    let a = Node::start("node-a", shared.path(), &redis.url()).await;
+    let database = helpers::fresh_database().await;
+    let a = Node::start("node-a", shared.path(), database.as_deref(), &redis.url()).await;
 
     let alice = Person::new(&a.base, None);
     let code = alice.create_room().await;
@@ -377,7 +386,7 @@ async fn cluster_a_node_that_loses_redis_serves_the_rooms_it_owns() {
     // Redis comes back (empty): A takes its lease again, and a second node relays the room.
     let redis = Redis::start_on(port);
     a.wait_for_redis("ok").await;
-    let b = Node::start("node-b", shared.path(), &redis.url()).await;
+    let b = Node::start("node-b", shared.path(), database.as_deref(), &redis.url()).await;
     tokio::time::sleep(Duration::from_millis(LEASE_MS)).await;
     let carol = Person::new(&b.base, None);
     let (mut carol_1, snapshot) = carol.join(&code).await;
@@ -393,8 +402,9 @@ async fn cluster_the_owner_drops_the_viewers_of_a_node_that_died() {
     }
     let redis = Redis::start();
     let shared = tempfile::tempdir().unwrap();
-    let a = Node::start("node-a", shared.path(), &redis.url()).await;
-    let mut b = Node::start("node-b", shared.path(), &redis.url()).await;
+    let database = helpers::fresh_database().await;
+    let a = Node::start("node-a", shared.path(), database.as_deref(), &redis.url()).await;
+    let mut b = Node::start("node-b", shared.path(), database.as_deref(), &redis.url()).await;
 
     let alice = Person::new(&a.base, None);
     let code = alice.create_room().await;
