@@ -11,11 +11,18 @@ use std::fmt;
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
     metrics::{counter::Counter, family::Family, gauge::Gauge, info::Info},
-    registry::Registry,
+    registry::{Metric, Registry},
 };
 
 /// The `Content-Type` of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A new metric, registered under `name`; the registry keeps a clone (they share one value).
+fn registered<M: Metric + Clone + Default>(registry: &mut Registry, name: &str, help: &str) -> M {
+    let metric = M::default();
+    registry.register(name, help, metric.clone());
+    metric
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabel {
@@ -62,60 +69,40 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let mut metrics = Self {
-            rooms: Gauge::default(),
-            sockets: Gauge::default(),
-            delivered: Counter::default(),
-            commands: Family::default(),
-            uploads: Family::default(),
-            upload_bytes: Counter::default(),
-            lease_changes: Counter::default(),
-            redis_errors: Counter::default(),
-            registry: Registry::with_prefix("goblet"),
-        };
-        let registry = &mut metrics.registry;
+        let mut registry = Registry::with_prefix("goblet");
         registry.register(
             "build",
             "The running version",
             Info::new([("version", env!("CARGO_PKG_VERSION"))]),
         );
-        registry.register(
-            "rooms_live",
-            "Rooms in this process's memory (each with its own task)",
-            metrics.rooms.clone(),
-        );
-        registry.register("sockets_open", "Room sockets open", metrics.sockets.clone());
-        registry.register(
-            "messages_delivered",
-            "Messages written to room sockets",
-            metrics.delivered.clone(),
-        );
-        registry.register(
-            "room_commands",
-            "Commands the room tasks took in, by kind (refused ones too)",
-            metrics.commands.clone(),
-        );
-        registry.register(
-            "uploads_finished",
-            "Uploads received whole, by what became of them",
-            metrics.uploads.clone(),
-        );
-        registry.register(
-            "upload_bytes",
-            "Bytes of uploads received whole",
-            metrics.upload_bytes.clone(),
-        );
-        registry.register(
-            "lease_changes",
-            "Room leases this node took or lost (cluster mode)",
-            metrics.lease_changes.clone(),
-        );
-        registry.register(
-            "redis_errors",
-            "Failed Redis calls (cluster mode)",
-            metrics.redis_errors.clone(),
-        );
-        metrics
+        let r = &mut registry;
+        Self {
+            rooms: registered(
+                r,
+                "rooms_live",
+                "Rooms in this process's memory (each with its own task)",
+            ),
+            sockets: registered(r, "sockets_open", "Room sockets open"),
+            delivered: registered(r, "messages_delivered", "Messages written to room sockets"),
+            commands: registered(
+                r,
+                "room_commands",
+                "Commands the room tasks took in, by kind (refused ones too)",
+            ),
+            uploads: registered(
+                r,
+                "uploads_finished",
+                "Uploads received whole, by what became of them",
+            ),
+            upload_bytes: registered(r, "upload_bytes", "Bytes of uploads received whole"),
+            lease_changes: registered(
+                r,
+                "lease_changes",
+                "Room leases this node took or lost (cluster mode)",
+            ),
+            redis_errors: registered(r, "redis_errors", "Failed Redis calls (cluster mode)"),
+            registry,
+        }
     }
 
     /// A room's task started; the gauge goes down when the guard is dropped, however it ends.
