@@ -440,6 +440,24 @@ impl Relay<'_> {
             }
         };
         let tell = |request: Request| self.cluster.tell(&self.owner, self.code, to_json(&request));
+        let Some(request) = command.to_request() else {
+            match command {
+                // The owner holds the room: it is there.
+                Command::Exists { reply } => {
+                    let _ = reply.send(true);
+                }
+                // Another node's sweep met the room here first: its owner is active, and its own
+                // sweep decides.
+                Command::ExpireIfIdle { reply, .. } => {
+                    let _ = reply.send(Ok(false));
+                }
+                // REST requests that change or read more of the room are served by its owner's
+                // node alone; here the request hears that the room is unavailable (its reply is
+                // dropped).
+                _ => {}
+            }
+            return;
+        };
         match command {
             Command::Join {
                 client,
@@ -450,11 +468,6 @@ impl Relay<'_> {
                 let broadcasts = self.channels.broadcasts.subscribe();
                 let kicks = self.channels.kicks.subscribe();
                 let locals = self.locals.clone();
-                let request = Request::Join {
-                    client,
-                    address,
-                    name: name.clone(),
-                };
                 let (cluster, owner, code) = (self.cluster.clone(), self.owner.clone(), self.code);
                 let code = code.to_string();
                 tokio::spawn(async move {
@@ -490,22 +503,11 @@ impl Relay<'_> {
                     }
                 }
                 drop(locals);
-                tell(Request::Leave { client });
+                tell(request);
             }
-            Command::Playback {
-                by,
-                action,
-                position,
-                reply,
-            } => {
+            Command::Playback { reply, .. } => {
                 tokio::spawn(async move {
-                    let answer = match ask(Request::Playback {
-                        by,
-                        action,
-                        position,
-                    })
-                    .await
-                    {
+                    let answer = match ask(request).await {
                         Some(Answer::Playback { playback }) => Ok(playback),
                         Some(Answer::Denied { denied }) => Err(denied.into()),
                         _ => Err(Denied::Unavailable),
@@ -513,54 +515,15 @@ impl Relay<'_> {
                     let _ = reply.send(answer);
                 });
             }
-            Command::Heartbeat {
-                by,
-                position,
-                playing,
-            } => tell(Request::Heartbeat {
-                by,
-                position,
-                playing,
-            }),
-            Command::Status {
-                client,
-                status,
-                reply,
-            } => {
-                let request = Request::Status {
-                    client,
-                    state: status.state,
-                    drift_ms: status.drift_ms,
-                    rtt_ms: status.rtt_ms,
-                };
+            Command::Status { reply, .. } => {
                 tokio::spawn(async move {
                     let catch_up = matches!(ask(request).await, Some(Answer::Flag { value: true }));
                     let _ = reply.send(catch_up);
                 });
             }
-            Command::Ended {
-                by,
-                video_id,
-                duration,
-            } => tell(Request::Ended {
-                by,
-                video_id,
-                duration,
-            }),
-            Command::Chat {
-                client,
-                address,
-                text,
-                reply,
-            } => {
+            Command::Chat { reply, .. } => {
                 tokio::spawn(async move {
-                    let answer = match ask(Request::Chat {
-                        client,
-                        address,
-                        text,
-                    })
-                    .await
-                    {
+                    let answer = match ask(request).await {
                         Some(Answer::Done) => Ok(()),
                         Some(Answer::Error { code, message }) => {
                             Err(ProtocolError::new(chat_code(&code), message))
@@ -573,9 +536,9 @@ impl Relay<'_> {
                     let _ = reply.send(answer);
                 });
             }
-            Command::Snapshot { client, reply } => {
+            Command::Snapshot { reply, .. } => {
                 tokio::spawn(async move {
-                    let snapshot = match ask(Request::Snapshot { client }).await {
+                    let snapshot = match ask(request).await {
                         Some(Answer::Text { text }) => text,
                         // Said instead of a snapshot; the next broadcast or resync brings one.
                         _ => crate::protocol::ServerMsg::from(ProtocolError::new(
@@ -587,18 +550,15 @@ impl Relay<'_> {
                     let _ = reply.send(snapshot);
                 });
             }
-            Command::Admit { client, reply } => {
+            Command::Admit { reply, .. } => {
                 tokio::spawn(async move {
-                    let admitted = matches!(
-                        ask(Request::Admit { client }).await,
-                        Some(Answer::Flag { value: true })
-                    );
+                    let admitted = matches!(ask(request).await, Some(Answer::Flag { value: true }));
                     let _ = reply.send(admitted);
                 });
             }
-            Command::ClaimHost { client, reply } => {
+            Command::ClaimHost { reply, .. } => {
                 tokio::spawn(async move {
-                    let claimed = match ask(Request::ClaimHost { client }).await {
+                    let claimed = match ask(request).await {
                         Some(Answer::Flag { value }) => Ok(value),
                         Some(Answer::Denied { denied }) => Err(denied.into()),
                         _ => Err(Denied::Unavailable),
@@ -606,20 +566,82 @@ impl Relay<'_> {
                     let _ = reply.send(claimed);
                 });
             }
-            Command::RenameViewer { client, name } => tell(Request::RenameViewer { client, name }),
-            // The owner holds the room: it is there.
-            Command::Exists { reply } => {
-                let _ = reply.send(true);
-            }
-            // Another node's sweep met the room here first: its owner is active, and its own
-            // sweep decides.
-            Command::ExpireIfIdle { reply, .. } => {
-                let _ = reply.send(Ok(false));
-            }
-            // REST requests that change or read more of the room are served by its owner's node
-            // alone; here the request hears that the room is unavailable (its reply is dropped).
-            _ => {}
+            // Heartbeat, Ended, RenameViewer: told, no answer awaited.
+            _ => tell(request),
         }
+    }
+}
+
+impl Command {
+    /// What a command becomes on its way to the room's owner: the one list of the commands a
+    /// relaying node forwards. None for those it answers itself or that only the owner's node
+    /// serves.
+    fn to_request(&self) -> Option<Request> {
+        Some(match *self {
+            Command::Join {
+                client,
+                address,
+                ref name,
+                ..
+            } => Request::Join {
+                client,
+                address,
+                name: name.clone(),
+            },
+            Command::Leave { client } => Request::Leave { client },
+            Command::Playback {
+                by,
+                action,
+                position,
+                ..
+            } => Request::Playback {
+                by,
+                action,
+                position,
+            },
+            Command::Heartbeat {
+                by,
+                position,
+                playing,
+            } => Request::Heartbeat {
+                by,
+                position,
+                playing,
+            },
+            Command::Status { client, status, .. } => Request::Status {
+                client,
+                state: status.state,
+                drift_ms: status.drift_ms,
+                rtt_ms: status.rtt_ms,
+            },
+            Command::Ended {
+                by,
+                video_id,
+                duration,
+            } => Request::Ended {
+                by,
+                video_id,
+                duration,
+            },
+            Command::Chat {
+                client,
+                address,
+                ref text,
+                ..
+            } => Request::Chat {
+                client,
+                address,
+                text: text.clone(),
+            },
+            Command::Snapshot { client, .. } => Request::Snapshot { client },
+            Command::Admit { client, .. } => Request::Admit { client },
+            Command::ClaimHost { client, .. } => Request::ClaimHost { client },
+            Command::RenameViewer { client, ref name } => Request::RenameViewer {
+                client,
+                name: name.clone(),
+            },
+            _ => return None,
+        })
     }
 }
 
