@@ -332,19 +332,22 @@ impl<V: Copy + Eq + Hash> Room<V> {
     /// Applies a play, pause or seek from anyone; it ends any wait for buffering viewers (the
     /// person decided). Returns when it takes effect (`at`, server ms): a start (a play, or a seek
     /// while playing) is scheduled [`Room::lead_ms`] ahead, so every page hears it before it
-    /// begins; a pause or a seek while paused takes effect now.
+    /// begins; a pause or a seek while paused takes effect now. A seek during a wait counts as one
+    /// while playing: the wait's pause was nobody's choice, and kept it would leave the room
+    /// paused with no wait to end it.
     pub fn command(&mut self, action: PlaybackAction, position: f64, now: u64) -> Commanded {
         let wait_cancelled = self.buffering.cancel();
         let plays = match action {
             PlaybackAction::Play => true,
             PlaybackAction::Pause => false,
-            PlaybackAction::Seek => self.playback.playing,
+            PlaybackAction::Seek => self.playback.playing || wait_cancelled,
         };
         let at = match plays {
             true => now.saturating_add(self.lead_ms(now)),
             false => now,
         };
         self.playback.apply(action, position, at);
+        self.playback.playing = plays;
         self.last_command_at = at;
         Commanded { at, wait_cancelled }
     }
@@ -718,15 +721,16 @@ mod tests {
         room.join(2, None, 0).unwrap();
         room.command(PlaybackAction::Play, 0.0, 0);
         room.report_status(2, status("buffering", None), 2_000);
-        let paused = room.command(PlaybackAction::Seek, 30.0, 3_000);
+        let sought = room.command(PlaybackAction::Seek, 30.0, 3_000);
         assert_eq!(
-            paused,
+            sought,
             Commanded {
-                at: 3_000,
+                at: 3_250,
                 wait_cancelled: true
             },
-            "a seek while the wait paused the room"
+            "a seek during the wait plays from there, scheduled"
         );
+        assert!(room.playback.playing);
         assert_eq!(room.wait(), None);
         assert!(
             !room

@@ -381,8 +381,12 @@ async fn a_person_who_plays_pauses_or_seeks_cancels_the_wait() {
     assert_eq!(over["reason"], "cancelled");
     let seek = next_of(&mut b, "seek").await;
     assert_eq!(seek["by"], alice.client_id().await.as_str());
-    assert_eq!(seek["playing"], false, "the wait had paused the room");
-    assert!(!is_playing(&alice, &code).await);
+    assert_eq!(seek["playing"], true, "the room plays from there");
+    assert!(
+        seek["at"].as_u64().unwrap() > seek["server_time"].as_u64().unwrap(),
+        "{seek}"
+    );
+    assert!(is_playing(&alice, &code).await);
 }
 
 #[tokio::test]
