@@ -346,8 +346,12 @@ impl<V: Copy + Eq + Hash> Room<V> {
             true => now.saturating_add(self.lead_ms(now)),
             false => now,
         };
-        self.playback.apply(action, position, at);
-        self.playback.playing = plays;
+        // What the room does from `at` (a seek's own rule is `plays`, decided above).
+        let state = match plays {
+            true => PlaybackAction::Play,
+            false => PlaybackAction::Pause,
+        };
+        self.playback.apply(state, position, at);
         self.last_command_at = at;
         Commanded { at, wait_cancelled }
     }
